@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRules → SwitchyardMatching → CRE2.
+// SwitchyardEnvelope (strict JSON, request lines) depends on nothing.
+let package = Package(
+    name: "Switchyard",
+    products: [
+        .library(name: "Switchyard", targets: ["Switchyard"]),
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // The only C++ in the package: an extern "C" shim over Debian's libre2.
+        .target(
+            name: "CRE2",
+            linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
+        ),
+        .target(name: "SwitchyardMatching", dependencies: ["CRE2"]),
+        .target(name: "SwitchyardEnvelope"),
+        .target(
+            name: "SwitchyardRules",
+            dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Switchyard", dependencies: ["SwitchyardRules", "SwitchyardEnvelope"]),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: ["Switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "SwitchyardMatchingTests", dependencies: ["SwitchyardMatching"]),
+        .testTarget(name: "SwitchyardEnvelopeTests", dependencies: ["SwitchyardEnvelope"]),
+        .testTarget(name: "SwitchyardRulesTests", dependencies: ["SwitchyardRules"]),
+        .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)
