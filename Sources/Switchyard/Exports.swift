@@ -1,5 +1,5 @@
-// What a Swift gateway imports: `import Switchyard` brings the classifier, rule loading and the
-// request envelope into scope.
+// What a Swift gateway imports: `import Switchyard` brings the envelope (request decoding),
+// matching and rules modules with it.
 @_exported import SwitchyardEnvelope
 @_exported import SwitchyardMatching
 @_exported import SwitchyardRules

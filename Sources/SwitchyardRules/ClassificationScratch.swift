@@ -1,0 +1,99 @@
+import SwitchyardMatching
+
+/// Per-thread working memory for `Classifier.classify`. Allocated once, sized for one classifier,
+/// and reused for every request, so the clean path allocates nothing.
+///
+/// Not thread-safe: give each thread (or task) its own, from `Classifier.makeScratch()`.
+///
+/// Entries are tagged with a generation number instead of being cleared: a value counts only when
+/// its tag equals the current pass's (or request's) generation, so starting a pass costs O(1).
+public final class ClassificationScratch {
+    /// Sizes this scratch was made for (checked against the classifier on use).
+    let ruleCount: Int
+    let slotCount: Int
+    let regexCount: Int
+
+    // Per view pass.
+    let triggeredGeneration: UnsafeMutableBufferPointer<UInt32>
+    let triggeredSpan: UnsafeMutableBufferPointer<Range<Int>>
+    let exceptedGeneration: UnsafeMutableBufferPointer<UInt32>
+    let touchedRules: UnsafeMutableBufferPointer<UInt32>
+    var touchedCount = 0
+    let slotGeneration: UnsafeMutableBufferPointer<UInt32>
+    let slotLatestStart: UnsafeMutableBufferPointer<Int>
+    let candidateGeneration: UnsafeMutableBufferPointer<UInt32>
+    let candidates: UnsafeMutableBufferPointer<UInt32>
+    var candidateCount = 0
+    var passGeneration: UInt32 = 0
+
+    // Per request.
+    let firedGeneration: UnsafeMutableBufferPointer<UInt32>
+    let firedRules: UnsafeMutableBufferPointer<UInt32>
+    let firedView: UnsafeMutableBufferPointer<ViewKind>
+    let firedSpan: UnsafeMutableBufferPointer<Range<Int>>
+    var firedCount = 0
+    var requestGeneration: UInt32 = 0
+
+    /// The sanitised view of the current request (non-ASCII text only).
+    var sanitised: [UInt8] = []
+    let setScratch = RE2PatternSet.Scratch(capacity: 64)
+
+    init(ruleCount: Int, slotCount: Int, regexCount: Int) {
+        self.ruleCount = ruleCount
+        self.slotCount = slotCount
+        self.regexCount = regexCount
+        func zeroed<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1))
+            buffer.initialize(repeating: value)
+            return buffer
+        }
+        triggeredGeneration = zeroed(ruleCount, 0)
+        triggeredSpan = zeroed(ruleCount, 0..<0)
+        exceptedGeneration = zeroed(ruleCount, 0)
+        touchedRules = zeroed(ruleCount, 0)
+        slotGeneration = zeroed(slotCount, 0)
+        slotLatestStart = zeroed(slotCount, 0)
+        candidateGeneration = zeroed(regexCount, 0)
+        candidates = zeroed(regexCount, 0)
+        firedGeneration = zeroed(ruleCount, 0)
+        firedRules = zeroed(ruleCount, 0)
+        firedView = zeroed(ruleCount, .raw)
+        firedSpan = zeroed(ruleCount, 0..<0)
+        sanitised.reserveCapacity(4096)
+    }
+
+    deinit {
+        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules] {
+            buffer.deallocate()
+        }
+        triggeredSpan.deallocate()
+        firedSpan.deallocate()
+        slotLatestStart.deallocate()
+        firedView.deallocate()
+    }
+
+    /// Starts a request: forgets every rule fired by the previous one.
+    func beginRequest() {
+        firedCount = 0
+        if requestGeneration == .max {
+            resetTags(firedGeneration)
+            requestGeneration = 0
+        }
+        requestGeneration += 1
+    }
+
+    /// Starts a view pass: forgets the previous pass's triggers, exceptions, near terms and candidates.
+    func beginPass() {
+        touchedCount = 0
+        candidateCount = 0
+        if passGeneration == .max {
+            for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration] { resetTags(buffer) }
+            passGeneration = 0
+        }
+        passGeneration += 1
+    }
+
+    private func resetTags(_ buffer: UnsafeMutableBufferPointer<UInt32>) {
+        buffer.update(repeating: 0)
+    }
+}

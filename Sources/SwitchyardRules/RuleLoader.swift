@@ -1,0 +1,378 @@
+import Foundation
+import SwitchyardMatching
+import Yams
+
+/// One problem found while loading a pack, located by file, line and rule id.
+public struct RuleLoadError: Error, Sendable, CustomStringConvertible {
+    public var location: SourceLocation?
+    public var ruleID: String?
+    public var message: String
+
+    /// `file:line: rule <id>: message`, leaving out what is unknown.
+    public var description: String {
+        var parts: [String] = []
+        if let location { parts.append(location.description) }
+        if let ruleID { parts.append("rule \(ruleID)") }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+}
+
+/// Every problem found in a pack: loading reports them all, not just the first.
+public struct RuleLoadErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [RuleLoadError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Hard limits that keep a hostile or broken pack from exhausting memory or time at load.
+public struct RuleLimits: Sendable {
+    public var maxFileBytes = 8 << 20
+    public var maxFiles = 1_000
+    public var maxRules = 100_000
+    public var maxTermsPerRule = 20_000
+    public var maxTermBytes = 256
+    public var maxPatternBytes = 4_096
+    /// RE2 program-size ceiling per pattern (RE2's `ProgramSize()`).
+    public var maxProgramSize = 20_000
+    public var maxWithin = 65_536
+    public var maxExampleBytes = 16_384
+    /// Creates limits with the defaults above.
+    public init() {}
+}
+
+/// Loads a directory of rule files (`*.yaml`, not recursive) into a validated `RulePack`.
+/// Files are untrusted input: every error names its file, line and rule id.
+public struct RuleLoader: Sendable {
+    public var limits: RuleLimits
+    public var regexOptions: RE2Options
+
+    /// Creates a loader with default limits and RE2 options.
+    public init(limits: RuleLimits = RuleLimits(), regexOptions: RE2Options = RE2Options()) {
+        self.limits = limits
+        self.regexOptions = regexOptions
+    }
+
+    /// Loads every `*.yaml` / `*.yml` file directly inside `directory`, in name order.
+    /// - Throws: `RuleLoadErrors` listing every problem found.
+    public func load(directory: String) throws(RuleLoadErrors) -> RulePack {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .sorted()
+        } catch {
+            throw RuleLoadErrors(errors: [RuleLoadError(location: nil, ruleID: nil, message: "cannot read rule directory \(directory): \(error.localizedDescription)")])
+        }
+        if names.isEmpty {
+            throw RuleLoadErrors(errors: [RuleLoadError(location: nil, ruleID: nil, message: "no .yaml rule files in \(directory)")])
+        }
+        if names.count > limits.maxFiles {
+            throw RuleLoadErrors(errors: [RuleLoadError(location: nil, ruleID: nil, message: "\(names.count) rule files exceed the limit of \(limits.maxFiles)")])
+        }
+        var files: [(name: String, bytes: [UInt8])] = []
+        var errors: [RuleLoadError] = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                errors.append(RuleLoadError(location: SourceLocation(file: path, line: 0), ruleID: nil, message: "cannot read file"))
+                continue
+            }
+            files.append((path, Array(data)))
+        }
+        if !errors.isEmpty { throw RuleLoadErrors(errors: errors) }
+        return try load(files: files, origin: directory)
+    }
+
+    /// Loads rule files given as (name, bytes) pairs; `name` appears in error messages.
+    public func load(files: [(name: String, bytes: [UInt8])], origin: String = "<memory>") throws(RuleLoadErrors) -> RulePack {
+        var parser = PackParser(limits: limits, regexOptions: regexOptions)
+        var documents: [(String, Node)] = []
+        var digestInput: [UInt8] = []
+        for (name, bytes) in files {
+            digestInput += Array((name as NSString).lastPathComponent.utf8) + [0] + bytes + [0]
+            if let node = parser.parseDocument(name: name, bytes: bytes) { documents.append((name, node)) }
+        }
+        for (name, node) in documents { parser.collectLists(file: name, document: node) }
+        for (name, node) in documents { parser.collectRules(file: name, document: node) }
+        if parser.rules.isEmpty && parser.errors.isEmpty {
+            parser.errors.append(RuleLoadError(location: nil, ruleID: nil, message: "the pack has no rules"))
+        }
+        if !parser.errors.isEmpty { throw RuleLoadErrors(errors: parser.errors) }
+        return RulePack(rules: parser.rules, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
+    }
+}
+
+/// The stateful part of loading: lists seen so far, rules built so far, errors collected.
+private struct PackParser {
+    let limits: RuleLimits
+    let regexOptions: RE2Options
+    var errors: [RuleLoadError] = []
+    var rules: [Rule] = []
+    var ruleIDs: [String: SourceLocation] = [:]
+    var lists: [String: (items: [Node], location: SourceLocation)] = [:]
+
+    init(limits: RuleLimits, regexOptions: RE2Options) {
+        self.limits = limits
+        self.regexOptions = regexOptions
+    }
+
+    static let ruleKeys: Set<String> = ["id", "category", "severity", "description", "keywords", "patterns", "near", "unless", "mode", "views", "examples"]
+
+    mutating func fail(_ file: String, _ node: Node?, _ rule: String?, _ message: String) {
+        errors.append(RuleLoadError(location: SourceLocation(file: file, line: node?.mark?.line ?? 0), ruleID: rule, message: message))
+    }
+
+    mutating func parseDocument(name: String, bytes: [UInt8]) -> Node? {
+        guard bytes.count <= limits.maxFileBytes else {
+            fail(name, nil, nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxFileBytes)")
+            return nil
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            fail(name, nil, nil, "file is not valid UTF-8")
+            return nil
+        }
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                fail(name, nil, nil, "file is empty")
+                return nil
+            }
+            guard let mapping = node.mapping else {
+                fail(name, node, nil, "top level must be a mapping with `rules:` and/or `lists:`")
+                return nil
+            }
+            for (key, _) in mapping where !["rules", "lists"].contains(key.string ?? "") {
+                fail(name, key, nil, "unknown top-level key `\(key.string ?? "?")` (expected `rules` or `lists`)")
+            }
+            checkDuplicateKeys(name, mapping, nil)
+            return node
+        } catch let error as YamlError {
+            errors.append(RuleLoadError(location: SourceLocation(file: name, line: Self.line(of: error)), ruleID: nil, message: "invalid YAML: \(Self.problem(of: error))"))
+        } catch {
+            fail(name, nil, nil, "invalid YAML: \(error)")
+        }
+        return nil
+    }
+
+    static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: 0
+        }
+    }
+
+    static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
+            [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        default: "\(error)"
+        }
+    }
+
+    mutating func checkDuplicateKeys(_ file: String, _ mapping: Node.Mapping, _ rule: String?) {
+        var seen: Set<String> = []
+        for (key, _) in mapping {
+            let name = key.string ?? ""
+            if !seen.insert(name).inserted { fail(file, key, rule, "duplicate key `\(name)`") }
+        }
+    }
+
+    mutating func collectLists(file: String, document: Node) {
+        guard let node = document["lists"] else { return }
+        guard let mapping = node.mapping else { return fail(file, node, nil, "`lists` must be a mapping of name to list of terms") }
+        checkDuplicateKeys(file, mapping, nil)
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let location = SourceLocation(file: file, line: key.mark?.line ?? 0)
+            guard Self.isValidName(name) else { fail(file, key, nil, "list name `\(name)` must be [a-z0-9_]+"); continue }
+            if let previous = lists[name] { fail(file, key, nil, "list `\(name)` is already defined at \(previous.location)"); continue }
+            guard let items = value.sequence, !items.isEmpty else { fail(file, value, nil, "list `\(name)` must be a non-empty list of terms"); continue }
+            lists[name] = (Array(items), location)
+        }
+    }
+
+    mutating func collectRules(file: String, document: Node) {
+        guard let node = document["rules"] else { return }
+        guard let sequence = node.sequence else { return fail(file, node, nil, "`rules` must be a list") }
+        for item in sequence {
+            if rules.count >= limits.maxRules { return fail(file, item, nil, "the pack exceeds the limit of \(limits.maxRules) rules") }
+            if let rule = parseRule(file: file, node: item) { rules.append(rule) }
+        }
+    }
+
+    mutating func parseRule(file: String, node: Node) -> Rule? {
+        guard let mapping = node.mapping else { fail(file, node, nil, "a rule must be a mapping"); return nil }
+        let errorCount = errors.count
+        let idNode = node["id"]
+        let id = idNode?.scalar?.string
+        checkDuplicateKeys(file, mapping, id)
+        for (key, _) in mapping where !Self.ruleKeys.contains(key.string ?? "") {
+            fail(file, key, id, "unknown field `\(key.string ?? "?")`")
+        }
+        guard let id else { fail(file, idNode ?? node, nil, "missing or non-string `id`"); return nil }
+        if !Self.isValidID(id) { fail(file, idNode, id, "id must be dotted lowercase [a-z0-9_.-], starting with a letter") }
+        if let previous = ruleIDs[id] {
+            fail(file, idNode, id, "duplicate id (first defined at \(previous))")
+        } else {
+            ruleIDs[id] = SourceLocation(file: file, line: idNode?.mark?.line ?? 0)
+        }
+        func requiredString(_ key: String) -> String? {
+            guard let value = node[key] else { fail(file, node, id, "missing required field `\(key)`"); return nil }
+            guard let text = value.scalar?.string, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                fail(file, value, id, "`\(key)` must be a non-empty string"); return nil
+            }
+            return text
+        }
+        let category = requiredString("category")
+        let description = requiredString("description")
+        let severityText = requiredString("severity")
+        let severity = severityText.flatMap(Severity.init(rawValue:))
+        if let severityText, severity == nil {
+            fail(file, node["severity"], id, "unknown severity `\(severityText)` (expected low, medium, high or critical)")
+        }
+        let location = SourceLocation(file: file, line: node.mark?.line ?? 0)
+        var rule = Rule(id: id, category: category ?? "", severity: severity ?? .low, description: description ?? "", location: location)
+
+        if let value = node["keywords"] { rule.keywords = terms(file, value, id, field: "keywords") }
+        if let value = node["unless"] { rule.unless = terms(file, value, id, field: "unless") }
+        if let value = node["patterns"] { rule.patterns = patterns(file, value, id) }
+        if let value = node["near"] { rule.near = nearClauses(file, value, id) }
+        if let value = node["mode"] {
+            if let mode = value.scalar.flatMap({ RuleMode(rawValue: $0.string) }) { rule.mode = mode } else {
+                fail(file, value, id, "unknown mode `\(value.scalar?.string ?? "?")` (expected enforce or shadow)")
+            }
+        }
+        if let value = node["views"] {
+            var views: [ViewKind] = []
+            for item in value.sequence.map(Array.init) ?? [] {
+                if let view = item.scalar.flatMap({ ViewKind(rawValue: $0.string) }) { views.append(view) } else {
+                    fail(file, item, id, "unknown view `\(item.scalar?.string ?? "?")` (expected one of \(ViewKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+            if views.isEmpty && value.sequence?.isEmpty ?? true { fail(file, value, id, "`views` must be a non-empty list") }
+            rule.views = ViewSet(views)
+        }
+        if let value = node["examples"] { examples(file, value, id, into: &rule) }
+        if rule.keywords.isEmpty && rule.patterns.isEmpty && rule.near.isEmpty && errors.count == errorCount {
+            fail(file, node, id, "a rule needs `keywords`, `patterns` or `near`")
+        }
+        let termCount = rule.keywords.count + rule.unless.count + rule.near.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.count } }
+        if termCount > limits.maxTermsPerRule { fail(file, node, id, "\(termCount) terms exceed the limit of \(limits.maxTermsPerRule)") }
+        return errors.count == errorCount ? rule : nil
+    }
+
+    /// Expands a list of keyword-syntax items, resolving `$name` references.
+    mutating func terms(_ file: String, _ node: Node, _ id: String?, field: String) -> [Term] {
+        guard let items = node.sequence else { fail(file, node, id, "`\(field)` must be a list of strings"); return [] }
+        if items.isEmpty { fail(file, node, id, "`\(field)` must not be empty") }
+        var result: [Term] = []
+        var seen: Set<String> = []
+        expand(file, Array(items), id, field: field, into: &result, seen: &seen, visiting: [])
+        return result
+    }
+
+    mutating func expand(_ file: String, _ items: [Node], _ id: String?, field: String, into result: inout [Term], seen: inout Set<String>, visiting: [String]) {
+        for item in items {
+            guard let scalar = item.scalar else {
+                fail(file, item, id, "`\(field)` items must be strings"); continue
+            }
+            let text = scalar.string
+            if text.hasPrefix("$") {
+                let name = String(text.dropFirst())
+                guard let list = lists[name] else { fail(file, item, id, "undefined list `$\(name)`"); continue }
+                if visiting.contains(name) { fail(file, item, id, "list `$\(name)` refers to itself"); continue }
+                expand(list.location.file, list.items, id, field: field, into: &result, seen: &seen, visiting: visiting + [name])
+                continue
+            }
+            let term = Term(parsing: text)
+            if term.text.trimmingCharacters(in: .whitespaces).isEmpty { fail(file, item, id, "empty term `\(text)` in `\(field)`"); continue }
+            if term.text.utf8.count > limits.maxTermBytes { fail(file, item, id, "term of \(term.text.utf8.count) bytes exceeds \(limits.maxTermBytes)"); continue }
+            if term.text.contains("*") { fail(file, item, id, "`*` is allowed only at the start or end of a term: `\(text)`"); continue }
+            if seen.insert(term.source).inserted { result.append(term) }
+        }
+    }
+
+    mutating func patterns(_ file: String, _ node: Node, _ id: String) -> [String] {
+        guard let items = node.sequence, !items.isEmpty else { fail(file, node, id, "`patterns` must be a non-empty list of RE2 patterns"); return [] }
+        var result: [String] = []
+        for item in items {
+            guard let source = item.scalar?.string, !source.isEmpty else { fail(file, item, id, "patterns must be non-empty strings"); continue }
+            if source.utf8.count > limits.maxPatternBytes { fail(file, item, id, "pattern of \(source.utf8.count) bytes exceeds \(limits.maxPatternBytes)"); continue }
+            do {
+                let compiled = try RE2Pattern(source, options: regexOptions)
+                if compiled.programSize > limits.maxProgramSize {
+                    fail(file, item, id, "pattern `\(source)` compiles to program size \(compiled.programSize), over the ceiling of \(limits.maxProgramSize)")
+                    continue
+                }
+                if compiled.firstMatch(in: "") != nil {
+                    fail(file, item, id, "pattern `\(source)` matches the empty string, so it would fire on every request")
+                    continue
+                }
+            } catch {
+                fail(file, item, id, "invalid RE2 pattern `\(source)`: \(error.description)")
+                continue
+            }
+            result.append(source)
+        }
+        return result
+    }
+
+    mutating func nearClauses(_ file: String, _ node: Node, _ id: String) -> [NearClause] {
+        guard let items = node.sequence, !items.isEmpty else { fail(file, node, id, "`near` must be a non-empty list of {all, within}"); return [] }
+        var result: [NearClause] = []
+        for item in items {
+            guard let mapping = item.mapping else { fail(file, item, id, "a `near` entry must be a mapping with `all` and `within`"); continue }
+            checkDuplicateKeys(file, mapping, id)
+            for (key, _) in mapping where !["all", "within"].contains(key.string ?? "") {
+                fail(file, key, id, "unknown field `\(key.string ?? "?")` in `near` (expected `all`, `within`)")
+            }
+            guard let within = item["within"]?.int, within > 0, within <= limits.maxWithin else {
+                fail(file, item["within"] ?? item, id, "`within` must be an integer byte distance in 1...\(limits.maxWithin)"); continue
+            }
+            guard let all = item["all"]?.sequence, all.count >= 2 else {
+                fail(file, item["all"] ?? item, id, "`all` must list at least two keyword lists"); continue
+            }
+            var lists: [[Term]] = []
+            for list in all {
+                if let reference = list.scalar?.string, reference.hasPrefix("$") {
+                    lists.append(terms(file, Node([list]), id, field: "near"))
+                } else {
+                    lists.append(terms(file, list, id, field: "near"))
+                }
+            }
+            if lists.allSatisfy({ !$0.isEmpty }) { result.append(NearClause(lists: lists, within: within)) }
+        }
+        return result
+    }
+
+    mutating func examples(_ file: String, _ node: Node, _ id: String, into rule: inout Rule) {
+        guard let mapping = node.mapping else { return fail(file, node, id, "`examples` must be a mapping with `match` and/or `no_match`") }
+        checkDuplicateKeys(file, mapping, id)
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard name == "match" || name == "no_match" else { fail(file, key, id, "unknown field `\(name)` in `examples`"); continue }
+            guard let items = value.sequence else { fail(file, value, id, "`examples.\(name)` must be a list of sentences"); continue }
+            var sentences: [String] = []
+            for item in items {
+                guard let text = item.scalar?.string, !text.isEmpty, text.utf8.count <= limits.maxExampleBytes else {
+                    fail(file, item, id, "examples must be non-empty strings of at most \(limits.maxExampleBytes) bytes"); continue
+                }
+                sentences.append(text)
+            }
+            if name == "match" { rule.matchExamples = sentences } else { rule.noMatchExamples = sentences }
+        }
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), id.utf8.count <= 128 else { return false }
+        return id.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        } && !id.hasSuffix(".") && !id.contains("..")
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+}

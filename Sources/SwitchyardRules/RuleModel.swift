@@ -1,0 +1,140 @@
+import SwitchyardMatching
+
+/// How bad a request that fires a rule is. The router maps severities to actions.
+public enum Severity: String, Sendable, CaseIterable, Comparable {
+    case low, medium, high, critical
+
+    /// The score a fired enforce rule adds to its category.
+    public var weight: Double {
+        switch self {
+        case .low: 1
+        case .medium: 2.5
+        case .high: 5
+        case .critical: 10
+        }
+    }
+
+    private var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// Whether a rule affects the verdict (`enforce`) or is only reported (`shadow`).
+public enum RuleMode: String, Sendable, CaseIterable {
+    case enforce, shadow
+}
+
+/// A view of the request text that rules can run on. The text forwarded to a model is always the
+/// raw request; views exist only for matching.
+public enum ViewKind: String, Sendable, CaseIterable, Hashable {
+    /// The UTF-8 bytes as sent (keywords and patterns still match case-insensitively).
+    case raw
+    /// Invisible characters stripped, U+2800 as space, NFKC, case folded.
+    case sanitised
+
+    /// Bit of this view in a `ViewSet`.
+    public var bit: UInt8 { 1 << UInt8(ViewKind.allCases.firstIndex(of: self)!) }
+}
+
+/// A set of views, as a bit mask.
+public struct ViewSet: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The set holding `views`.
+    public init(_ views: some Sequence<ViewKind>) { rawValue = views.reduce(0) { $0 | $1.bit } }
+    /// Views a rule runs on when it names none.
+    public static let defaults = ViewSet([.raw, .sanitised])
+    /// Whether `view` is in the set.
+    public func contains(_ view: ViewKind) -> Bool { rawValue & view.bit != 0 }
+    /// The views in the set, in `ViewKind` order.
+    public var views: [ViewKind] { ViewKind.allCases.filter(contains) }
+}
+
+/// A literal term as written in a rule: matched case-insensitively, by default as a whole word.
+public struct Term: Sendable, Hashable {
+    /// The UTF-8 bytes to find, without `*` markers.
+    public var text: String
+    /// The byte before a match must not be a word byte (no leading `*`).
+    public var wordStart: Bool
+    /// The byte after a match must not be a word byte (no trailing `*`).
+    public var wordEnd: Bool
+
+    /// Parses keyword syntax: `exploit*` lets the word continue, `*ware` lets it begin inside a word.
+    public init(parsing source: String) {
+        var text = Substring(source)
+        wordStart = !text.hasPrefix("*")
+        if !wordStart { text = text.dropFirst() }
+        wordEnd = !text.hasSuffix("*")
+        if !wordEnd { text = text.dropLast() }
+        self.text = String(text)
+    }
+
+    /// Creates a term from its parts.
+    public init(text: String, wordStart: Bool, wordEnd: Bool) {
+        self.text = text
+        self.wordStart = wordStart
+        self.wordEnd = wordEnd
+    }
+
+    /// The term in keyword syntax.
+    public var source: String { (wordStart ? "" : "*") + text + (wordEnd ? "" : "*") }
+}
+
+/// A proximity combination: one term of every list inside a span of at most `within` bytes.
+public struct NearClause: Sendable, Hashable {
+    /// Two or more term lists, already expanded from `$name` references.
+    public var lists: [[Term]]
+    /// Maximum span in bytes, from the first term's start to the last term's end.
+    public var within: Int
+}
+
+/// Where something was written: file and 1-based line.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var description: String { "\(file):\(line)" }
+}
+
+/// One detection rule, as loaded from a pack file. See `Rules/README.md` for the format.
+public struct Rule: Sendable {
+    public var id: String
+    public var category: String
+    public var severity: Severity
+    public var description: String
+    public var keywords: [Term] = []
+    public var patterns: [String] = []
+    public var near: [NearClause] = []
+    public var unless: [Term] = []
+    public var mode: RuleMode = .enforce
+    public var views: ViewSet = .defaults
+    /// Sentences that must make this rule fire.
+    public var matchExamples: [String] = []
+    /// Sentences that must not make this rule fire.
+    public var noMatchExamples: [String] = []
+    /// Where the rule starts in its file.
+    public var location: SourceLocation
+
+    /// Creates a rule with the required fields; the others take their defaults.
+    public init(id: String, category: String, severity: Severity, description: String, location: SourceLocation) {
+        self.id = id
+        self.category = category
+        self.severity = severity
+        self.description = description
+        self.location = location
+    }
+}
+
+/// A loaded, validated rule pack: the rules in file order plus the pack's version.
+public struct RulePack: Sendable {
+    public var rules: [Rule]
+    /// A short digest of every file's name and bytes: changes whenever the pack changes.
+    public var version: String
+    /// The directory or description the pack came from.
+    public var origin: String
+
+    /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the ids.
+    public init(rules: [Rule], version: String? = nil, origin: String = "<memory>") {
+        self.rules = rules
+        self.origin = origin
+        self.version = version ?? PackDigest.hex(of: Array(rules.map(\.id).joined(separator: "\n").utf8), length: 12)
+    }
+}

@@ -1,0 +1,181 @@
+import SwitchyardMatching
+
+/// A rule pack compiled into flat tables for the scan: one keyword automaton over every literal
+/// (keywords, `near` terms, `unless` terms, regex prefilter atoms) and, per automaton pattern, the
+/// list of actions a hit on it triggers.
+///
+/// An action is one `UInt32`: the top two bits say what it does, the low 30 bits name its target.
+///
+///     fire       rule      the rule's keyword occurred
+///     nearTerm   slot      a term of one list of one `near` clause occurred
+///     except     rule      one of the rule's `unless` terms occurred
+///     candidate  regex     an atom of the regex occurred: confirm it with RE2 after the scan
+struct RuleTables: Sendable {
+    enum ActionKind: UInt32 {
+        case fire = 0, nearTerm = 1, except = 2, candidate = 3
+    }
+
+    static let kindShift: UInt32 = 30
+    static let targetMask: UInt32 = (1 << 30) - 1
+
+    static func action(_ kind: ActionKind, _ target: Int) -> UInt32 { kind.rawValue << kindShift | UInt32(target) }
+
+    /// One `near` list of one clause. Slots of a clause are consecutive.
+    struct NearSlot: Sendable {
+        /// The clause this list belongs to.
+        var clause: UInt32
+    }
+
+    /// One `near` clause: its lists are `firstSlot ..< firstSlot + slotCount`.
+    struct NearClauseTable: Sendable {
+        var rule: UInt32
+        var firstSlot: UInt32
+        var slotCount: UInt32
+        var within: Int
+    }
+
+    /// One regex of one rule.
+    struct RegexEntry: Sendable {
+        var rule: UInt32
+        var pattern: RE2Pattern
+    }
+
+    var automaton: KeywordAutomaton
+    /// Actions of automaton pattern `p` are `actions[actionStart[p] ..< actionStart[p + 1]]`.
+    var actionStart: [UInt32]
+    var actions: [UInt32]
+    var slots: [NearSlot]
+    var clauses: [NearClauseTable]
+    /// Regexes with prefilter atoms: confirmed only when an atom was seen.
+    var regexes: [RegexEntry]
+    /// Regexes without usable atoms, run on every view, as one RE2::Set; `unfilteredRules[i]` owns
+    /// pattern `i` of the set.
+    var unfiltered: RE2PatternSet?
+    var unfilteredRules: [UInt32]
+    /// Per rule: the `ViewSet` bits it runs on.
+    var ruleViews: [UInt8]
+    /// Per rule: 1 for enforce, 0 for shadow.
+    var ruleEnforced: [Bool]
+
+    /// Why a pack could not be compiled (each names the rule).
+    struct BuildFailure: Error {
+        var message: String
+    }
+
+    init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int) throws(BuildFailure) {
+        var builder = KeywordAutomaton.Builder()
+        var patternIDs: [TermKey: UInt32] = [:]
+        var actionLists: [[UInt32]] = []
+
+        // Adds `term` (and, when it differs, its sanitised form) to the automaton with `action`.
+        func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, action: UInt32) {
+            let key = TermKey(bytes: Self.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd)
+            let id: UInt32
+            if let existing = patternIDs[key] {
+                id = existing
+            } else {
+                id = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
+                patternIDs[key] = id
+                actionLists.append([])
+            }
+            if actionLists[Int(id)].last != action { actionLists[Int(id)].append(action) }
+        }
+        func add(_ term: Term, action: UInt32) {
+            let bytes = Array(term.text.utf8)
+            add(bytes, wordStart: term.wordStart, wordEnd: term.wordEnd, action: action)
+            let sanitised = Self.sanitisedForm(of: bytes)
+            if sanitised != Self.foldASCII(bytes) {
+                add(sanitised, wordStart: term.wordStart, wordEnd: term.wordEnd, action: action)
+            }
+        }
+
+        var slots: [NearSlot] = []
+        var clauses: [NearClauseTable] = []
+        var regexes: [RegexEntry] = []
+        var unfilteredPatterns: [String] = []
+        var unfilteredRules: [UInt32] = []
+        for (index, rule) in rules.enumerated() {
+            for keyword in rule.keywords { add(keyword, action: Self.action(.fire, index)) }
+            for term in rule.unless { add(term, action: Self.action(.except, index)) }
+            for clause in rule.near {
+                let clauseIndex = UInt32(clauses.count)
+                clauses.append(NearClauseTable(rule: UInt32(index), firstSlot: UInt32(slots.count), slotCount: UInt32(clause.lists.count), within: clause.within))
+                for list in clause.lists {
+                    let slot = slots.count
+                    slots.append(NearSlot(clause: clauseIndex))
+                    for term in list { add(term, action: Self.action(.nearTerm, slot)) }
+                }
+            }
+            for source in rule.patterns {
+                let compiled: RE2Pattern
+                let atoms: [[UInt8]]
+                do {
+                    compiled = try RE2Pattern(source, options: regexOptions)
+                    atoms = try RE2Atoms.atoms(of: source, options: regexOptions)
+                } catch {
+                    throw BuildFailure(message: "\(rule.location): rule \(rule.id): pattern `\(source)`: \(error.description)")
+                }
+                if atoms.isEmpty {
+                    unfilteredPatterns.append(source)
+                    unfilteredRules.append(UInt32(index))
+                } else {
+                    let regex = regexes.count
+                    regexes.append(RegexEntry(rule: UInt32(index), pattern: compiled))
+                    for atom in atoms { add(atom, wordStart: false, wordEnd: false, action: Self.action(.candidate, regex)) }
+                }
+            }
+        }
+        guard rules.count < Int(Self.targetMask), slots.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask) else {
+            throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
+        }
+        do {
+            automaton = try builder.build(maxStates: maxAutomatonStates)
+        } catch {
+            throw BuildFailure(message: "keyword automaton: \(error)")
+        }
+        var start: [UInt32] = [0]
+        start.reserveCapacity(actionLists.count + 1)
+        var flat: [UInt32] = []
+        for list in actionLists {
+            flat += list
+            start.append(UInt32(flat.count))
+        }
+        actionStart = start
+        actions = flat
+        self.slots = slots
+        self.clauses = clauses
+        self.regexes = regexes
+        self.unfilteredRules = unfilteredRules
+        if unfilteredPatterns.isEmpty {
+            unfiltered = nil
+        } else {
+            do {
+                unfiltered = try RE2PatternSet(unfilteredPatterns, options: regexOptions)
+            } catch {
+                throw BuildFailure(message: "patterns without prefilter atoms: \(error.description)")
+            }
+        }
+        ruleViews = rules.map(\.views.rawValue)
+        ruleEnforced = rules.map { $0.mode == .enforce }
+    }
+
+    /// A deduplicated automaton pattern: folded bytes plus boundary flags.
+    private struct TermKey: Hashable {
+        var bytes: [UInt8]
+        var wordStart: Bool
+        var wordEnd: Bool
+    }
+
+    /// ASCII letters lowered, as the automaton compares them.
+    static func foldASCII(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    }
+
+    /// The term as it appears in the sanitised view (NFKC, case folded), so that non-ASCII terms
+    /// written in any case or compatibility form match there.
+    static func sanitisedForm(of bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        bytes.withUnsafeBytes { _ = Sanitiser.sanitise($0, into: &output) }
+        return foldASCII(output)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Switchyard
+
+/// `switchyard rules check|test`.
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Validate a rule pack or run its examples.",
+        subcommands: [Check.self, Test.self]
+    )
+
+    /// Validates and compiles a pack; prints counts and warnings.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate and compile a rule pack; print counts and warnings.")
+
+        @Argument(help: "Rule pack directory (default: the built-in pack).")
+        var directory: String?
+
+        func run() throws {
+            let classifier: Classifier
+            do { classifier = try RulePackLocation.loadClassifier(directory) } catch {
+                standardError(error.message)
+                throw ExitCode(2)
+            }
+            let pack = classifier.pack
+            var byCategory: [String: Int] = [:]
+            var bySeverity: [Severity: Int] = [:]
+            for rule in pack.rules {
+                byCategory[rule.category, default: 0] += 1
+                bySeverity[rule.severity, default: 0] += 1
+            }
+            let stats = classifier.statistics
+            print("pack \(pack.origin) version \(pack.version): \(pack.rules.count) rules (\(pack.rules.filter { $0.mode == .shadow }.count) shadow)")
+            print("categories: " + byCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("severities: " + Severity.allCases.compactMap { severity in bySeverity[severity].map { "\(severity.rawValue) \($0)" } }.joined(separator: ", "))
+            print("keywords \(pack.rules.reduce(0) { $0 + $1.keywords.count }), near clauses \(pack.rules.reduce(0) { $0 + $1.near.count }), patterns \(pack.rules.reduce(0) { $0 + $1.patterns.count }) (\(stats.prefilteredRegexes) prefiltered, \(stats.unfilteredRegexes) run on every request)")
+            print("automaton: \(stats.automatonPatterns) literals, \(stats.automatonStates) states, \(stats.automatonBytes / 1024) KiB")
+            let warnings = PackReview.warnings(for: pack)
+            for warning in warnings { print(warning) }
+            print(warnings.isEmpty ? "ok" : "ok, \(warnings.count) warning(s)")
+        }
+    }
+
+    /// Runs every rule's `match` and `no_match` examples.
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every rule's examples; exit non-zero on any failure.")
+
+        @Argument(help: "Rule pack directory (default: the built-in pack).")
+        var directory: String?
+
+        func run() throws {
+            let classifier: Classifier
+            do { classifier = try RulePackLocation.loadClassifier(directory) } catch {
+                standardError(error.message)
+                throw ExitCode(2)
+            }
+            let result = PackReview.testExamples(classifier)
+            for failure in result.failures {
+                print(failure)
+                if !failure.firedRules.isEmpty { print("    fired: \(failure.firedRules.joined(separator: ", "))") }
+            }
+            print("\(result.checked) examples, \(result.failures.count) failed")
+            if !result.failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Writes one line to stderr.
+func standardError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

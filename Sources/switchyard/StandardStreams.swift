@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The first SIGTERM or SIGINT received, or 0. Set by the signal handler, read by the read loop.
+let receivedSignal = Atomic<Int32>(0)
+
+/// Raw stdin/stdout for the JSONL streams: `read(2)` and `write(2)` loops, so output appears as soon
+/// as each chunk of input is processed, a closed stdout is noticed (EPIPE) instead of killing the
+/// process, and SIGTERM/SIGINT stop reading without losing lines already read.
+enum StandardStreams {
+    /// Ignores SIGPIPE (writes then fail with EPIPE) and installs the drain handler for SIGTERM and
+    /// SIGINT: the first signal stops reading; a second one exits at once with 128 + signal.
+    static func installSignalHandlers() {
+        signal(SIGPIPE, SIG_IGN)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signalNumber in
+            let (exchanged, _) = receivedSignal.compareExchange(expected: 0, desired: signalNumber, ordering: .relaxed)
+            if !exchanged { _exit(128 + signalNumber) }
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: a blocked read(2) returns EINTR so the loop can stop.
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGINT, &action, nil)
+    }
+
+    /// Why output stopped.
+    enum WriteFailure: Error {
+        /// stdout was closed by the reader (EPIPE).
+        case closed
+        /// Another write error.
+        case failed(errno: Int32)
+    }
+
+    /// Writes all of `bytes` to stdout, retrying partial writes and EINTR.
+    static func write(_ bytes: [UInt8]) throws(WriteFailure) {
+        var failure: WriteFailure?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                // SAFETY: offset < buffer.count, so the pointer and remaining length stay inside `buffer`.
+                let written = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written >= 0 {
+                    offset += written
+                } else if errno == EINTR {
+                    continue
+                } else {
+                    failure = errno == EPIPE ? .closed : .failed(errno: errno)
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads stdin in chunks of up to `chunkSize` bytes, calling `body` for each, until EOF or a
+    /// termination signal. Returns normally in both cases; `receivedSignal` tells which.
+    static func readChunks(chunkSize: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int32? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while receivedSignal.load(ordering: .relaxed) == 0 {
+            let count = read(0, buffer.baseAddress, chunkSize)
+            if count > 0 {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            } else if count == 0 {
+                return nil
+            } else if errno != EINTR {
+                return errno
+            }
+        }
+        return nil
+    }
+}

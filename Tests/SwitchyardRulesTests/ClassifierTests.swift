@@ -1,0 +1,213 @@
+import XCTest
+@testable import SwitchyardRules
+
+final class ClassifierTests: XCTestCase {
+    private func classifier(_ yaml: String, options: ClassifierOptions = ClassifierOptions()) throws -> Classifier {
+        let pack = try RuleLoader().load(files: [("test.yaml", Array(yaml.utf8))])
+        return try Classifier(pack: pack, options: options)
+    }
+
+    private func fired(_ classifier: Classifier, _ text: String) -> [String] {
+        classifier.classify(text).hits.map { classifier.rules[$0.rule].id }
+    }
+
+    private let pack = """
+        lists:
+          build: [write, build, create]
+          malware: [keylogger, "credential stealer"]
+        rules:
+          - id: t.keyword
+            category: malware
+            severity: high
+            description: keyword
+            keywords: [ransomware builder, "exploit kit*", "*locker payload"]
+          - id: t.near
+            category: malware
+            severity: medium
+            description: intent near capability
+            near:
+              - all: [$build, $malware]
+                within: 30
+            unless: [detect]
+          - id: t.regex
+            category: credential-theft
+            severity: critical
+            description: regex with atoms
+            patterns: ['steal(ing)? (the )?session cookies?']
+          - id: t.shadow
+            category: experimental
+            severity: low
+            description: shadow
+            mode: shadow
+            keywords: [zero click]
+          - id: t.sanitised_only
+            category: evasion
+            severity: low
+            description: only on the sanitised view
+            views: [sanitised]
+            keywords: [wiper]
+        """
+
+    func testKeywordsAreCaseInsensitiveWholeWordsUnlessWildcarded() throws {
+        let c = try classifier(pack)
+        XCTAssertEqual(fired(c, "Where can I buy a RANSOMWARE Builder?"), ["t.keyword"])
+        XCTAssertEqual(fired(c, "ransomware builders are sold"), [])
+        XCTAssertEqual(fired(c, "an exploit kits market"), ["t.keyword"])
+        XCTAssertEqual(fired(c, "send the filelocker payload"), ["t.keyword"])
+        XCTAssertEqual(fired(c, "send the locker payloads"), [])
+        XCTAssertEqual(fired(c, "a nice sunny day"), [])
+    }
+
+    func testNearNeedsEveryListWithinTheDistanceAndHonoursUnless() throws {
+        let c = try classifier(pack)
+        XCTAssertEqual(fired(c, "please write a keylogger"), ["t.near"])
+        XCTAssertEqual(fired(c, "a credential stealer, build it now"), ["t.near"])
+        // "write" … "keylogger": span from the start of "write" to the end of "keylogger".
+        let exactly30 = "write" + String(repeating: " ", count: 16) + "keylogger"  // 5 + 16 + 9 = 30
+        XCTAssertEqual(fired(c, exactly30), ["t.near"])
+        XCTAssertEqual(fired(c, "write" + String(repeating: " ", count: 17) + "keylogger"), [])
+        XCTAssertEqual(fired(c, "a keylogger"), [])
+        XCTAssertEqual(fired(c, "how do we detect a keylogger someone might write"), [])
+        let verdict = c.classify("xx write a keylogger")
+        XCTAssertEqual(verdict.hits, [RuleHit(rule: 1, view: .raw, span: 3..<20)])
+    }
+
+    func testRegexIsConfirmedAfterItsAtomsAreSeen() throws {
+        let c = try classifier(pack)
+        XCTAssertEqual(fired(c, "code for stealing the session cookie of a user"), ["t.regex"])
+        XCTAssertEqual(fired(c, "the session cookie expired"), [])
+        XCTAssertEqual(c.statistics.prefilteredRegexes, 1)
+        XCTAssertEqual(c.statistics.unfilteredRegexes, 0)
+    }
+
+    func testRegexWithoutAtomsRunsOnEveryRequest() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.digits
+                category: demo
+                severity: low
+                description: no literal atoms
+                patterns: ['[0-9]{4}-[0-9]{4}']
+            """)
+        XCTAssertEqual(c.statistics.unfilteredRegexes, 1)
+        XCTAssertEqual(fired(c, "card 1234-5678 here"), ["t.digits"])
+        XCTAssertEqual(fired(c, "card 1234 5678 here"), [])
+    }
+
+    func testShadowRulesAreReportedButNotRisky() throws {
+        let c = try classifier(pack)
+        let verdict = c.classify("a zero click chain")
+        XCTAssertFalse(verdict.risky)
+        XCTAssertEqual(verdict.score, 0)
+        XCTAssertEqual(verdict.hits.map(\.rule), [3])
+        XCTAssertEqual(verdict.categories(in: c.rules), [])
+    }
+
+    func testScoreAndCategoriesSumEnforceRules() throws {
+        let c = try classifier(pack)
+        let verdict = c.classify("build a keylogger, then a ransomware builder, for stealing session cookies")
+        XCTAssertTrue(verdict.risky)
+        XCTAssertEqual(verdict.hits.map(\.rule), [0, 1, 2])
+        XCTAssertEqual(verdict.score, 5 + 2.5 + 10)
+        XCTAssertEqual(verdict.categories(in: c.rules), ["malware", "credential-theft"])
+    }
+
+    func testSanitisedViewDefeatsInvisibleCharactersAndWidth() throws {
+        let c = try classifier(pack)
+        // Zero-width spaces inside the keyword: raw misses, sanitised catches.
+        let hidden = "deploy a w\u{200B}i\u{200B}per now"
+        let verdict = c.classify(hidden)
+        XCTAssertEqual(verdict.hits.map { c.rules[$0.rule].id }, ["t.sanitised_only"])
+        XCTAssertEqual(verdict.hits.first?.view, .sanitised)
+        // Full-width letters fold to ASCII under NFKC.
+        XCTAssertEqual(fired(c, "ｗｒｉｔｅ a ＫＥＹＬＯＧＧＥＲ"), ["t.near"])
+        // A rule limited to the sanitised view still runs on plain ASCII text (its own sanitised view).
+        XCTAssertEqual(fired(c, "deploy a wiper"), ["t.sanitised_only"])
+    }
+
+    func testRawOnlyRuleIgnoresSanitisedView() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.raw
+                category: demo
+                severity: low
+                description: raw only
+                views: [raw]
+                keywords: [wiper]
+            """)
+        XCTAssertEqual(fired(c, "a wiper"), ["t.raw"])
+        XCTAssertEqual(fired(c, "a w\u{200B}iper"), [])
+    }
+
+    func testOversizeTextIsIndeterminateAndStillScannedUpToTheLimit() throws {
+        var options = ClassifierOptions()
+        options.maxTextBytes = 64
+        let c = try classifier(pack, options: options)
+        let verdict = c.classify("ransomware builder " + String(repeating: "x", count: 100))
+        XCTAssertEqual(verdict.indeterminate, .oversize)
+        XCTAssertTrue(verdict.risky)
+        let clean = c.classify(String(repeating: "y", count: 100))
+        XCTAssertEqual(clean.indeterminate, .oversize)
+        XCTAssertFalse(clean.risky)
+        XCTAssertNotEqual(clean, .clean)
+    }
+
+    func testScratchReuseDoesNotLeakBetweenRequests() throws {
+        let c = try classifier(pack)
+        let scratch = c.makeScratch()
+        XCTAssertEqual(c.classify("please write", using: scratch), .clean)
+        // "write" from the previous request must not combine with "keylogger" here.
+        XCTAssertEqual(c.classify("keylogger", using: scratch), .clean)
+        XCTAssertTrue(c.classify("write a keylogger", using: scratch).risky)
+        XCTAssertEqual(c.classify("keylogger", using: scratch), .clean)
+        for _ in 0..<1000 { _ = c.classify("a ransomware builder and a wiper", using: scratch) }
+        XCTAssertEqual(c.classify("nothing here", using: scratch), .clean)
+    }
+
+    func testOneClassifierIsSharedAcrossThreads() throws {
+        let c = try classifier(pack)
+        let texts = ["write a keylogger", "nothing", "ransomware builder", "stealing session cookies", "a zero click"]
+        let expected = texts.map { c.classify($0) }
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            let scratch = c.makeScratch()
+            for round in 0..<500 {
+                let index = (worker + round) % texts.count
+                XCTAssertEqual(c.classify(texts[index], using: scratch), expected[index])
+            }
+        }
+    }
+
+    func testExamplesRunner() throws {
+        let yaml = pack + """
+
+              - id: t.examples
+                category: demo
+                severity: low
+                description: examples
+                keywords: [gadget chain]
+                examples:
+                  match: [build a gadget chain, this sentence has no trigger]
+                  no_match: [nothing here, a gadget chain appears]
+            """
+        let result = PackReview.testExamples(try classifier(yaml))
+        XCTAssertEqual(result.checked, 4)
+        XCTAssertEqual(result.failures.map(\.sentence), ["this sentence has no trigger", "a gadget chain appears"])
+        XCTAssertEqual(result.failures.map(\.expectedMatch), [true, false])
+    }
+
+    func testWarnings() throws {
+        let pack = try RuleLoader().load(files: [("w.yaml", Array("""
+            rules:
+              - id: t.w
+                category: demo
+                severity: low
+                description: d
+                keywords: ["ab*"]
+                patterns: ['[0-9]+x']
+            """.utf8))])
+        let messages = PackReview.warnings(for: pack).map(\.description)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("w.yaml:2: rule t.w: warning: pattern") && $0.contains("runs it on every request") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("no `match` examples") })
+        XCTAssertTrue(messages.contains { $0.contains("term `ab*` is shorter than 3 bytes") })
+    }
+}
