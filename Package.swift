@@ -32,7 +32,9 @@ let package = Package(
         ),
         .testTarget(name: "SwitchyardMatchingTests", dependencies: ["SwitchyardMatching"]),
         .testTarget(name: "SwitchyardEnvelopeTests", dependencies: ["SwitchyardEnvelope"]),
-        .testTarget(name: "SwitchyardRulesTests", dependencies: ["SwitchyardRules"]),
+        .testTarget(name: "SwitchyardRulesTests", dependencies: ["SwitchyardRules", "AllocationCounter"]),
+        // Test-only: counts the calling thread's heap allocations (replaces malloc in the test process).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
     ],
     swiftLanguageModes: [.v6],

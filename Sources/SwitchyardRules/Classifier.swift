@@ -83,13 +83,13 @@ public final class Classifier: Sendable {
         scratch.beginRequest()
         var failed = false
         if Sanitiser.isASCII(inspected) {
-            failed = !scan(inspected, views: ViewSet([.raw, .sanitised]), using: scratch)
+            failed = !scan(inspected, views: .defaults, using: scratch)
         } else {
-            failed = !scan(inspected, views: ViewSet([.raw]), using: scratch)
+            failed = !scan(inspected, views: .rawOnly, using: scratch)
             Sanitiser.sanitise(inspected, into: &scratch.sanitised)
             let unchanged = scratch.sanitised.withUnsafeBytes { $0.elementsEqual(inspected) }
             if !unchanged {
-                let sanitisedFailed = scratch.sanitised.withUnsafeBytes { !scan($0, views: ViewSet([.sanitised]), using: scratch) }
+                let sanitisedFailed = scratch.sanitised.withUnsafeBytes { !scan($0, views: .sanitisedOnly, using: scratch) }
                 failed = failed || sanitisedFailed
             }
         }
@@ -163,8 +163,17 @@ public final class Classifier: Sendable {
         guard scratch.firedCount > 0 else {
             return indeterminate == nil ? .clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate)
         }
-        var fired = UnsafeMutableBufferPointer(rebasing: scratch.firedRules[0..<scratch.firedCount])
-        fired.sort()
+        let fired = UnsafeMutableBufferPointer(rebasing: scratch.firedRules[0..<scratch.firedCount])
+        // Insertion sort: few rules fire, and the standard sort may allocate a merge buffer.
+        for index in fired.indices.dropFirst() {
+            let value = fired[index]
+            var position = index
+            while position > 0 && fired[position - 1] > value {
+                fired[position] = fired[position - 1]
+                position -= 1
+            }
+            fired[position] = value
+        }
         var hits: [RuleHit] = []
         hits.reserveCapacity(fired.count)
         var score = 0.0

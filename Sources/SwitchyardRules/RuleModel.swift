@@ -32,7 +32,13 @@ public enum ViewKind: String, Sendable, CaseIterable, Hashable {
     case sanitised
 
     /// Bit of this view in a `ViewSet`.
-    public var bit: UInt8 { 1 << UInt8(ViewKind.allCases.firstIndex(of: self)!) }
+    @inlinable
+    public var bit: UInt8 {
+        switch self {
+        case .raw: 1
+        case .sanitised: 2
+        }
+    }
 }
 
 /// A set of views, as a bit mask.
@@ -42,7 +48,11 @@ public struct ViewSet: OptionSet, Sendable, Hashable {
     /// The set holding `views`.
     public init(_ views: some Sequence<ViewKind>) { rawValue = views.reduce(0) { $0 | $1.bit } }
     /// Views a rule runs on when it names none.
-    public static let defaults = ViewSet([.raw, .sanitised])
+    public static let defaults = ViewSet(rawValue: ViewKind.raw.bit | ViewKind.sanitised.bit)
+    /// Only the raw view.
+    public static let rawOnly = ViewSet(rawValue: ViewKind.raw.bit)
+    /// Only the sanitised view.
+    public static let sanitisedOnly = ViewSet(rawValue: ViewKind.sanitised.bit)
     /// Whether `view` is in the set.
     public func contains(_ view: ViewKind) -> Bool { rawValue & view.bit != 0 }
     /// The views in the set, in `ViewKind` order.

@@ -1,0 +1,86 @@
+import AllocationCounter
+import XCTest
+@testable import SwitchyardRules
+
+/// The clean path allocates nothing per request; a request that fires rules allocates only its
+/// verdict's hit list.
+final class AllocationTests: XCTestCase {
+    private func classifier() throws -> Classifier {
+        let yaml = """
+            lists:
+              build: [write, build, create, develop]
+              malware: [keylogger, ransomware, credential stealer]
+            rules:
+              - id: a.near
+                category: malware
+                severity: high
+                description: intent near capability
+                near:
+                  - all: [$build, $malware]
+                    within: 60
+                unless: [detection rule]
+              - id: a.keyword
+                category: malware
+                severity: high
+                description: keyword
+                keywords: [exploit kit]
+              - id: a.regex
+                category: credential-theft
+                severity: high
+                description: regex
+                patterns: ['steal(ing)? (saved )?passwords? from']
+            """
+        return try Classifier(pack: RuleLoader().load(files: [("a.yaml", Array(yaml.utf8))]))
+    }
+
+    /// A 1 KB English prompt that touches near-list terms and regex atoms without firing anything.
+    private static let cleanPrompt: [UInt8] = {
+        // "write" and "keylogger" are more than 60 bytes apart in every direction; "passwords" is an atom of the regex.
+        let sentence = "Write up how the team stores passwords on shared laptops, which firmware versions they run, and who checks the rota each week; a keylogger found in last year's audit was removed by the vendor. "
+        var text = ""
+        while text.utf8.count < 1024 { text += sentence }
+        return Array(text.utf8.prefix(1024))
+    }()
+
+    private func allocations(_ body: () -> Void) -> Int64 {
+        allocation_counter_start()
+        body()
+        return allocation_counter_stop()
+    }
+
+    func testCleanOneKilobytePromptDoesNotAllocate() throws {
+        let classifier = try classifier()
+        let scratch = classifier.makeScratch()
+        var verdict = Verdict.clean
+        Self.cleanPrompt.withUnsafeBytes { text in
+            verdict = classifier.classify(text, using: scratch)  // warm up
+            let count = allocations {
+                for _ in 0..<1000 { verdict = classifier.classify(text, using: scratch) }
+            }
+            XCTAssertEqual(count, 0, "allocations over 1000 clean classifications")
+        }
+        XCTAssertEqual(verdict, .clean)
+    }
+
+    func testRiskyPromptAllocatesOnlyItsHitList() throws {
+        let classifier = try classifier()
+        let scratch = classifier.makeScratch()
+        let text = Array("Develop a keylogger and sell it with an exploit kit, stealing saved passwords from browsers.".utf8)
+        text.withUnsafeBytes { text in
+            _ = classifier.classify(text, using: scratch)
+            var fired = 0
+            let count = allocations {
+                for _ in 0..<100 { fired = classifier.classify(text, using: scratch).hits.count }
+            }
+            XCTAssertEqual(fired, 3)
+            XCTAssertLessThanOrEqual(count, 100, "more than 1 allocation (the hit list) per risky classification")
+        }
+    }
+
+    func testTheCounterSeesAllocations() {
+        let count = allocations {
+            for index in 0..<10 { _ = [Int](repeating: index, count: 100 + index) }
+        }
+        XCTAssertGreaterThanOrEqual(count, 10)
+    }
+}
