@@ -1,0 +1,335 @@
+// KeywordAutomaton: an Aho-Corasick keyword matcher compiled into flat tables.
+//
+// Table layout (C = classCount, N = stateCount):
+// - `byteClass[256]`: byte → class. Every byte that occurs in a pattern (ASCII letters folded to
+//   lower case) has its own class; class 0 stands for all other bytes.
+// - `transitions[N * C]`: the full DFA, row per state. Entries are target states premultiplied by
+//   C, so a state *is* its row offset and one step is `state = transitions[state + byteClass[b]]`.
+// - States are numbered so that those with outputs (their own or inherited through suffix links)
+//   come first; `state < matchLimit` (also premultiplied) is the only per-byte test.
+// - Match state m = state / C reports `outputs[outputStart[m] ..< outputStart[m + 1]]`: pattern
+//   ids already merged along suffix links, so nothing is chased at scan time.
+// - Per pattern: `patternLength` (start = end - length) and `patternFlags` (word-boundary bits),
+//   checked against the text bytes when a match is reported.
+
+/// Receives keyword hits during a scan.
+public protocol KeywordHitSink {
+    /// `pattern` is the id returned by `Builder.add`; `start..<end` is the byte range in the scanned text.
+    mutating func keywordHit(pattern: UInt32, start: Int, end: Int)
+}
+
+/// Many byte-string keywords matched in one pass, ASCII case-insensitively, with optional
+/// word-boundary conditions per keyword. Build with `Builder`; immutable and shareable afterwards.
+public struct KeywordAutomaton: Sendable {
+    /// Collects keywords, then compiles them with `build`.
+    public struct Builder: Sendable {
+        var patterns: [[UInt8]] = []
+        var flags: [UInt8] = []
+
+        /// An empty builder.
+        public init() {}
+
+        /// Adds a pattern; returns its id (0, 1, 2, ... in insertion order). Duplicate byte strings are
+        /// allowed and each id is reported.
+        /// - Parameters:
+        ///   - wordStart: the byte before a match must not be a word byte (or the match starts the text).
+        ///   - wordEnd: the byte after a match must not be a word byte (or the match ends the text).
+        @discardableResult
+        public mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool) -> UInt32 {
+            precondition(patterns.count < Int(UInt32.max), "too many keyword patterns")
+            let id = UInt32(patterns.count)
+            patterns.append(bytes.map(KeywordAutomaton.foldASCII))
+            flags.append((wordStart ? KeywordAutomaton.wordStartFlag : 0) | (wordEnd ? KeywordAutomaton.wordEndFlag : 0))
+            return id
+        }
+
+        /// Number of patterns added so far.
+        public var count: Int { patterns.count }
+
+        /// Compiles the patterns. Throws `emptyPattern` for the first empty pattern, or
+        /// `tooManyStates` if the trie would need more than `maxStates` states.
+        public func build(maxStates: Int = 4_000_000) throws(KeywordAutomaton.BuildError) -> KeywordAutomaton {
+            try KeywordAutomaton(patterns: patterns, flags: flags, maxStates: maxStates)
+        }
+    }
+
+    /// Why an automaton could not be built.
+    public enum BuildError: Error, Equatable, CustomStringConvertible {
+        /// Pattern `id` is empty (it would match everywhere).
+        case emptyPattern(id: UInt32)
+        /// The automaton needs more than `limit` states.
+        case tooManyStates(limit: Int)
+
+        /// A human-readable message.
+        public var description: String {
+            switch self {
+            case .emptyPattern(let id): "keyword pattern \(id) is empty"
+            case .tooManyStates(let limit): "keyword automaton needs more than \(limit) states"
+            }
+        }
+    }
+
+    // MARK: Tables (see the file header)
+
+    @usableFromInline let byteClass: [UInt8]
+    @usableFromInline let transitions: [UInt32]
+    @usableFromInline let classCount: Int
+    /// ceil(2^32 / classCount): `(state * matchReciprocal) >> 32 == state / classCount` for every
+    /// premultiplied state (an exact multiple below 2^32), without a division instruction.
+    @usableFromInline let matchReciprocal: UInt64
+    /// Premultiplied start state (the trie root).
+    @usableFromInline let startState: UInt32
+    /// Premultiplied: states below this have outputs.
+    @usableFromInline let matchLimit: UInt32
+    @usableFromInline let outputStart: [UInt32]
+    @usableFromInline let outputs: [UInt32]
+    @usableFromInline let patternLength: [UInt32]
+    @usableFromInline let patternFlags: [UInt8]
+
+    /// Number of patterns (ids are 0..<patternCount).
+    public var patternCount: Int { patternLength.count }
+    /// Number of DFA states.
+    public let stateCount: Int
+    /// Approximate size of the tables in bytes.
+    public var memoryBytes: Int {
+        byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 4
+            + patternLength.count * 4 + patternFlags.count
+    }
+
+    @usableFromInline static var wordStartFlag: UInt8 { 1 }
+    @usableFromInline static var wordEndFlag: UInt8 { 2 }
+
+    /// ASCII upper case to lower case; every other byte unchanged.
+    static func foldASCII(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
+    /// Word bytes: ASCII letters and digits, '_', and every byte >= 0x80.
+    @inlinable @inline(__always)
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        // Bitmaps of the ASCII word bytes: '0'-'9' among 0x00-0x3F; 'A'-'Z', '_', 'a'-'z' among 0x40-0x7F.
+        let bits: UInt64 = byte < 0x40 ? 0x03FF_0000_0000_0000 : 0x07FF_FFFE_87FF_FFFE
+        return byte >= 0x80 || (bits >> UInt64(byte & 0x3F)) & 1 != 0
+    }
+
+    // MARK: Scanning
+
+    /// Scans `text`, reporting every (overlapping) match that satisfies its word-boundary flags, in
+    /// order of end offset (ties: any order). Does not allocate.
+    @inlinable
+    public func scan<Sink: KeywordHitSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink) {
+        let count = text.count
+        if count == 0 { return }
+        let limit = Int(matchLimit)
+        let start = Int(startState)
+        transitions.withUnsafeBufferPointer { table in
+            byteClass.withUnsafeBufferPointer { classes in
+                // SAFETY: `table` is never empty (the root row), so it has a base address.
+                let base = table.baseAddress!
+                var state = start  // local to the closure so it can live in a register
+                var index = 0
+                while index < count {
+                    // Inner loop: step until a match state or the end of the text. Kept apart from
+                    // the reporting code so that its few variables stay in registers.
+                    repeat {
+                        // SAFETY: `index < count`; `classes` has 256 entries, so any byte indexes it;
+                        // every transition entry is a premultiplied state (a row start, at most
+                        // (N - 1) * C) and every class is < C, so `state + class < N * C == table.count`.
+                        // Adding the class to the pointer rather than to the state keeps the add off
+                        // the state → load → state dependency chain.
+                        let column = base + Int(classes[Int(text[index])])
+                        state = Int(column[state])
+                        index &+= 1
+                    } while state >= limit && index < count
+                    if state < limit {
+                        reportMatches(state: UInt32(truncatingIfNeeded: state), end: index, text: text, into: &sink)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports the outputs of match state `state` (premultiplied) for a match ending at `end`.
+    @inlinable
+    func reportMatches<Sink: KeywordHitSink>(
+        state: UInt32, end: Int, text: UnsafeRawBufferPointer, into sink: inout Sink
+    ) {
+        let match = Int(truncatingIfNeeded: (UInt64(state) &* matchReciprocal) >> 32)
+        let count = text.count
+        outputStart.withUnsafeBufferPointer { starts in
+            outputs.withUnsafeBufferPointer { ids in
+                patternLength.withUnsafeBufferPointer { lengths in
+                    patternFlags.withUnsafeBufferPointer { flags in
+                        // SAFETY: `state < matchLimit`, so `match` < the number of match states and
+                        // `starts` has one more entry (the sentinel); its values are offsets into `ids`,
+                        // whose values are pattern ids < lengths.count == flags.count.
+                        // The text reads are guarded by `end < count` here and `start > 0` below;
+                        // a state's outputs are never longer than the bytes consumed to reach it,
+                        // so `start >= 0`.
+                        let wordAfter = end < count && Self.isWordByte(text[end])
+                        var slot = Int(starts[match])
+                        let last = Int(starts[match &+ 1])
+                        while slot < last {
+                            let pattern = ids[slot]
+                            slot &+= 1
+                            let start = end &- Int(lengths[Int(pattern)])
+                            let wordBefore = start > 0 && Self.isWordByte(text[start &- 1])
+                            // The flags this occurrence would violate: one test instead of a branch per flag.
+                            let unmet = (wordBefore ? Self.wordStartFlag : 0) | (wordAfter ? Self.wordEndFlag : 0)
+                            if flags[Int(pattern)] & unmet == 0 {
+                                sink.keywordHit(pattern: pattern, start: start, end: end)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convenience for tests and tools (allocates): all hits as (pattern, start, end), sorted by
+    /// (end, pattern).
+    public func hits(in text: [UInt8]) -> [(pattern: UInt32, start: Int, end: Int)] {
+        var sink = CollectingSink()
+        text.withUnsafeBytes { scan($0, into: &sink) }
+        return sink.hits.sorted { ($0.end, $0.pattern) < ($1.end, $1.pattern) }
+    }
+
+    private struct CollectingSink: KeywordHitSink {
+        var hits: [(pattern: UInt32, start: Int, end: Int)] = []
+        mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+            hits.append((pattern, start, end))
+        }
+    }
+
+    // MARK: Building
+
+    /// Compiles folded `patterns`: trie → BFS (suffix links, full DFA rows, merged outputs) →
+    /// renumbering with match states first → premultiplied flat tables.
+    private init(patterns: [[UInt8]], flags: [UInt8], maxStates: Int) throws(BuildError) {
+        if let empty = patterns.firstIndex(where: \.isEmpty) {
+            throw .emptyPattern(id: UInt32(empty))
+        }
+
+        // Byte classes: one per distinct (folded) pattern byte, class 0 for the rest.
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        var used = [Bool](repeating: false, count: 256)
+        for pattern in patterns {
+            for byte in pattern { used[Int(byte)] = true }
+        }
+        var classCount = 1
+        for byte in 0..<256 where used[byte] {
+            byteClass[byte] = UInt8(classCount)  // at most 230 bytes used: upper case never is
+            classCount += 1
+        }
+        for upper in UInt8(ascii: "A")...UInt8(ascii: "Z") {
+            byteClass[Int(upper)] = byteClass[Int(upper | 0x20)]
+        }
+
+        // Premultiplied states must fit in UInt32.
+        let stateLimit = min(maxStates, Int(UInt32.max) / classCount)
+        guard stateLimit >= 1 else { throw .tooManyStates(limit: maxStates) }
+
+        // Trie, stored as dense rows; 0 means "no child" (the root is nobody's child).
+        var delta = [UInt32](repeating: 0, count: classCount)
+        var stateCount = 1
+        var ownOutputs: [Int: [UInt32]] = [:]  // state → ids of the patterns ending exactly there
+        for (id, pattern) in patterns.enumerated() {
+            var state = 0
+            for byte in pattern {
+                let slot = state * classCount + Int(byteClass[Int(byte)])
+                if delta[slot] == 0 {
+                    guard stateCount < stateLimit else { throw .tooManyStates(limit: maxStates) }
+                    delta[slot] = UInt32(stateCount)
+                    delta.append(contentsOf: repeatElement(0, count: classCount))
+                    stateCount += 1
+                }
+                state = Int(delta[slot])
+            }
+            ownOutputs[state, default: []].append(UInt32(id))
+        }
+
+        // BFS: suffix links and the full DFA. A state's suffix link is shallower, so its row is
+        // already complete when the state is reached.
+        var suffix = [Int](repeating: 0, count: stateCount)
+        var order = [Int]()
+        order.reserveCapacity(stateCount)
+        order.append(0)
+        var head = 0
+        while head < order.count {
+            let state = order[head]
+            head += 1
+            let row = state * classCount
+            let suffixRow = suffix[state] * classCount
+            for symbol in 0..<classCount {
+                // This row is still pure trie here: only rows of visited states have been filled.
+                let child = Int(delta[row + symbol])
+                if child != 0 {
+                    suffix[child] = state == 0 ? 0 : Int(delta[suffixRow + symbol])
+                    order.append(child)
+                } else if state != 0 {
+                    delta[row + symbol] = delta[suffixRow + symbol]
+                }
+                // At the root, missing children stay 0: the root loops to itself.
+            }
+        }
+
+        // Renumber: states with outputs first (in BFS order), then the rest.
+        var hasOutput = [Bool](repeating: false, count: stateCount)
+        for state in order {
+            hasOutput[state] = ownOutputs[state] != nil || (state != 0 && hasOutput[suffix[state]])
+        }
+        var newIndex = [Int](repeating: 0, count: stateCount)
+        var matchStates = 0
+        for state in order where hasOutput[state] {
+            newIndex[state] = matchStates
+            matchStates += 1
+        }
+        var next = matchStates
+        for state in order where !hasOutput[state] {
+            newIndex[state] = next
+            next += 1
+        }
+
+        // Merged outputs: own ids, then the suffix link's (already flattened: it is earlier in BFS).
+        var outputStart = [UInt32]()
+        outputStart.reserveCapacity(matchStates + 1)
+        var outputs = [UInt32]()
+        for state in order where hasOutput[state] {
+            guard outputs.count <= Int(UInt32.max) else { throw .tooManyStates(limit: maxStates) }
+            outputStart.append(UInt32(outputs.count))
+            outputs.append(contentsOf: ownOutputs[state] ?? [])
+            let link = suffix[state]
+            if state != 0 && hasOutput[link] {
+                let linked = newIndex[link]
+                // Index loop rather than appending a slice of `outputs`, which would copy the array.
+                for slot in Int(outputStart[linked])..<Int(outputStart[linked + 1]) {
+                    outputs.append(outputs[slot])
+                }
+            }
+        }
+        guard outputs.count <= Int(UInt32.max) else { throw .tooManyStates(limit: maxStates) }
+        outputStart.append(UInt32(outputs.count))
+
+        // Final table: rows moved to their new positions, targets renumbered and premultiplied.
+        var transitions = [UInt32](repeating: 0, count: stateCount * classCount)
+        for old in 0..<stateCount {
+            let oldRow = old * classCount
+            let newRow = newIndex[old] * classCount
+            for symbol in 0..<classCount {
+                transitions[newRow + symbol] = UInt32(newIndex[Int(delta[oldRow + symbol])] * classCount)
+            }
+        }
+
+        self.byteClass = byteClass
+        self.transitions = transitions
+        self.classCount = classCount
+        self.matchReciprocal = ((1 << 32) + UInt64(classCount) - 1) / UInt64(classCount)
+        self.startState = UInt32(newIndex[0] * classCount)
+        self.matchLimit = UInt32(matchStates * classCount)
+        self.outputStart = outputStart
+        self.outputs = outputs
+        self.patternLength = patterns.map { UInt32($0.count) }
+        self.patternFlags = flags
+        self.stateCount = stateCount
+    }
+}

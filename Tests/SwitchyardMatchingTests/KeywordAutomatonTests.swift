@@ -1,0 +1,288 @@
+import Testing
+@testable import SwitchyardMatching
+
+@Suite struct KeywordAutomatonTests {
+    @Test func overlappingClassicExample() throws {
+        let keywords = ["he", "she", "his", "hers"].map { Keyword(bytes: bytes($0)) }
+        let matcher = try automaton(keywords)
+        #expect(matcher.patternCount == 4)
+        #expect(matcher.stateCount == 10)  // root, h, he, her, hers, hi, his, s, sh, she
+        #expect(matcher.memoryBytes > 0)
+        #expect(hits(matcher, "ushers") == [
+            Hit(pattern: 0, start: 2, end: 4),  // he
+            Hit(pattern: 1, start: 1, end: 4),  // she
+            Hit(pattern: 3, start: 2, end: 6),  // hers
+        ])
+        #expect(hits(matcher, "") == [])
+        #expect(hits(matcher, "xyz") == [])
+    }
+
+    @Test func caseInsensitiveBothWays() throws {
+        let matcher = try automaton([Keyword(bytes: bytes("MiMiKaTz")), Keyword(bytes: bytes("shell"))])
+        #expect(hits(matcher, "run mimikatz") == [Hit(pattern: 0, start: 4, end: 12)])
+        #expect(hits(matcher, "RUN MIMIKATZ") == [Hit(pattern: 0, start: 4, end: 12)])
+        #expect(hits(matcher, "SheLL") == [Hit(pattern: 1, start: 0, end: 5)])
+        // Folding is ASCII letters only: '@' (0x40) and '`' (0x60) differ by 0x20 but are not letters.
+        let punctuation = try automaton([Keyword(bytes: bytes("@"))])
+        #expect(hits(punctuation, "`") == [])
+        #expect(hits(punctuation, "@") == [Hit(pattern: 0, start: 0, end: 1)])
+    }
+
+    @Test func wordBoundaries() throws {
+        let matcher = try automaton([
+            Keyword(bytes: bytes("cat"), wordStart: true, wordEnd: true),
+            Keyword(bytes: bytes("dog"), wordStart: true),
+            Keyword(bytes: bytes("rat"), wordEnd: true),
+        ])
+        // Text start and end.
+        #expect(hits(matcher, "cat") == [Hit(pattern: 0, start: 0, end: 3)])
+        // Next to punctuation and spaces.
+        #expect(hits(matcher, "(cat), cat.") == [Hit(pattern: 0, start: 1, end: 4), Hit(pattern: 0, start: 7, end: 10)])
+        // Letters, digits, underscore and a UTF-8 letter are word bytes on either side.
+        for text in ["cats", "scat", "cat1", "1cat", "cat_", "_cat", "écat", "caté"] {
+            #expect(hits(matcher, text) == [], "\(text)")
+        }
+        // Only the flagged side is checked.
+        #expect(hits(matcher, "dogs") == [Hit(pattern: 1, start: 0, end: 3)])
+        #expect(hits(matcher, "hotdog") == [])
+        #expect(hits(matcher, "pirat") == [Hit(pattern: 2, start: 2, end: 5)])
+        #expect(hits(matcher, "rats") == [])
+        // Other bytes (controls, '-', '/') are boundaries.
+        #expect(hits(matcher, "a-cat/b\tdog\n") == [Hit(pattern: 0, start: 2, end: 5), Hit(pattern: 1, start: 8, end: 11)])
+    }
+
+    @Test func duplicatesAndSuffixPatterns() throws {
+        let matcher = try automaton([
+            Keyword(bytes: bytes("abc")),
+            Keyword(bytes: bytes("ABC")),
+            Keyword(bytes: bytes("bc")),
+            Keyword(bytes: bytes("c"), wordEnd: true),
+            Keyword(bytes: bytes("xabcd")),
+        ])
+        #expect(hits(matcher, "xabcd") == [
+            Hit(pattern: 0, start: 1, end: 4),
+            Hit(pattern: 1, start: 1, end: 4),
+            Hit(pattern: 2, start: 2, end: 4),
+            Hit(pattern: 4, start: 0, end: 5),
+        ])
+        #expect(hits(matcher, "abc") == [
+            Hit(pattern: 0, start: 0, end: 3),
+            Hit(pattern: 1, start: 0, end: 3),
+            Hit(pattern: 2, start: 1, end: 3),
+            Hit(pattern: 3, start: 2, end: 3),
+        ])
+    }
+
+    @Test func nonASCIIPatternBytesMatchExactly() throws {
+        let matcher = try automaton([
+            Keyword(bytes: bytes("café"), wordStart: true, wordEnd: true),
+            Keyword(bytes: [0xFF, 0x80]),
+        ])
+        #expect(hits(matcher, "un CAFé noir") == [Hit(pattern: 0, start: 3, end: 8)])
+        #expect(hits(matcher, "CAFÉ") == [])  // É is not folded here; the sanitised view does that
+        #expect(hits(matcher, [0x41, 0xFF, 0x80, 0xFF, 0x80]) == [Hit(pattern: 1, start: 1, end: 3), Hit(pattern: 1, start: 3, end: 5)])
+    }
+
+    @Test func noPatterns() throws {
+        let matcher = try KeywordAutomaton.Builder().build()
+        #expect(matcher.patternCount == 0)
+        #expect(matcher.stateCount == 1)
+        #expect(hits(matcher, "anything at all") == [])
+    }
+
+    @Test func builderIdsAndCount() {
+        var builder = KeywordAutomaton.Builder()
+        #expect(builder.add(bytes("a"), wordStart: false, wordEnd: false) == 0)
+        #expect(builder.add(bytes("a"), wordStart: true, wordEnd: false) == 1)
+        #expect(builder.add(bytes("b"), wordStart: false, wordEnd: true) == 2)
+        #expect(builder.count == 3)
+    }
+
+    @Test func emptyPatternIsRefused() {
+        var builder = KeywordAutomaton.Builder()
+        builder.add(bytes("ok"), wordStart: false, wordEnd: false)
+        builder.add([], wordStart: false, wordEnd: false)
+        builder.add([], wordStart: false, wordEnd: false)
+        #expect(throws: KeywordAutomaton.BuildError.emptyPattern(id: 1)) { try builder.build() }
+        #expect(KeywordAutomaton.BuildError.emptyPattern(id: 1).description.contains("1"))
+    }
+
+    @Test func stateLimit() throws {
+        var builder = KeywordAutomaton.Builder()
+        builder.add(bytes("abcd"), wordStart: false, wordEnd: false)  // root + 4 states
+        #expect(throws: KeywordAutomaton.BuildError.tooManyStates(limit: 4)) { try builder.build(maxStates: 4) }
+        #expect(throws: KeywordAutomaton.BuildError.tooManyStates(limit: 0)) { try builder.build(maxStates: 0) }
+        #expect(try builder.build(maxStates: 5).stateCount == 5)
+        #expect(KeywordAutomaton.BuildError.tooManyStates(limit: 4).description.contains("4"))
+    }
+
+    @Test func matchIndexReciprocalIsExact() throws {
+        // The scan finds a match state's outputs by multiplying instead of dividing by classCount.
+        var builder = KeywordAutomaton.Builder()
+        for byte in UInt8(0)...UInt8(255) { builder.add([byte, byte], wordStart: false, wordEnd: false) }
+        let matcher = try builder.build()
+        #expect(matcher.classCount == 231)  // 230 folded bytes + "other"
+        for state in 0..<matcher.stateCount {
+            let premultiplied = UInt64(state * matcher.classCount)
+            #expect((premultiplied * matcher.matchReciprocal) >> 32 == UInt64(state))
+        }
+        // The largest premultiplied states the limits allow, for every class count.
+        for classCount in 1...231 {
+            let reciprocal = ((1 << 32) + UInt64(classCount) - 1) / UInt64(classCount)
+            let lastState = UInt64(UInt32.max) / UInt64(classCount) - 1
+            for state in [0, 1, lastState / 2, lastState] {
+                #expect((state * UInt64(classCount) * reciprocal) >> 32 == state, "C=\(classCount)")
+            }
+        }
+    }
+
+    @Test func randomisedAgainstOracle() throws {
+        var random = SplitMix64(state: 0x5EED_0001)
+        let alphabet = bytes("abAB _é1.")  // é is two bytes; either may be drawn alone
+        for _ in 0..<400 {
+            let keywords = (0..<random.int(1...40)).map { _ in
+                Keyword(bytes: random.bytes(count: random.int(1...8), from: alphabet),
+                        wordStart: random.bool(), wordEnd: random.bool())
+            }
+            let matcher = try automaton(keywords)
+            for _ in 0..<3 {
+                let text = random.bytes(count: random.int(0...300), from: alphabet)
+                expectMatchesOracle(matcher, keywords, text)
+            }
+        }
+    }
+
+    @Test func tenThousandPatterns() throws {
+        var random = SplitMix64(state: 0x5EED_0002)
+        let alphabet = bytes("abcdeABCDE _-é")
+        let keywords = (0..<10_000).map { _ in
+            Keyword(bytes: random.bytes(count: random.int(1...8), from: alphabet),
+                    wordStart: random.bool(), wordEnd: random.bool())
+        }
+        let matcher = try automaton(keywords)
+        #expect(matcher.patternCount == 10_000)
+        var total = 0
+        for _ in 0..<4 {
+            let text = random.bytes(count: 300, from: alphabet)  // the naive oracle is slow in debug builds
+            total += expectMatchesOracle(matcher, keywords, text)
+        }
+        #expect(total > 100)  // the set really does match
+    }
+}
+
+// MARK: Helpers (nested in the suite so their names cannot collide with other test files)
+
+extension KeywordAutomatonTests {
+    /// A hit as a comparable value (the API returns tuples).
+    private struct Hit: Equatable, CustomStringConvertible {
+        var pattern: UInt32
+        var start: Int
+        var end: Int
+        var description: String { "#\(pattern)@\(start)..<\(end)" }
+    }
+
+    /// A keyword as the tests see it.
+    private struct Keyword {
+        var bytes: [UInt8]
+        var wordStart = false
+        var wordEnd = false
+    }
+
+    private func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
+
+    private func automaton(_ keywords: [Keyword], maxStates: Int = 4_000_000) throws -> KeywordAutomaton {
+        var builder = KeywordAutomaton.Builder()
+        for keyword in keywords {
+            builder.add(keyword.bytes, wordStart: keyword.wordStart, wordEnd: keyword.wordEnd)
+        }
+        return try builder.build(maxStates: maxStates)
+    }
+
+    private func hits(_ automaton: KeywordAutomaton, _ text: [UInt8]) -> [Hit] {
+        automaton.hits(in: text).map { Hit(pattern: $0.pattern, start: $0.start, end: $0.end) }
+    }
+
+    private func hits(_ automaton: KeywordAutomaton, _ text: String) -> [Hit] {
+        hits(automaton, bytes(text))
+    }
+
+    /// Naive O(n·m) matcher with the documented semantics, written independently of the automaton.
+    private func oracleHits(_ keywords: [Keyword], _ text: [UInt8]) -> [Hit] {
+        func lower(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
+        func isWord(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95
+        }
+        var result: [Hit] = []
+        guard !text.isEmpty else { return result }
+        let folded = text.map(lower)
+        let foldedKeywords = keywords.map { $0.bytes.map(lower) }
+        for end in 1...text.count {
+            for (id, keyword) in keywords.enumerated() {
+                let pattern = foldedKeywords[id]
+                let length = pattern.count
+                guard length <= end else { continue }
+                let start = end - length
+                var equal = true
+                for offset in 0..<length where folded[start + offset] != pattern[offset] {
+                    equal = false
+                    break
+                }
+                guard equal else { continue }
+                if keyword.wordStart && start > 0 && isWord(text[start - 1]) { continue }
+                if keyword.wordEnd && end < text.count && isWord(text[end]) { continue }
+                result.append(Hit(pattern: UInt32(id), start: start, end: end))
+            }
+        }
+        return result  // already sorted by (end, pattern)
+    }
+
+    /// SplitMix64: small, seedable, good enough for test data.
+    private struct SplitMix64 {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        /// Uniform-ish in `range` (modulo bias is irrelevant here).
+        mutating func int(_ range: ClosedRange<Int>) -> Int {
+            range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+        }
+        mutating func bool() -> Bool { next() & 1 == 1 }
+        mutating func bytes(count: Int, from alphabet: [UInt8]) -> [UInt8] {
+            (0..<count).map { _ in alphabet[int(0...(alphabet.count - 1))] }
+        }
+    }
+
+    /// A sink that records hits in the order the scan reports them.
+    private struct RecordingSink: KeywordHitSink {
+        var hits: [Hit] = []
+        mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+            hits.append(Hit(pattern: pattern, start: start, end: end))
+        }
+    }
+
+    private func scanned(_ automaton: KeywordAutomaton, _ text: [UInt8]) -> [Hit] {
+        var sink = RecordingSink()
+        text.withUnsafeBytes { automaton.scan($0, into: &sink) }
+        return sink.hits
+    }
+
+    /// Checks `hits(in:)` and a raw `scan` against the oracle; returns the number of hits.
+    @discardableResult
+    private func expectMatchesOracle(
+        _ automaton: KeywordAutomaton, _ keywords: [Keyword], _ text: [UInt8],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Int {
+        let expected = oracleHits(keywords, text)
+        let actual = hits(automaton, text)
+        #expect(actual == expected, "text \(text)", sourceLocation: sourceLocation)
+        let raw = scanned(automaton, text)
+        #expect(zip(raw, raw.dropFirst()).allSatisfy { $0.end <= $1.end }, "scan order", sourceLocation: sourceLocation)
+        let rawSorted = raw.sorted { ($0.end, $0.pattern) < ($1.end, $1.pattern) }
+        #expect(rawSorted == expected, "scan sink, text \(text)", sourceLocation: sourceLocation)
+        return expected.count
+    }
+}
