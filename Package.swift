@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRules → SwitchyardMatching → CRE2.
+// Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
 // SwitchyardEnvelope (strict JSON, request lines) depends on nothing.
 let package = Package(
     name: "Switchyard",
@@ -25,7 +25,8 @@ let package = Package(
             name: "SwitchyardRules",
             dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Switchyard", dependencies: ["SwitchyardRules", "SwitchyardEnvelope"]),
+        .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Switchyard", dependencies: ["SwitchyardRouting"]),
         .executableTarget(
             name: "switchyard",
             dependencies: ["Switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "SwitchyardRulesTests", dependencies: ["SwitchyardRules", "AllocationCounter"]),
         // Test-only: counts the calling thread's heap allocations (replaces malloc in the test process).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting"]),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
     ],
     swiftLanguageModes: [.v6],

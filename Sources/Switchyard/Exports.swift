@@ -3,3 +3,4 @@
 @_exported import SwitchyardEnvelope
 @_exported import SwitchyardMatching
 @_exported import SwitchyardRules
+@_exported import SwitchyardRouting

@@ -3,11 +3,14 @@ import SwitchyardMatching
 /// Per-thread working memory for `Classifier.classify`. Allocated once, sized for one classifier,
 /// and reused for every request, so the clean path allocates nothing.
 ///
-/// Not thread-safe: give each thread (or task) its own, from `Classifier.makeScratch()`.
+/// Not thread-safe: give each thread (or task) its own, from `Classifier.makeScratch()`. It may move
+/// between threads (a pool hands it out), but two threads must never use it at once.
 ///
 /// Entries are tagged with a generation number instead of being cleared: a value counts only when
 /// its tag equals the current pass's (or request's) generation, so starting a pass costs O(1).
-public final class ClassificationScratch {
+public final class ClassificationScratch: @unchecked Sendable {
+    // SAFETY (Sendable): only so that pools can hand scratch to worker threads; every use is by one
+    // thread at a time, which the pools and the documentation above guarantee.
     /// Sizes this scratch was made for (checked against the classifier on use).
     let ruleCount: Int
     let slotCount: Int

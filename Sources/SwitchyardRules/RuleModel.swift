@@ -102,6 +102,11 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var description: String { "\(file):\(line)" }
+    /// Creates a location.
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
 }
 
 /// One detection rule, as loaded from a pack file. See `Rules/README.md` for the format.

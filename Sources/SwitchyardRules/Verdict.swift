@@ -6,6 +6,12 @@ public struct RuleHit: Sendable, Equatable {
     public var view: ViewKind
     /// Byte span in that view of the term, combination or pattern match that fired it.
     public var span: Range<Int>
+    /// Creates a hit.
+    public init(rule: Int, view: ViewKind, span: Range<Int>) {
+        self.rule = rule
+        self.view = view
+        self.span = span
+    }
 }
 
 /// Why a verdict could not be reached for the whole text. An indeterminate verdict is never clean:

@@ -33,14 +33,14 @@ enum StandardStreams {
         case failed(errno: Int32)
     }
 
-    /// Writes all of `bytes` to stdout, retrying partial writes and EINTR.
-    static func write(_ bytes: [UInt8]) throws(WriteFailure) {
+    /// Writes all of `bytes` to `descriptor` (default stdout), retrying partial writes and EINTR.
+    static func write(_ bytes: [UInt8], to descriptor: Int32 = 1) throws(WriteFailure) {
         var failure: WriteFailure?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 // SAFETY: offset < buffer.count, so the pointer and remaining length stay inside `buffer`.
-                let written = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written >= 0 {
                     offset += written
                 } else if errno == EINTR {
@@ -60,6 +60,33 @@ enum StandardStreams {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while receivedSignal.load(ordering: .relaxed) == 0 {
+            let count = read(0, buffer.baseAddress, chunkSize)
+            if count > 0 {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            } else if count == 0 {
+                return nil
+            } else if errno != EINTR {
+                return errno
+            }
+        }
+        return nil
+    }
+
+    /// Like `readChunks`, but when `waitMilliseconds()` returns a value, waits at most that long
+    /// for input and calls `body(nil)` if none came (so a caller can send a partial batch).
+    static func readChunks(chunkSize: Int = 1 << 16, waitMilliseconds: () -> Int?, _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows -> Int32? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while receivedSignal.load(ordering: .relaxed) == 0 {
+            if let wait = waitMilliseconds() {
+                var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(clamping: wait))
+                if ready == 0 {
+                    try body(nil)
+                    continue
+                }
+                if ready < 0 && errno == EINTR { continue }
+            }
             let count = read(0, buffer.baseAddress, chunkSize)
             if count > 0 {
                 try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

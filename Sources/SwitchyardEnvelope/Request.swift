@@ -1,0 +1,131 @@
+// The request model: what the envelope hands to the classifier and the router.
+
+/// A request's `id`, echoed back exactly as it was written.
+public enum RequestID: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case string(String)
+    case number(JSONNumber)
+
+    /// The id as JSON (a quoted string or the number literal).
+    public var json: String {
+        switch self {
+        case .string(let s): return JSONWriter.quoted(s)
+        case .number(let n): return n.literal
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .string(let s): return s
+        case .number(let n): return n.literal
+        }
+    }
+}
+
+/// Who is asking, as the gateway vouches for it.
+public struct Identity: Sendable, Equatable {
+    public var id: String?
+    public var org: String?
+    public var verified: Bool?
+    /// ISO 3166-1 alpha-2, uppercased.
+    public var nationality: String?
+    /// ISO 3166-1 alpha-2, uppercased.
+    public var country: String?
+
+    public init(id: String? = nil, org: String? = nil, verified: Bool? = nil,
+                nationality: String? = nil, country: String? = nil) {
+        self.id = id
+        self.org = org
+        self.verified = verified
+        self.nationality = nationality
+        self.country = country
+    }
+}
+
+/// Facts about the line worth reporting without rejecting it.
+public struct RequestNotes: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+
+    public init(rawValue: UInt32) {
+        self.rawValue = rawValue
+    }
+
+    /// The text contains C0 control characters other than tab, line feed and carriage return
+    /// (e.g. from a `\u0000` escape).
+    public static let controlCharacters = RequestNotes(rawValue: 1 << 0)
+    /// The line started with a UTF-8 byte order mark, which was stripped.
+    public static let byteOrderMark = RequestNotes(rawValue: 1 << 1)
+
+    /// Stable reason codes of the stream contract: "control_chars", "bom" (in that order).
+    public var reasonCodes: [String] {
+        var codes: [String] = []
+        if contains(.controlCharacters) { codes.append("control_chars") }
+        if contains(.byteOrderMark) { codes.append("bom") }
+        return codes
+    }
+}
+
+/// One decoded request line.
+public struct Request: Sendable, Equatable {
+    public var id: RequestID?
+    /// The text to scan: `prompt`, `text`, `input` and the user turns of `messages`, joined with "\n".
+    public var text: String
+    public var model: String?
+    public var user: Identity?
+    public var notes: RequestNotes
+
+    public init(id: RequestID? = nil, text: String, model: String? = nil, user: Identity? = nil,
+                notes: RequestNotes = []) {
+        self.id = id
+        self.text = text
+        self.model = model
+        self.user = user
+        self.notes = notes
+    }
+}
+
+/// Why a line could not be decoded into a `Request`.
+public struct RequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A stable code, e.g. "invalid_json", "wrong_type", "missing_text" (see `RequestError.Codes`).
+    public var code: String
+    public var message: String
+    /// The request's id, whenever it could be read before the error.
+    public var id: RequestID?
+
+    public init(code: String, message: String, id: RequestID? = nil) {
+        self.code = code
+        self.message = message
+        self.id = id
+    }
+
+    /// "code: message", e.g. "invalid_json: unexpected end of input at byte 40".
+    public var description: String { "\(code): \(message)" }
+
+    /// The stable error codes of the JSONL stream contract.
+    public enum Codes {
+        public static let blankLine = "blank_line"
+        public static let invalidJSON = "invalid_json"
+        public static let invalidUTF8 = "invalid_utf8"
+        public static let invalidUnicodeEscape = "invalid_unicode_escape"
+        public static let duplicateKey = "duplicate_key"
+        public static let tooDeep = "too_deep"
+        public static let wrongType = "wrong_type"
+        public static let missingText = "missing_text"
+        /// Produced by the framing layer (`LineFramer.Event.tooLong`), not by the decoder.
+        public static let lineTooLong = "line_too_long"
+        /// For the framing layer: an unterminated final line that does not decode.
+        public static let truncatedFinalLine = "truncated_final_line"
+        public static let `internal` = "internal"
+        public static let timeout = "timeout"
+    }
+}
+
+extension JSONWriter {
+    /// Writes a request id exactly as it was received, or `null` without one.
+    public mutating func requestID(_ id: RequestID?) {
+        switch id {
+        case .string(let s)?: string(s)
+        case .number(let n)?: number(n)
+        case nil: null()
+        }
+    }
+}

@@ -1,0 +1,332 @@
+// Decodes one request line (without its "\n") into a `Request`.
+//
+// Rules:
+//  - a leading UTF-8 BOM is stripped (notes .byteOrderMark), then one trailing "\r";
+//  - an empty or whitespace-only line → blank_line;
+//  - strict JSON errors → their code, message "<what> at byte N" with N counted in the line as given
+//    (BOM included);
+//  - the top level must be an object → else wrong_type;
+//  - `id`: string or number, echoed; `null` counts as absent; other types → wrong_type;
+//  - text = join with "\n" of `prompt`, `text`, `input` (strings) and then the texts of the user
+//    turns of `messages` (content a string, or an array of parts whose `text` strings are taken;
+//    parts without text are skipped). Other roles are not scanned, but every message must be an
+//    object with a string `role`. No text at all → missing_text; "" counts as text;
+//  - `model`: string; `user`: object with `id`, `org` (strings), `verified` (bool), `nationality`,
+//    `country` (two ASCII letters, uppercased);
+//  - for every optional field `null` means absent; unknown fields are ignored;
+//  - every error after the id was read carries the id.
+
+public enum RequestDecoder {
+    public static func decode(_ line: UnsafeRawBufferPointer) -> Result<Request, RequestError> {
+        var body = line
+        var notes: RequestNotes = []
+        var offsetShift = 0
+        if body.count >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF {
+            body = UnsafeRawBufferPointer(rebasing: body[3...])
+            notes.insert(.byteOrderMark)
+            offsetShift = 3
+        }
+        if let last = body.last, last == 0x0D {
+            body = UnsafeRawBufferPointer(rebasing: body[..<(body.count - 1)])
+        }
+        if isBlank(body) {
+            return .failure(RequestError(code: RequestError.Codes.blankLine, message: "blank line"))
+        }
+
+        let root: JSONValue
+        do {
+            root = try StrictJSON.parse(body)
+        } catch {
+            return .failure(RequestError(code: error.code.rawValue,
+                                         message: "\(error.message) at byte \(error.offset + offsetShift)"))
+        }
+        return decode(root: root, notes: notes)
+    }
+
+    /// Convenience for tests and cold paths.
+    public static func decode(_ line: [UInt8]) -> Result<Request, RequestError> {
+        line.withUnsafeBytes { decode($0) }
+    }
+
+    /// Convenience for tests and cold paths.
+    public static func decode(_ line: String) -> Result<Request, RequestError> {
+        decode(Array(line.utf8))
+    }
+
+    /// Decodes an already parsed request value.
+    public static func decode(root: JSONValue, notes: RequestNotes = []) -> Result<Request, RequestError> {
+        guard case .object(let object) = root else {
+            return .failure(wrongType("request must be a JSON object", id: nil))
+        }
+        var notes = notes
+
+        // One pass over the members picks the known fields (first occurrence; the parser
+        // guarantees there is only one).
+        var fields = KnownFields()
+        for member in object.members {
+            fields.take(member.key, member.value)
+        }
+
+        // id first, so that every later error can carry it.
+        var id: RequestID? = nil
+        if let value = fields.id {
+            switch value {
+            case .string(let s): id = .string(s)
+            case .number(let n): id = .number(n)
+            case .null: id = nil
+            default: return .failure(wrongType("id must be a string or a number", id: nil))
+            }
+        }
+
+        var pieces: [String] = []
+        if let error = appendText(fields.prompt, "prompt", to: &pieces, id: id)
+            ?? appendText(fields.text, "text", to: &pieces, id: id)
+            ?? appendText(fields.input, "input", to: &pieces, id: id) {
+            return .failure(error)
+        }
+
+        if let value = fields.messages {
+            switch value {
+            case .null: break
+            case .array(let messages):
+                if let error = collectUserText(messages, into: &pieces, id: id) {
+                    return .failure(error)
+                }
+            default:
+                return .failure(wrongType("messages must be an array", id: id))
+            }
+        }
+
+        var model: String? = nil
+        if let value = fields.model {
+            switch value {
+            case .string(let s): model = s
+            case .null: break
+            default: return .failure(wrongType("model must be a string", id: id))
+            }
+        }
+
+        var user: Identity? = nil
+        if let value = fields.user {
+            switch value {
+            case .object(let u):
+                switch decodeIdentity(u, id: id) {
+                case .success(let identity): user = identity
+                case .failure(let error): return .failure(error)
+                }
+            case .null: break
+            default: return .failure(wrongType("user must be an object", id: id))
+            }
+        }
+
+        guard !pieces.isEmpty else {
+            return .failure(RequestError(code: RequestError.Codes.missingText,
+                                         message: "expected text, prompt, input or user messages", id: id))
+        }
+        let text = pieces.count == 1 ? pieces[0] : pieces.joined(separator: "\n")
+        if containsControlCharacters(text) {
+            notes.insert(.controlCharacters)
+        }
+        return .success(Request(id: id, text: text, model: model, user: user, notes: notes))
+    }
+
+    /// The top-level members the decoder reads.
+    private struct KnownFields {
+        var id: JSONValue?
+        var prompt: JSONValue?
+        var text: JSONValue?
+        var input: JSONValue?
+        var messages: JSONValue?
+        var model: JSONValue?
+        var user: JSONValue?
+
+        mutating func take(_ key: String, _ value: JSONValue) {
+            // Dispatch on the length first; then compare exact bytes.
+            switch key.utf8.count {
+            case 2: if id == nil && utf8Equal(key, "id") { id = value }
+            case 4:
+                if text == nil && utf8Equal(key, "text") { text = value }
+                else if user == nil && utf8Equal(key, "user") { user = value }
+            case 5:
+                if input == nil && utf8Equal(key, "input") { input = value }
+                else if model == nil && utf8Equal(key, "model") { model = value }
+            case 6: if prompt == nil && utf8Equal(key, "prompt") { prompt = value }
+            case 8: if messages == nil && utf8Equal(key, "messages") { messages = value }
+            default: break
+            }
+        }
+    }
+
+    // MARK: - Parts
+
+    private static func collectUserText(_ messages: [JSONValue], into pieces: inout [String],
+                                        id: RequestID?) -> RequestError? {
+        for (i, message) in messages.enumerated() {
+            guard case .object(let turn) = message else {
+                return wrongType("messages[\(i)] must be an object", id: id)
+            }
+            guard case .string(let role)? = turn["role"] else {
+                return wrongType("messages[\(i)].role must be a string", id: id)
+            }
+            guard role.utf8.elementsEqual("user".utf8) else { continue }
+            switch turn["content"] {
+            case nil, .null?:
+                continue
+            case .string(let s)?:
+                pieces.append(s)
+            case .array(let parts)?:
+                for (j, part) in parts.enumerated() {
+                    guard case .object(let p) = part else {
+                        return wrongType("messages[\(i)].content[\(j)] must be an object", id: id)
+                    }
+                    switch p["text"] {
+                    case nil, .null?: continue
+                    case .string(let s)?: pieces.append(s)
+                    default: return wrongType("messages[\(i)].content[\(j)].text must be a string", id: id)
+                    }
+                }
+            default:
+                return wrongType("messages[\(i)].content must be a string or an array of parts", id: id)
+            }
+        }
+        return nil
+    }
+
+    private static func decodeIdentity(_ u: JSONObject, id: RequestID?) -> Result<Identity, RequestError> {
+        var identity = Identity()
+        var seen: UInt8 = 0   // first occurrence wins, as with the subscript
+        for member in u.members {
+            let key = member.key, value = member.value
+            switch key.utf8.count {
+            case 2 where seen & 1 == 0 && utf8Equal(key, "id"):
+                seen |= 1
+                switch optionalString(value) {
+                case .some(let s): identity.id = s
+                case .none: return .failure(wrongType("user.id must be a string", id: id))
+                }
+            case 3 where seen & 2 == 0 && utf8Equal(key, "org"):
+                seen |= 2
+                switch optionalString(value) {
+                case .some(let s): identity.org = s
+                case .none: return .failure(wrongType("user.org must be a string", id: id))
+                }
+            case 8 where seen & 4 == 0 && utf8Equal(key, "verified"):
+                seen |= 4
+                switch value {
+                case .bool(let b): identity.verified = b
+                case .null: break
+                default: return .failure(wrongType("user.verified must be a boolean", id: id))
+                }
+            case 11 where seen & 8 == 0 && utf8Equal(key, "nationality"):
+                seen |= 8
+                switch optionalCountry(value) {
+                case .some(let code): identity.nationality = code
+                case .none: return .failure(wrongType("user.nationality must be a two-letter country code", id: id))
+                }
+            case 7 where seen & 16 == 0 && utf8Equal(key, "country"):
+                seen |= 16
+                switch optionalCountry(value) {
+                case .some(let code): identity.country = code
+                case .none: return .failure(wrongType("user.country must be a two-letter country code", id: id))
+                }
+            default:
+                break
+            }
+        }
+        return .success(identity)
+    }
+
+    /// `.some(string or nil for null)`, or `.none` for the wrong type.
+    private static func optionalString(_ value: JSONValue) -> String?? {
+        switch value {
+        case .string(let s): return .some(s)
+        case .null: return .some(nil)
+        default: return .none
+        }
+    }
+
+    /// `.some(code or nil for null)`, or `.none` for the wrong type or a malformed code.
+    private static func optionalCountry(_ value: JSONValue) -> String?? {
+        switch value {
+        case .string(let s):
+            guard let code = countryCode(s) else { return .none }
+            return .some(code)
+        case .null: return .some(nil)
+        default: return .none
+        }
+    }
+
+    /// Appends a text field's string; nil when absent or null; an error for other types.
+    private static func appendText(_ value: JSONValue?, _ field: StaticString, to pieces: inout [String],
+                                   id: RequestID?) -> RequestError? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let s)?:
+            pieces.append(s)
+            return nil
+        default:
+            return wrongType("\(field) must be a string", id: id)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func wrongType(_ message: String, id: RequestID?) -> RequestError {
+        RequestError(code: RequestError.Codes.wrongType, message: message, id: id)
+    }
+
+    /// Two ASCII letters, uppercased; nil otherwise.
+    static func countryCode(_ s: String) -> String? {
+        let utf8 = s.utf8
+        guard utf8.count == 2 else { return nil }
+        var it = utf8.makeIterator()
+        guard let a = it.next().flatMap(upperLetter), let b = it.next().flatMap(upperLetter) else { return nil }
+        var code = String(Unicode.Scalar(a))
+        code.unicodeScalars.append(Unicode.Scalar(b))
+        return code
+    }
+
+    private static func upperLetter(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return b
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return b &- 0x20
+        default: return nil
+        }
+    }
+
+    static func isBlank(_ p: UnsafeRawBufferPointer) -> Bool {
+        for b in p {
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// C0 controls other than tab, line feed and carriage return.
+    static func containsControlCharacters(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { u in
+            let n = u.count
+            var i = 0
+            guard let base = u.baseAddress else { return false }
+            let raw = UnsafeRawPointer(base)
+            while i < n {
+                // Skip eight bytes at a time while none is below 0x20.
+                while i &+ 8 <= n {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+                    i &+= 8
+                }
+                let end = min(i &+ 8, n)
+                while i < end {
+                    let b = u[i]
+                    if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+                    i &+= 1
+                }
+            }
+            return false
+        }
+    }
+}

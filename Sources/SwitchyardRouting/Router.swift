@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import SwitchyardEnvelope
+import SwitchyardRules
+import Synchronization
+
+/// Routes requests: classifies each text and applies the policy. Immutable and `Sendable`: build
+/// one per rule pack and policy, share it across threads, and replace the reference to reload.
+public final class Router: Sendable {
+    /// The compiled rule pack.
+    public let classifier: Classifier
+    /// The routing policy.
+    public let policy: Policy
+    /// Scratch for batch workers, so a batch allocates no scratch once warm. Locked once per
+    /// worker per batch, never per request.
+    private let scratchPool = Mutex<[ClassificationScratch]>([])
+
+    /// Creates a router over a compiled pack and a policy.
+    public init(classifier: Classifier, policy: Policy) {
+        self.classifier = classifier
+        self.policy = policy
+    }
+
+    /// Fresh scratch for single-request routing on one thread.
+    public func makeScratch() -> ClassificationScratch { classifier.makeScratch() }
+
+    /// Routes one request with the caller's scratch.
+    public func route(_ request: Request, using scratch: ClassificationScratch) -> Decision {
+        let verdict = classifier.classify(request.text, using: scratch)
+        return PolicyEngine.decide(policy: policy, rules: classifier.rules, identity: request.user, requestedModel: request.model, verdict: verdict)
+    }
+
+    /// The fail-safe decision for a line that could not be parsed (`code` as in the stream contract).
+    public func unparseable(code: String) -> Decision {
+        PolicyEngine.unparseable(policy: policy, code: code)
+    }
+
+    /// Routes a batch, keeping order, spread over `threads` workers (default: all active cores).
+    /// Each worker takes one contiguous slice and one pooled scratch.
+    public func route(_ requests: [Request], threads: Int = ProcessInfoCores.active) -> [Decision] {
+        route(count: requests.count, threads: threads) { index, scratch in route(requests[index], using: scratch) }
+    }
+
+    /// Batch core shared by `route(_:threads:)` and the stream: calls `decide(index, scratch)` for
+    /// every index in `0..<count` over up to `threads` workers and returns the results in order.
+    public func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> Decision) -> [Decision] {
+        let workers = max(1, min(threads, count / Self.minimumPerWorker))
+        if workers == 1 {
+            let scratch = takeScratch()
+            defer { returnScratch(scratch) }
+            return (0..<count).map { decide($0, scratch) }
+        }
+        return [Decision](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let output = SendableBuffer(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let scratch = takeScratch()
+                defer { returnScratch(scratch) }
+                let range = Self.slice(worker, of: workers, count: count)
+                for index in range {
+                    // SAFETY: slices are disjoint and cover 0..<count, so each element is
+                    // initialised exactly once, by one worker.
+                    (output.buffer.baseAddress! + index).initialize(to: decide(index, scratch))
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Splits `0..<count` into contiguous slices over up to `threads` workers and calls `body` once
+    /// per slice with a pooled scratch; returns the slices' results in order. This is the batch
+    /// primitive the stream uses to decode, route and render lines in parallel.
+    public func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = Router.minimumPerWorker,
+                                          _ body: @Sendable (Range<Int>, ClassificationScratch) -> T) -> [T] {
+        let workers = max(1, min(threads, count / max(1, minimumPerWorker)))
+        if workers == 1 {
+            let scratch = takeScratch()
+            defer { returnScratch(scratch) }
+            return [body(0..<count, scratch)]
+        }
+        return [T](unsafeUninitializedCapacity: workers) { buffer, initialized in
+            let output = SendableSlots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let scratch = takeScratch()
+                defer { returnScratch(scratch) }
+                // SAFETY: each worker initialises only its own slot.
+                (output.buffer.baseAddress! + worker).initialize(to: body(Self.slice(worker, of: workers, count: count), scratch))
+            }
+            initialized = workers
+        }
+    }
+
+    /// Fewer requests than this per worker are not worth a thread hop.
+    public static let minimumPerWorker = 8
+
+    static func slice(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
+        let base = count / workers, extra = count % workers
+        let start = worker * base + min(worker, extra)
+        return start..<(start + base + (worker < extra ? 1 : 0))
+    }
+
+    private func takeScratch() -> ClassificationScratch {
+        scratchPool.withLock { $0.popLast() } ?? classifier.makeScratch()
+    }
+
+    private func returnScratch(_ scratch: ClassificationScratch) {
+        scratchPool.withLock { $0.append(scratch) }
+    }
+}
+
+/// Lets batch workers write disjoint elements of one output buffer.
+private struct SendableBuffer: @unchecked Sendable {
+    // SAFETY (Sendable): workers write disjoint indices; the buffer outlives `concurrentPerform`.
+    let buffer: UnsafeMutableBufferPointer<Decision>
+}
+
+/// Lets batch workers initialise their own slot of one output buffer.
+private struct SendableSlots<T>: @unchecked Sendable {
+    // SAFETY (Sendable): each worker writes only its own index; the buffer outlives `concurrentPerform`.
+    let buffer: UnsafeMutableBufferPointer<T>
+}
+
+/// Processor counts for sizing worker pools.
+public enum ProcessInfoCores {
+    /// Cores this process may run on.
+    public static var active: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+}

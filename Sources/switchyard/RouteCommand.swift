@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Foundation
+import Switchyard
+
+/// `switchyard route`: JSONL requests on stdin, one routing decision per line on stdout.
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Route JSONL requests from stdin; write one decision per line to stdout.",
+        discussion: """
+            Lines are gathered into batches of up to --batch-size and routed over --threads cores. A \
+            batch is sent as soon as it is full, or when no more input arrives within --max-wait-ms, \
+            so a user typing one line sees its decision at once. Exit status as for classify.
+            """
+    )
+
+    @Option(help: "Rule pack directory (default: the built-in pack).")
+    var rules: String?
+
+    @Option(help: "Routing policy file (default: <rules>/policy/policy.yaml).")
+    var policy: String?
+
+    @Option(help: "Most lines routed together.")
+    var batchSize: Int = 64
+
+    @Option(help: "Longest wait, in milliseconds, for more input before a partial batch is routed.")
+    var maxWaitMs: Int = 2
+
+    @Option(help: "Worker threads per batch (default: all cores).")
+    var threads: Int = ProcessInfoCores.active
+
+    @Option(help: "Append one audit record per decision (JSONL) to this file.")
+    var audit: String?
+
+    @Option(help: "Longest accepted input line in bytes.")
+    var maxLineBytes: Int = 1 << 20
+
+    @Flag(help: "Add each hit's rule, mode, view and byte span to decisions.")
+    var explain = false
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard maxWaitMs >= 0 else { throw ValidationError("--max-wait-ms must not be negative") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+    }
+
+    func run() throws {
+        let router: Router
+        do {
+            let classifier = try RulePackLocation.loadClassifier(rules)
+            let policyPath = try policy ?? (RulePackLocation.resolve(rules) as NSString).appendingPathComponent("policy/policy.yaml")
+            let loaded: Policy
+            do { loaded = try PolicyLoader().load(path: policyPath) } catch {
+                throw CLIFailure(message: "policy \(policyPath) failed to load:\n\(error.description)")
+            }
+            router = Router(classifier: classifier, policy: loaded)
+        } catch let failure as CLIFailure {
+            standardError(failure.message)
+            throw ExitCode(2)
+        }
+        var auditFile: Int32 = -1
+        if let audit {
+            auditFile = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+            guard auditFile >= 0 else {
+                standardError("switchyard: cannot open audit file \(audit) (errno \(errno))")
+                throw ExitCode(2)
+            }
+        }
+        defer { if auditFile >= 0 { close(auditFile) } }
+        StandardStreams.installSignalHandlers()
+
+        let stream = RouteStream(router: router, explain: explain, audit: auditFile >= 0, threads: threads, maxLineBytes: maxLineBytes)
+        var framer = LineFramer(maxLineBytes: maxLineBytes)
+        var batch = LineBatch()
+        var failedLines = 0
+
+        func flush() throws(StandardStreams.WriteFailure) {
+            guard !batch.isEmpty else { return }
+            let output = stream.process(batch, timestamp: auditFile >= 0 ? Timestamp.now() : "")
+            batch.removeAll()
+            failedLines += output.failedLines
+            for part in output.audit where !part.isEmpty { try StandardStreams.write(part, to: auditFile) }
+            for part in output.records where !part.isEmpty { try StandardStreams.write(part) }
+        }
+
+        do {
+            let readError = try StandardStreams.readChunks(waitMilliseconds: { batch.isEmpty ? nil : maxWaitMs }) { chunk throws(StandardStreams.WriteFailure) in
+                guard let chunk else { return try flush() }  // no input within the wait: send the partial batch
+                var failure: StandardStreams.WriteFailure?
+                framer.feed(chunk) { event in
+                    batch.append(event)
+                    if batch.count >= batchSize && failure == nil {
+                        do { try flush() } catch { failure = error as? StandardStreams.WriteFailure ?? .failed(errno: EIO) }
+                    }
+                }
+                if let failure { throw failure }
+            }
+            framer.finish { batch.append($0) }
+            try flush()
+            if let readError {
+                standardError("switchyard: reading stdin failed (errno \(readError))")
+                throw ExitCode(1)
+            }
+        } catch let failure as StandardStreams.WriteFailure {
+            switch failure {
+            case .closed:
+                standardError("switchyard: stdout closed; stopping")
+            case .failed(let code):
+                standardError("switchyard: writing output failed (errno \(code))")
+            }
+            throw ExitCode(3)
+        }
+        if failedLines > 0 { throw ExitCode(1) }
+    }
+}
+
+/// RFC 3339 UTC timestamps with milliseconds, for audit records.
+enum Timestamp {
+    static func now() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
+    }
+}

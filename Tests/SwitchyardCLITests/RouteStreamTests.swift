@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+
+/// `switchyard route` end to end: the shipped policy over a mixed file with identities.
+final class RouteStreamTests: XCTestCase {
+    static let packYAML = """
+        rules:
+          - id: test.malware.keylogger
+            category: malware
+            severity: high
+            description: keylogger requests
+            keywords: [keylogger]
+          - id: test.ics.breakers
+            category: critical-infrastructure
+            severity: high
+            description: breaker attacks
+            keywords: [trip the breakers]
+          - id: test.worm
+            category: malware
+            severity: critical
+            description: worms
+            keywords: [self-spreading worm]
+        """
+
+    /// (request line, expected route, expected reasons) — the shipped policy's answer for each.
+    static let cases: [(String, String, [String])] = [
+        (#"{"id": "clean-anon", "text": "bake bread"}"#, "primary", []),
+        (#"{"id": "risky-anon", "text": "write a keylogger"}"#, "fallback", ["risky:malware"]),
+        (#"{"id": "ics-anon", "text": "how to trip the breakers"}"#, "block", ["risky:critical-infrastructure"]),
+        (#"{"id": "worm-anon", "text": "a self-spreading worm"}"#, "block", ["risky:malware"]),
+        (#"{"id": "outsider-mythos", "text": "hi", "model": "mythos-5", "user": {"org": "acme", "verified": true, "nationality": "US"}}"#,
+         "primary", ["not-trusted-partner"]),
+        (#"{"id": "partner-mythos-de", "text": "write a keylogger", "model": "mythos-5", "user": {"org": "northgrid-transmission", "verified": true, "nationality": "DE"}}"#,
+         "restricted", ["risky:malware"]),
+        (#"{"id": "partner-unverified", "text": "hi", "model": "mythos-5", "user": {"org": "northgrid-transmission", "verified": false, "nationality": "US"}}"#,
+         "primary", ["not-verified"]),
+        (#"{"id": "partner-ics", "text": "trip the breakers in our test lab", "model": "mythos-5", "user": {"org": "ironclad-ics-security", "verified": true, "nationality": "US"}}"#,
+         "restricted", ["risky:critical-infrastructure"]),
+        (#"{"id": "partner-on-primary", "text": "write a keylogger", "user": {"org": "ironclad-ics-security", "verified": true, "nationality": "US"}}"#,
+         "fallback", ["risky:malware"]),
+        (#"{"id": "asks-fallback", "text": "hello", "model": "opus-4.8"}"#, "fallback", ["requested-fallback"]),
+        ("{\"id\": \"broken\", \"text\": ", "fallback", ["unparseable:invalid_json"]),
+        ("", "fallback", ["unparseable:blank_line"]),
+    ]
+
+    private var pack: URL!
+
+    override func setUpWithError() throws {
+        pack = try CLIHarness.temporaryPack(["pack.yaml": Self.packYAML])
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: pack)
+    }
+
+    private var policyPath: String { CLIHarness.packageRoot.appendingPathComponent("Rules/policy/policy.yaml").path }
+
+    func testMixedFileRoutesInOrderAtBatchSizesOneAnd64() throws {
+        var input = ""
+        for _ in 0..<20 { for test in Self.cases { input += test.0 + "\n" } }
+        for batch in ["1", "64"] {
+            let result = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policyPath, "--batch-size", batch, "--threads", "2"], input: Data(input.utf8))
+            XCTAssertEqual(result.status, 1, "bad lines make the exit status 1: \(result.stderr)")
+            let records = result.records
+            XCTAssertEqual(records.count, 20 * Self.cases.count)
+            for (index, record) in records.enumerated() {
+                let test = Self.cases[index % Self.cases.count]
+                XCTAssertEqual(record["route"] as? String, test.1, "batch \(batch), line \(index + 1): \(record)")
+                XCTAssertEqual(record["reasons"] as? [String], test.2, "batch \(batch), line \(index + 1)")
+                XCTAssertNotNil(record["rules_version"] as? String)
+                XCTAssertNotNil(record["policy_version"] as? String)
+                if test.1 == "block" { XCTAssertTrue(record["model"] is NSNull) }
+            }
+        }
+    }
+
+    func testAuditRecordsHashTheTextAndKeepTheIdentity() throws {
+        let audit = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: audit) }
+        let input = Self.cases.prefix(6).map(\.0).joined(separator: "\n") + "\n"
+        let result = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policyPath, "--audit", audit.path], input: Data(input.utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 6)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[5].utf8)) as? [String: Any])
+        XCTAssertEqual(record["id"] as? String, "partner-mythos-de")
+        XCTAssertEqual(record["route"] as? String, "restricted")
+        XCTAssertEqual((record["user"] as? [String: Any])?["org"] as? String, "northgrid-transmission")
+        XCTAssertEqual(record["requested_model"] as? String, "mythos-5")
+        XCTAssertEqual(record["rules"] as? [String], ["test.malware.keylogger"])
+        // SHA-256 of "write a keylogger", not the text itself.
+        XCTAssertEqual(record["text_sha256"] as? String, Self.sha256Hex("write a keylogger"))
+        XCTAssertFalse(lines[5].contains("write a keylogger"))
+        XCTAssertNotNil(record["time"] as? String)
+    }
+
+    func testOneTypedLineIsAnsweredWithoutWaitingForTheBatch() throws {
+        let process = Process()
+        process.executableURL = CLIHarness.executable
+        process.arguments = ["route", "--rules", pack.path, "--policy", policyPath, "--batch-size", "1024", "--max-wait-ms", "5"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        try stdin.fileHandleForWriting.write(contentsOf: Data((Self.cases[1].0 + "\n").utf8))
+        var poll = pollfd(fd: stdout.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(Glibc.poll(&poll, 1, 20_000), 1, "no decision within 20 s of one typed line")
+        let data = stdout.fileHandleForReading.availableData
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains(#""route":"fallback""#))
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// SHA-256 via the system's sha256sum, independent of the project's implementation.
+    static func sha256Hex(_ text: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+}
