@@ -129,6 +129,20 @@ cre2_match_status cre2_set_match(const cre2_set *set, cre2_set_scratch *scratch,
   return n <= capacity ? CRE2_MATCH : CRE2_ERROR_CAPACITY;
 }
 
+cre2_match_status cre2_set_match_any(const cre2_set *set, const uint8_t *text, size_t length) {
+  if (!set->compiled) return CRE2_ERROR_NOT_COMPILED;
+  RE2::Set::ErrorInfo info;
+  info.kind = RE2::Set::kNoError;
+  re2::StringPiece input(reinterpret_cast<const char *>(text), length);
+  if (set->set.Match(input, nullptr, &info)) return CRE2_MATCH;
+  switch (info.kind) {
+    case RE2::Set::kNoError: return CRE2_NO_MATCH;
+    case RE2::Set::kOutOfMemory: return CRE2_ERROR_OUT_OF_MEMORY;
+    case RE2::Set::kNotCompiled: return CRE2_ERROR_NOT_COMPILED;
+    default: return CRE2_ERROR_INCONSISTENT;
+  }
+}
+
 cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options options, int min_atom_length) {
   re2::FilteredRE2 filter(min_atom_length);
   int id = 0;

@@ -92,6 +92,19 @@ public final class RE2PatternSet: @unchecked Sendable {
         }
     }
 
+    /// Whether any pattern matches `text`. Allocates nothing once RE2's DFA cache is warm.
+    /// - Throws: `RE2MatchFailure` when RE2 cannot answer: never read as no match.
+    public func matchesAny(in text: UnsafeRawBufferPointer) throws(RE2MatchFailure) -> Bool {
+        let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        switch cre2_set_match_any(handle, base, text.count) {
+        case CRE2_NO_MATCH: return false
+        case CRE2_MATCH: return true
+        case CRE2_ERROR_OUT_OF_MEMORY: throw .outOfMemory
+        case CRE2_ERROR_NOT_COMPILED: throw .notCompiled
+        default: throw .inconsistent
+        }
+    }
+
     /// Convenience: sorted indices of the patterns matching `text`.
     public func matches(in text: String, scratch: Scratch = Scratch()) throws(RE2MatchFailure) -> [Int] {
         var copy = text

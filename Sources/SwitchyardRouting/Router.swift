@@ -68,9 +68,10 @@ public final class Router: Sendable {
         }
     }
 
-    /// Splits `0..<count` into contiguous slices over up to `threads` workers and calls `body` once
-    /// per slice with a pooled scratch; returns the slices' results in order. This is the batch
-    /// primitive the stream uses to decode, route and render lines in parallel.
+    /// Splits `0..<count` into contiguous chunks, which up to `threads` workers take in turn (so a
+    /// chunk of long texts does not hold up the others), calling `body` once per chunk with the
+    /// worker's pooled scratch; returns the chunks' results in order. This is the batch primitive
+    /// the stream uses to decode, route and render lines in parallel.
     public func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = Router.minimumPerWorker,
                                           _ body: @Sendable (Range<Int>, ClassificationScratch) -> T) -> [T] {
         let workers = max(1, min(threads, count / max(1, minimumPerWorker)))
@@ -79,15 +80,22 @@ public final class Router: Sendable {
             defer { returnScratch(scratch) }
             return [body(0..<count, scratch)]
         }
-        return [T](unsafeUninitializedCapacity: workers) { buffer, initialized in
+        let chunks = min(count, workers * 8)
+        let next = Atomic<Int>(0)
+        return [T](unsafeUninitializedCapacity: chunks) { buffer, initialized in
             let output = SendableSlots(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 let scratch = takeScratch()
                 defer { returnScratch(scratch) }
-                // SAFETY: each worker initialises only its own slot.
-                (output.buffer.baseAddress! + worker).initialize(to: body(Self.slice(worker, of: workers, count: count), scratch))
+                while true {
+                    let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard chunk < chunks else { break }
+                    // SAFETY: the atomic counter hands each chunk index to exactly one worker, so
+                    // every slot is initialised once.
+                    (output.buffer.baseAddress! + chunk).initialize(to: body(Self.slice(chunk, of: chunks, count: count), scratch))
+                }
             }
-            initialized = workers
+            initialized = chunks
         }
     }
 

@@ -129,11 +129,25 @@ public final class Classifier: Sendable {
             scratch.touchedRules[scratch.touchedCount] = UInt32(rule)
             scratch.touchedCount += 1
         }
-        for index in 0..<scratch.candidateCount {
-            let regex = tables.regexes[Int(scratch.candidates[index])]
-            let rule = Int(regex.rule)
-            guard holds(rule) else { continue }
-            if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
+        // Candidates whose rule is still undecided: one RE2::Set pass (no allocation) says whether
+        // any regex matches at all; only then does each candidate run its own regex, for its span.
+        var undecided = 0
+        for index in 0..<scratch.candidateCount where holds(Int(tables.regexes[Int(scratch.candidates[index])].rule)) {
+            undecided += 1
+        }
+        if undecided > 0, let regexSet = tables.regexSet {
+            do {
+                if try regexSet.matchesAny(in: view) {
+                    for index in 0..<scratch.candidateCount {
+                        let regex = tables.regexes[Int(scratch.candidates[index])]
+                        let rule = Int(regex.rule)
+                        guard holds(rule) else { continue }
+                        if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
+                    }
+                }
+            } catch {
+                complete = false
+            }
         }
         if let unfiltered = tables.unfiltered {
             do {

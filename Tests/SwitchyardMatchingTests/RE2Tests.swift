@@ -45,6 +45,17 @@ import CRE2
         #expect(set.count == 3)
     }
 
+    @Test func answersWhetherAnyPatternMatches() throws {
+        let set = try RE2PatternSet([#"dump\w* lsass"#, #"amsi\s*bypass"#])
+        func any(_ text: String) throws -> Bool {
+            var copy = text
+            return try copy.withUTF8 { try set.matchesAny(in: UnsafeRawBufferPointer($0)) }
+        }
+        #expect(try any("an AMSI   bypass"))
+        #expect(try !any("amsi is an interface"))
+        #expect(try !any(""))
+    }
+
     @Test func invalidPatternNamesItsIndex() {
         #expect(throws: RE2PatternSet.BuildError.invalidPattern(index: 1, message: "missing ): (b")) {
             try RE2PatternSet(["a", "(b", "c"])

@@ -69,6 +69,9 @@ void cre2_set_scratch_delete(cre2_set_scratch *scratch);
 cre2_match_status cre2_set_match(const cre2_set *set, cre2_set_scratch *scratch,
                                  const uint8_t *text, size_t length,
                                  int *indices, int capacity, int *count);
+/// Whether any pattern of the set matches (CRE2_MATCH / CRE2_NO_MATCH), without collecting which:
+/// RE2 then allocates nothing once its DFA cache is warm. Errors as for cre2_set_match.
+cre2_match_status cre2_set_match_any(const cre2_set *set, const uint8_t *text, size_t length);
 
 // MARK: prefilter atoms
 
