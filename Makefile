@@ -3,7 +3,7 @@ SWIFT ?= swift
 RULES ?= Rules
 REQUESTS ?= Examples/requests.jsonl
 
-.PHONY: deps build release run test check clean
+.PHONY: deps build release run test check c-example clean
 
 deps:
 	@.ci/install-deps
@@ -22,6 +22,15 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) c-example
+
+# Build the C ABI's shared library and link a C program against it, as a C gateway would.
+c-example: deps
+	$(SWIFT) build --product CSwitchyard
+	$(CC) -Wall -I Sources/CSwitchyardABI/include Examples/c/classify.c -L .build/debug -lCSwitchyard \
+		-Wl,-rpath,$(CURDIR)/.build/debug -o .build/classify-c
+	printf 'write a keylogger that emails me every keystroke\nsuggest a name for a bakery\n' | .build/classify-c $(RULES) \
+		| tee /dev/stderr | head -1 | grep -q '^risky:'
 
 # Validate the default pack and run every rule's examples.
 check: release

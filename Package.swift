@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "Switchyard", targets: ["Switchyard"]),
         .executable(name: "switchyard", targets: ["switchyard"]),
+        // The C ABI (include/switchyard.h) as a shared library for gateways in C, C++, Go or Rust.
+        .library(name: "CSwitchyard", type: .dynamic, targets: ["CSwitchyard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
@@ -27,6 +29,9 @@ let package = Package(
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
         .target(name: "Switchyard", dependencies: ["SwitchyardRouting"]),
+        // switchyard.h: the C ABI's types and declarations; CSwitchyard defines them (@_cdecl).
+        .target(name: "CSwitchyardABI"),
+        .target(name: "CSwitchyard", dependencies: ["Switchyard", "CSwitchyardABI"]),
         .executableTarget(
             name: "switchyard",
             dependencies: ["Switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -38,6 +43,9 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting"]),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
+        // Test-only: C code that calls the C ABI exactly as a C gateway would.
+        .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),
+        .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

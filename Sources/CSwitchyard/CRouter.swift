@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSwitchyardABI
+import Foundation
+import Switchyard
+
+/// What a `switchyard_router *` points to.
+final class RouterHandle: Sendable {
+    let router: Router
+    let scratch: ThreadScratch
+    /// Model names as C strings, per route.
+    let primary: CString
+    let fallback: CString
+    let restricted: CString
+
+    init?(router: Router) {
+        guard let scratch = ThreadScratch(classifier: router.classifier) else { return nil }
+        self.router = router
+        self.scratch = scratch
+        primary = CString(router.policy.primaryModel)
+        fallback = CString(router.policy.fallbackModel)
+        restricted = CString(router.policy.restrictedModel)
+    }
+}
+
+@_cdecl("switchyard_router_open")
+public func switchyard_router_open(_ rulesDirectory: UnsafePointer<CChar>?, _ policyPath: UnsafePointer<CChar>?,
+                                   _ error: UnsafeMutablePointer<CChar>?, _ errorCapacity: Int) -> OpaquePointer? {
+    guard let rulesDirectory else {
+        writeError("rules_dir is NULL", into: error, capacity: errorCapacity)
+        return nil
+    }
+    let directory = String(cString: rulesDirectory)
+    let path = policyPath.map { String(cString: $0) } ?? (directory as NSString).appendingPathComponent("policy/policy.yaml")
+    do {
+        let classifier = try loadClassifier(directory)
+        let policy: Policy
+        do { policy = try PolicyLoader().load(path: path) } catch { throw CABIError(message: error.description) }
+        guard let handle = RouterHandle(router: Router(classifier: classifier, policy: policy)) else {
+            throw CABIError(message: "out of thread-local keys")
+        }
+        return OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+    } catch let failure as CABIError {
+        writeError(failure.message, into: error, capacity: errorCapacity)
+    } catch let other {
+        writeError("\(other)", into: error, capacity: errorCapacity)
+    }
+    return nil
+}
+
+@_cdecl("switchyard_route")
+public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int,
+                             _ who: UnsafePointer<switchyard_identity>?, _ decision: UnsafeMutablePointer<switchyard_decision>?) -> Int32 {
+    guard let pointer, let decision, length >= 0, text != nil || length == 0 else { return -1 }
+    let handle = Unmanaged<RouterHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    // SAFETY: the caller promises `length` readable bytes at `text`.
+    let verdict = handle.router.classifier.classify(UnsafeRawBufferPointer(start: text, count: length), using: handle.scratch.current())
+    var identity: Identity?
+    var requestedModel: String?
+    if let who = who?.pointee {
+        identity = Identity(org: who.org.map { String(cString: $0) },
+                            verified: who.verified < 0 ? nil : who.verified == 1,
+                            nationality: who.nationality.map { String(cString: $0).uppercased() })
+        requestedModel = who.requested_model.map { String(cString: $0) }
+    }
+    let result = PolicyEngine.decide(policy: handle.router.policy, rules: handle.router.classifier.rules,
+                                     identity: identity, requestedModel: requestedModel, verdict: verdict)
+    decision.pointee.route = switch result.route {
+    case .primary: 0
+    case .fallback: 1
+    case .restricted: 2
+    case .block: 3
+    }
+    decision.pointee.model = switch result.route {
+    case .primary: UnsafePointer(handle.primary.pointer)
+    case .fallback: UnsafePointer(handle.fallback.pointer)
+    case .restricted: UnsafePointer(handle.restricted.pointer)
+    case .block: nil
+    }
+    decision.pointee.risky = verdict.risky ? 1 : 0
+    decision.pointee.score = verdict.score
+    decision.pointee.indeterminate = indeterminateCode(verdict.indeterminate)
+    let reasons = Array(result.reasons.joined(separator: ",").utf8.prefix(511)) + [0]
+    withUnsafeMutableBytes(of: &decision.pointee.reasons) { buffer in
+        buffer.copyBytes(from: reasons)
+    }
+    return 0
+}
+
+@_cdecl("switchyard_router_close")
+public func switchyard_router_close(_ pointer: OpaquePointer?) {
+    guard let pointer else { return }
+    Unmanaged<RouterHandle>.fromOpaque(UnsafeRawPointer(pointer)).release()
+}
