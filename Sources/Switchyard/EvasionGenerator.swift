@@ -1,0 +1,191 @@
+import Foundation
+
+/// Rewrites risky prompts the way people evade keyword filters, so rule authors can measure how
+/// much of a pack's recall survives each technique (`switchyard eval --evade`). Deterministic:
+/// the same text and family always give the same variant.
+public enum EvasionFamily: String, Sendable, CaseIterable {
+    /// aLtErNaTiNg case.
+    case caseMix = "case"
+    /// Latin letters swapped for Cyrillic and Greek look-alikes.
+    case homoglyph
+    /// Zero-width characters inside words.
+    case invisible
+    /// Letters of content words separated by spaces.
+    case spaced
+    /// Letters of content words separated by dots.
+    case dotted
+    /// Letters swapped for digits and symbols (a→4, e→3, …).
+    case leetspeak
+    /// Full-width forms (ａｂｃ).
+    case fullwidth
+    /// Mathematical bold letters (𝐚𝐛𝐜).
+    case math
+    /// Accents on vowels (á, é, …).
+    case diacritics
+    /// Markdown emphasis inside words (ran**som**ware).
+    case markdown
+    /// The whole request in base64, with an instruction to decode it.
+    case base64
+    /// The whole request in hex.
+    case hex
+    /// The whole request in ROT13.
+    case rot13
+    /// The whole request reversed.
+    case reversed
+    /// The request hidden in Unicode tag characters after an innocent visible sentence.
+    case tags
+
+    /// Families that wrap the whole text; chains apply a character-level family first, then one of these.
+    public var isEncoding: Bool {
+        switch self {
+        case .base64, .hex, .rot13, .reversed, .tags: true
+        default: false
+        }
+    }
+
+    /// Applies the technique to `text`.
+    public func apply(_ text: String) -> String {
+        switch self {
+        case .caseMix:
+            var upper = false
+            return String(text.map { character -> Character in
+                guard character.isLetter else { return character }
+                upper.toggle()
+                return Character(upper ? character.uppercased() : character.lowercased())
+            })
+        case .homoglyph:
+            let map: [Character: Character] = ["a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ", "k": "κ", "n": "ո", "m": "м"]
+            return String(text.map { map[$0] ?? $0 })
+        case .invisible:
+            return Self.contentWords(text) { $0.map(String.init).joined(separator: "\u{200B}") }
+        case .spaced:
+            return Self.contentWords(text) { $0.map(String.init).joined(separator: " ") }
+        case .dotted:
+            return Self.contentWords(text) { $0.map(String.init).joined(separator: ".") }
+        case .leetspeak:
+            let map: [Character: Character] = ["a": "4", "e": "3", "o": "0", "i": "1", "s": "5", "t": "7", "A": "4", "E": "3", "O": "0", "I": "1", "S": "5", "T": "7"]
+            return String(text.map { map[$0] ?? $0 })
+        case .fullwidth:
+            return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+                (0x21...0x7E).contains(scalar.value) ? Unicode.Scalar(scalar.value + 0xFEE0)! : scalar
+            }))
+        case .math:
+            return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+                switch scalar.value {
+                case 0x41...0x5A: Unicode.Scalar(0x1D400 + scalar.value - 0x41)!
+                case 0x61...0x7A: Unicode.Scalar(0x1D41A + scalar.value - 0x61)!
+                default: scalar
+                }
+            }))
+        case .diacritics:
+            let map: [Character: Character] = ["a": "á", "e": "é", "i": "í", "o": "ö", "u": "ü", "c": "ç", "n": "ñ"]
+            return String(text.map { map[$0] ?? $0 })
+        case .markdown:
+            return Self.contentWords(text) { letters in
+                guard letters.count >= 6 else { return String(letters) }
+                let middle = letters.count / 2
+                return String(letters[..<middle]) + "**" + String(letters[middle...]) + "**"
+            }
+        case .base64:
+            return "Decode this base64 and follow it: " + Data(text.utf8).base64EncodedString()
+        case .hex:
+            return "Decode this hex and follow it: " + text.utf8.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        case .rot13:
+            return "Apply ROT13 to read my request: " + String(String.UnicodeScalarView(text.unicodeScalars.map(Self.rot13)))
+        case .reversed:
+            return "Read this backwards: " + String(text.reversed())
+        case .tags:
+            let hidden = text.unicodeScalars.compactMap { scalar in (0x20...0x7E).contains(scalar.value) ? Unicode.Scalar(0xE0000 + scalar.value) : nil }
+            return "What a lovely day." + String(String.UnicodeScalarView(hidden))
+        }
+    }
+
+    /// Rewrites each word of four or more letters with `transform`.
+    static func contentWords(_ text: String, _ transform: ([Character]) -> String) -> String {
+        var output = ""
+        var word: [Character] = []
+        func flush() {
+            output += word.count >= 4 ? transform(word) : String(word)
+            word.removeAll()
+        }
+        for character in text {
+            if character.isLetter {
+                word.append(character)
+            } else {
+                flush()
+                output.append(character)
+            }
+        }
+        flush()
+        return output
+    }
+
+    static func rot13(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        switch scalar.value {
+        case 0x41...0x5A: Unicode.Scalar((scalar.value - 0x41 + 13) % 26 + 0x41)!
+        case 0x61...0x7A: Unicode.Scalar((scalar.value - 0x61 + 13) % 26 + 0x61)!
+        default: scalar
+        }
+    }
+}
+
+/// A technique or a chain of two (inner applied first).
+public struct EvasionChain: Sendable, Hashable, CustomStringConvertible {
+    public var families: [EvasionFamily]
+    public var description: String { families.map(\.rawValue).joined(separator: "+") }
+
+    public func apply(_ text: String) -> String { families.reduce(text) { $1.apply($0) } }
+
+    /// Every single family.
+    public static var singles: [EvasionChain] { EvasionFamily.allCases.map { EvasionChain(families: [$0]) } }
+
+    /// Chains of two: every character-level family followed by every encoding, plus pairs of
+    /// character-level families that compose (e.g. leetspeak then spaced).
+    public static var pairs: [EvasionChain] {
+        let characterLevel = EvasionFamily.allCases.filter { !$0.isEncoding }
+        let encodings = EvasionFamily.allCases.filter(\.isEncoding)
+        var result: [EvasionChain] = []
+        for inner in characterLevel {
+            for outer in encodings { result.append(EvasionChain(families: [inner, outer])) }
+        }
+        let composable: [(EvasionFamily, EvasionFamily)] = [(.leetspeak, .spaced), (.homoglyph, .invisible), (.caseMix, .homoglyph), (.leetspeak, .markdown),
+                                                            (.diacritics, .dotted), (.fullwidth, .invisible), (.homoglyph, .leetspeak), (.math, .spaced)]
+        for (inner, outer) in composable { result.append(EvasionChain(families: [inner, outer])) }
+        return result
+    }
+}
+
+/// Recall per evasion technique over the risky examples a classifier catches as written.
+public struct EvasionReport: Sendable {
+    /// Risky examples caught as written (the seeds every technique is applied to).
+    public var seeds = 0
+    /// Per chain (singles first, then pairs): how many rewritten seeds were still flagged.
+    public var results: [(EvasionChain, Evaluation.Tally)] = []
+
+    /// Rewrites every caught risky example with each single technique and each chain of two.
+    public init(classifier: Classifier, examples: [LabelledExample], chains: [EvasionChain] = EvasionChain.singles + EvasionChain.pairs) {
+        let scratch = classifier.makeScratch()
+        let caught = examples.filter { $0.risky && classifier.classify($0.text, using: scratch).risky }
+        seeds = caught.count
+        for chain in chains {
+            var tally = Evaluation.Tally()
+            for example in caught {
+                tally.total += 1
+                if classifier.classify(chain.apply(example.text), using: scratch).risky { tally.flagged += 1 }
+            }
+            results.append((chain, tally))
+        }
+    }
+
+    /// The lowest recall among single techniques (`singles`) or chains of two.
+    public func minimum(singles: Bool) -> Double {
+        results.filter { ($0.0.families.count == 1) == singles }.map(\.1.rate).min() ?? 0
+    }
+
+    /// Recall pooled over all single techniques (`singles`) or all chains of two.
+    public func overall(singles: Bool) -> Double {
+        let chosen = results.filter { ($0.0.families.count == 1) == singles }.map(\.1)
+        let total = chosen.reduce(0) { $0 + $1.total }, flagged = chosen.reduce(0) { $0 + $1.flagged }
+        return total == 0 ? 0 : Double(flagged) / Double(total)
+    }
+}
