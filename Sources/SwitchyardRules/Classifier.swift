@@ -99,7 +99,7 @@ public final class Classifier: Sendable {
 
     /// One automaton pass over `view`, standing for `views`, then regex confirmation and the
     /// pass's exceptions. Returns false if RE2 could not finish a search.
-    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, using scratch: ClassificationScratch) -> Bool {
+    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms = .plain, using scratch: ClassificationScratch) -> Bool {
         scratch.beginPass()
         let generation = scratch.passGeneration
         let mask = views.rawValue
@@ -108,9 +108,12 @@ public final class Classifier: Sendable {
                 tables.slots.withUnsafeBufferPointer { slots in
                     tables.clauses.withUnsafeBufferPointer { clauses in
                         tables.ruleViews.withUnsafeBufferPointer { ruleViews in
-                            var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
-                                                         ruleViews: ruleViews, scratch: scratch, viewMask: mask, generation: generation)
-                            tables.automaton.scan(view, into: &collector)
+                            tables.patternForms.withUnsafeBufferPointer { patternForms in
+                                var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
+                                                             ruleViews: ruleViews, patternForms: patternForms, forms: forms.rawValue,
+                                                             scratch: scratch, viewMask: mask, generation: generation)
+                                tables.automaton.scan(view, into: &collector)
+                            }
                         }
                     }
                 }

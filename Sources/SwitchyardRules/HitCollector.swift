@@ -12,6 +12,9 @@ struct HitCollector: KeywordHitSink {
     let slots: UnsafeBufferPointer<RuleTables.NearSlot>
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
     let ruleViews: UnsafeBufferPointer<UInt8>
+    let patternForms: UnsafeBufferPointer<UInt8>
+    /// The `TermForms` bits this pass reads.
+    let forms: UInt8
     let scratch: ClassificationScratch
     /// The `ViewSet` bits this pass stands for.
     let viewMask: UInt8
@@ -19,6 +22,7 @@ struct HitCollector: KeywordHitSink {
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+        guard patternForms[Int(pattern)] & forms != 0 else { return }
         let first = Int(actionStart[Int(pattern)])
         let last = Int(actionStart[Int(pattern) + 1])
         for index in first..<last {

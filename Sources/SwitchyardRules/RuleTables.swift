@@ -65,48 +65,29 @@ struct RuleTables: Sendable {
         var message: String
     }
 
+    /// Per automaton pattern: the `TermForms` it stands for; a pass reads only patterns of its form.
+    var patternForms: [UInt8]
+
+    /// Terms shorter than this get no ROT13 or reversed forms (short ones collide with real words).
+    static let minimumTransformedTermBytes = 4
+
     init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int) throws(BuildFailure) {
-        var builder = KeywordAutomaton.Builder()
-        var patternIDs: [TermKey: UInt32] = [:]
-        var actionLists: [[UInt32]] = []
-
-        // Adds `term` (and, when it differs, its sanitised form) to the automaton with `action`.
-        func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, action: UInt32) {
-            let key = TermKey(bytes: Self.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd)
-            let id: UInt32
-            if let existing = patternIDs[key] {
-                id = existing
-            } else {
-                id = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
-                patternIDs[key] = id
-                actionLists.append([])
-            }
-            if actionLists[Int(id)].last != action { actionLists[Int(id)].append(action) }
-        }
-        func add(_ term: Term, action: UInt32) {
-            let bytes = Array(term.text.utf8)
-            add(bytes, wordStart: term.wordStart, wordEnd: term.wordEnd, action: action)
-            let sanitised = Self.sanitisedForm(of: bytes)
-            if sanitised != Self.foldASCII(bytes) {
-                add(sanitised, wordStart: term.wordStart, wordEnd: term.wordEnd, action: action)
-            }
-        }
-
+        var assembler = PatternAssembler()
         var slots: [NearSlot] = []
         var clauses: [NearClauseTable] = []
         var regexes: [RegexEntry] = []
         var unfilteredPatterns: [String] = []
         var unfilteredRules: [UInt32] = []
         for (index, rule) in rules.enumerated() {
-            for keyword in rule.keywords { add(keyword, action: Self.action(.fire, index)) }
-            for term in rule.unless { add(term, action: Self.action(.except, index)) }
+            for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index)) }
+            for term in rule.unless { assembler.add(term, action: Self.action(.except, index)) }
             for clause in rule.near {
                 let clauseIndex = UInt32(clauses.count)
                 clauses.append(NearClauseTable(rule: UInt32(index), firstSlot: UInt32(slots.count), slotCount: UInt32(clause.lists.count), within: clause.within))
                 for list in clause.lists {
                     let slot = slots.count
                     slots.append(NearSlot(clause: clauseIndex))
-                    for term in list { add(term, action: Self.action(.nearTerm, slot)) }
+                    for term in list { assembler.add(term, action: Self.action(.nearTerm, slot)) }
                 }
             }
             for source in rule.patterns {
@@ -124,7 +105,7 @@ struct RuleTables: Sendable {
                 } else {
                     let regex = regexes.count
                     regexes.append(RegexEntry(rule: UInt32(index), pattern: compiled))
-                    for atom in atoms { add(atom, wordStart: false, wordEnd: false, action: Self.action(.candidate, regex)) }
+                    for atom in atoms { assembler.add(atom, wordStart: false, wordEnd: false, form: .plain, action: Self.action(.candidate, regex)) }
                 }
             }
         }
@@ -132,14 +113,14 @@ struct RuleTables: Sendable {
             throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
         }
         do {
-            automaton = try builder.build(maxStates: maxAutomatonStates)
+            automaton = try assembler.builder.build(maxStates: maxAutomatonStates)
         } catch {
             throw BuildFailure(message: "keyword automaton: \(error)")
         }
         var start: [UInt32] = [0]
-        start.reserveCapacity(actionLists.count + 1)
+        start.reserveCapacity(assembler.actionLists.count + 1)
         var flat: [UInt32] = []
-        for list in actionLists {
+        for list in assembler.actionLists {
             flat += list
             start.append(UInt32(flat.count))
         }
@@ -167,8 +148,42 @@ struct RuleTables: Sendable {
                 throw BuildFailure(message: "patterns without prefilter atoms: \(error.description)")
             }
         }
+        patternForms = assembler.patternForms
         ruleViews = rules.map(\.views.rawValue)
         ruleEnforced = rules.map { $0.mode == .enforce }
+    }
+
+    /// Collects automaton patterns, deduplicated by folded bytes and boundary flags, each with the
+    /// actions a hit on it triggers and the passes (`TermForms`) that read it.
+    private struct PatternAssembler {
+        var builder = KeywordAutomaton.Builder()
+        var patternIDs: [TermKey: UInt32] = [:]
+        var actionLists: [[UInt32]] = []
+        var patternForms: [UInt8] = []
+
+        /// Adds one pattern carrying `action`, read by passes of `form`.
+        mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, form: TermForms, action: UInt32) {
+            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd)
+            let id: Int
+            if let existing = patternIDs[key] {
+                id = Int(existing)
+            } else {
+                let added = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
+                patternIDs[key] = added
+                actionLists.append([])
+                patternForms.append(0)
+                id = Int(added)
+            }
+            patternForms[id] |= form.rawValue
+            if !actionLists[id].contains(action) { actionLists[id].append(action) }
+        }
+
+        /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes).
+        mutating func add(_ term: Term, action: UInt32) {
+            for variant in TermVariants.plain(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes) {
+                add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: .plain, action: action)
+            }
+        }
     }
 
     /// A deduplicated automaton pattern: folded bytes plus boundary flags.
