@@ -41,6 +41,12 @@ struct DecisionRecords {
                 writer.key("indeterminate")
                 writer.string(indeterminate.rawValue)
             }
+            if !verdict.signals.isEmpty {
+                writer.key("signals")
+                writer.beginArray()
+                for signal in verdict.signals.list { writer.string(signal.rawValue) }
+                writer.endArray()
+            }
             if explain {
                 writer.key("hits")
                 writer.beginArray()

@@ -45,11 +45,14 @@ public struct RiskActions: Sendable, Equatable {
     public var category: [String: RiskAction]
     /// Block when the verdict's score reaches this value (nil: never by score).
     public var blockScore: Double?
+    /// Action per evasion signal, whether or not a rule fired.
+    public var signal: [Signal: RiskAction]
 
-    public init(severity: [Severity: RiskAction], category: [String: RiskAction] = [:], blockScore: Double? = nil) {
+    public init(severity: [Severity: RiskAction], category: [String: RiskAction] = [:], blockScore: Double? = nil, signal: [Signal: RiskAction] = [:]) {
         self.severity = severity
         self.category = category
         self.blockScore = blockScore
+        self.signal = signal
     }
 }
 
@@ -106,7 +109,8 @@ public struct Policy: Sendable {
                 primaryExportControl: ExportControl = .open,
                 restrictedExportControl: ExportControl = ExportControl(allowedNationalities: ["US"], requireVerified: true, partnerException: true),
                 actions: RiskActions = RiskActions(severity: [.low: .allow, .medium: .fallback, .high: .fallback, .critical: .block],
-                                                   category: ["critical-infrastructure": .block], blockScore: 20),
+                                                   category: ["critical-infrastructure": .block], blockScore: 20,
+                                                   signal: [.hiddenCharacters: .fallback, .mixedScript: .fallback]),
                 partnerActions: RiskActions = RiskActions(severity: [.low: .allow, .medium: .allow, .high: .allow, .critical: .allow]),
                 indeterminate: Route = .fallback, unparseable: Route = .fallback, shadow: Bool = false, version: String = "builtin") {
         self.primaryModel = primaryModel

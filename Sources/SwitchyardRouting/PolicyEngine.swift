@@ -13,8 +13,10 @@ import SwitchyardRules
 /// 4. **Risky content**: for trusted partners on the restricted model the partner action table
 ///    applies (cyber work is their intended use; default `allow`); for everyone else the general
 ///    table (default: low allow, medium and high fallback, critical block).
-/// 5. **Indeterminate** verdicts get the policy's route (default fallback), never a clean pass.
-/// 6. **Shadow mode** records the decision in `shadowRoute` and reasons, but routes as if clean.
+/// 5. **Signals** of evasion (hidden characters, mixed scripts, …) get their own actions from the
+///    same table, whether or not a rule fired; reasons `signal:<name>`.
+/// 6. **Indeterminate** verdicts get the policy's route (default fallback), never a clean pass.
+/// 7. **Shadow mode** records the decision in `shadowRoute` and reasons, but routes as if clean.
 public enum PolicyEngine {
     /// Decides where a request with this identity, requested model and verdict goes.
     public static func decide(policy: Policy, rules: [Rule], identity: Identity?, requestedModel: String?, verdict: Verdict) -> Decision {
@@ -63,6 +65,15 @@ public enum PolicyEngine {
             if let blockScore = table.blockScore, verdict.score >= blockScore {
                 action = .block
                 reasons.append("score-at-least:\(formatScore(blockScore))")
+            }
+            route = apply(action, to: route)
+        }
+        if !verdict.signals.isEmpty {
+            let table = entitled == .restricted ? policy.partnerActions : policy.actions
+            var action = RiskAction.allow
+            for signal in verdict.signals.list {
+                reasons.append("signal:" + signal.rawValue)
+                if let candidate = table.signal[signal], candidate.strictness > action.strictness { action = candidate }
             }
             route = apply(action, to: route)
         }

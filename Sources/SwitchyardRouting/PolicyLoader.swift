@@ -194,7 +194,13 @@ private struct PolicyParser {
 
     mutating func actions(_ node: Node, _ path: String, base: RiskActions) -> RiskActions {
         var table = base
-        guard mapping(node, path, allowed: ["severity", "category", "block_score"]) != nil else { return table }
+        guard mapping(node, path, allowed: ["severity", "category", "block_score", "signal"]) != nil else { return table }
+        if let signals = node["signal"], let entries = mapping(signals, path + ".signal", allowed: Set(Signal.allCases.map(\.rawValue))) {
+            for (key, value) in entries {
+                guard let signal = key.string.flatMap(Signal.init(rawValue:)) else { continue }
+                if let action = riskAction(value, path + ".signal." + signal.rawValue) { table.signal[signal] = action }
+            }
+        }
         if let severities = node["severity"], let entries = mapping(severities, path + ".severity", allowed: Set(Severity.allCases.map(\.rawValue))) {
             for (key, value) in entries {
                 guard let severity = key.string.flatMap(Severity.init(rawValue:)) else { continue }

@@ -23,6 +23,42 @@ public enum Indeterminate: String, Sendable, Equatable {
     case regexFailure = "regex-failure"
 }
 
+/// Evidence of evasion found while classifying, whether or not a rule fired. The router's policy
+/// can act on each (e.g. send hidden-character payloads to the fallback model).
+public enum Signal: String, Sendable, CaseIterable {
+    /// Invisible carriers of text: Unicode tag characters, variation-selector payloads, or
+    /// zero-width characters inside words.
+    case hiddenCharacters = "hidden-characters"
+    /// A rule fired on text decoded from base64, hex, ROT13, reversed text or another encoding.
+    case decodedMatch = "decoded-match"
+    /// A rule fired only on the skeleton or squeezed view: the request disguised its words.
+    case obfuscation
+    /// A word mixes Latin letters with Cyrillic or Greek look-alikes.
+    case mixedScript = "mixed-script"
+
+    /// Bit of this signal in `Signals`.
+    public var bit: UInt8 {
+        switch self {
+        case .hiddenCharacters: 1
+        case .decodedMatch: 2
+        case .obfuscation: 4
+        case .mixedScript: 8
+        }
+    }
+}
+
+/// A set of signals.
+public struct Signals: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The set holding `signal`.
+    public init(_ signal: Signal) { rawValue = signal.bit }
+    /// Whether `signal` is in the set.
+    public func contains(_ signal: Signal) -> Bool { rawValue & signal.bit != 0 }
+    /// The signals in the set, in `Signal` order.
+    public var list: [Signal] { Signal.allCases.filter(contains) }
+}
+
 /// What the classifier says about one request.
 public struct Verdict: Sendable, Equatable {
     /// True when at least one enforce-mode rule fired.
@@ -33,15 +69,21 @@ public struct Verdict: Sendable, Equatable {
     public var hits: [RuleHit]
     /// Set when the text could not be fully inspected.
     public var indeterminate: Indeterminate?
+    /// Evidence of evasion (hidden characters, decoded or disguised matches, mixed scripts).
+    public var signals: Signals
 
     /// The clean verdict: nothing fired, everything inspected.
     public static let clean = Verdict(risky: false, score: 0, hits: [], indeterminate: nil)
 
+    /// Whether nothing fired, nothing was indeterminate and no signal was raised.
+    public var isClean: Bool { hits.isEmpty && indeterminate == nil && signals.isEmpty }
+
     /// Creates a verdict.
-    public init(risky: Bool, score: Double, hits: [RuleHit], indeterminate: Indeterminate?) {
+    public init(risky: Bool, score: Double, hits: [RuleHit], indeterminate: Indeterminate?, signals: Signals = []) {
         self.risky = risky
         self.score = score
         self.hits = hits
         self.indeterminate = indeterminate
+        self.signals = signals
     }
 }

@@ -25,10 +25,10 @@ final class PolicyEngineTests: XCTestCase {
     }()
 
     /// A verdict with the given rules fired (score from their weights, enforce only).
-    static func verdict(_ fired: [Int], indeterminate: Indeterminate? = nil) -> Verdict {
+    static func verdict(_ fired: [Int], indeterminate: Indeterminate? = nil, signals: Signals = []) -> Verdict {
         let hits = fired.map { RuleHit(rule: $0, view: .raw, span: 0..<1) }
         let enforced = fired.filter { rules[$0].mode == .enforce }
-        return Verdict(risky: !enforced.isEmpty, score: enforced.reduce(0) { $0 + rules[$1].severity.weight }, hits: hits, indeterminate: indeterminate)
+        return Verdict(risky: !enforced.isEmpty, score: enforced.reduce(0) { $0 + rules[$1].severity.weight }, hits: hits, indeterminate: indeterminate, signals: signals)
     }
 
     static let partnerPolicy = Policy(trustedPartners: ["grid-co"])
@@ -40,6 +40,7 @@ final class PolicyEngineTests: XCTestCase {
         var model: String? = nil
         var fired: [Int] = []
         var indeterminate: Indeterminate? = nil
+        var signals: Signals = []
         var route: Route
         var reasons: [String] = []
         var shadowRoute: Route? = nil
@@ -116,6 +117,16 @@ final class PolicyEngineTests: XCTestCase {
              indeterminate: .oversize, route: .primary, reasons: ["indeterminate:oversize"]),
         Case(name: "policy may block indeterminate", policy: { var p = partnerPolicy; p.indeterminate = .block; return p }(),
              user: partnerDE, model: "mythos-5", indeterminate: .oversize, route: .block, reasons: ["indeterminate:oversize"]),
+        // Evasion signals.
+        Case(name: "hidden characters alone fall back", signals: Signals(.hiddenCharacters), route: .fallback, reasons: ["signal:hidden-characters"]),
+        Case(name: "mixed script alone falls back", signals: Signals(.mixedScript), route: .fallback, reasons: ["signal:mixed-script"]),
+        Case(name: "decoded match adds a reason; the rule decides", fired: [0], signals: Signals(.decodedMatch), route: .primary,
+             reasons: ["risky:malware", "signal:decoded-match"]),
+        Case(name: "obfuscated critical still blocks", fired: [3], signals: Signals(.obfuscation), route: .block, reasons: ["risky:malware", "signal:obfuscation"]),
+        Case(name: "partner table has no signal actions by default", user: partnerDE, model: "mythos-5", signals: Signals(.hiddenCharacters),
+             route: .restricted, reasons: ["signal:hidden-characters"]),
+        Case(name: "signal action configurable to block", policy: { var p = partnerPolicy; p.actions.signal[.mixedScript] = .block; return p }(),
+             signals: Signals(.mixedScript), route: .block, reasons: ["signal:mixed-script"]),
         // Shadow mode.
         Case(name: "shadow routes risky as clean and records the real route", policy: { var p = partnerPolicy; p.shadow = true; return p }(),
              fired: [2], route: .primary, reasons: ["risky:malware", "shadow"], shadowRoute: .fallback),
@@ -129,7 +140,7 @@ final class PolicyEngineTests: XCTestCase {
     func testEveryPolicyBranch() {
         for test in Self.cases {
             let decision = PolicyEngine.decide(policy: test.policy, rules: Self.rules, identity: test.user, requestedModel: test.model,
-                                               verdict: Self.verdict(test.fired, indeterminate: test.indeterminate))
+                                               verdict: Self.verdict(test.fired, indeterminate: test.indeterminate, signals: test.signals))
             XCTAssertEqual(decision.route, test.route, test.name)
             XCTAssertEqual(decision.model, test.policy.model(for: test.route), test.name)
             XCTAssertEqual(decision.reasons, test.reasons, test.name)
