@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -70,6 +71,18 @@ cre2_match_status cre2_regex_match(const cre2_regex *re, const uint8_t *text, si
   re2::StringPiece input(reinterpret_cast<const char *>(text), length);
   re2::StringPiece match;
   if (!re->re.Match(input, 0, length, RE2::UNANCHORED, &match, 1)) return CRE2_NO_MATCH;
+  *start = static_cast<size_t>(match.data() - input.data());
+  *end = *start + match.size();
+  return CRE2_MATCH;
+}
+
+cre2_match_status cre2_regex_match_range(const cre2_regex *re, const uint8_t *text, size_t length,
+                                         size_t startpos, size_t endpos, size_t *start, size_t *end) {
+  if (!re->re.ok()) return CRE2_ERROR_NOT_COMPILED;
+  if (startpos > endpos || endpos > length) return CRE2_NO_MATCH;
+  re2::StringPiece input(reinterpret_cast<const char *>(text), length);
+  re2::StringPiece match;
+  if (!re->re.Match(input, startpos, endpos, RE2::UNANCHORED, &match, 1)) return CRE2_NO_MATCH;
   *start = static_cast<size_t>(match.data() - input.data());
   *end = *start + match.size();
   return CRE2_MATCH;
@@ -147,8 +160,31 @@ cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options opti
   re2::FilteredRE2 filter(min_atom_length);
   int id = 0;
   if (filter.Add(re2::StringPiece(pattern, length), MakeOptions(options), &id) != RE2::NoError) return nullptr;
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
   auto *result = new cre2_atoms();
-  filter.Compile(&result->atoms);
+  if (atoms.empty()) return result;  // no usable prefilter: the pattern runs on every text
+
+  // FilteredRE2's atoms are every leaf of an AND/OR tree, so "any atom seen" would make a pattern
+  // like (write|make) .* (ransomware|keylogger) a candidate on every text containing "make". Keep
+  // instead a smallest sufficient set: atoms S such that every match contains one of them, i.e.
+  // the prefilter fails when every atom outside S is present. Greedily drop short (usually common)
+  // atoms first while the rest stays sufficient.
+  const int n = static_cast<int>(atoms.size());
+  std::vector<int> order(n);
+  for (int i = 0; i < n; i++) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return atoms[a].size() < atoms[b].size(); });
+  std::vector<bool> kept(n, true);
+  std::vector<int> present, potentials;
+  for (int candidate : order) {
+    kept[candidate] = false;
+    present.clear();
+    for (int i = 0; i < n; i++) if (!kept[i]) present.push_back(i);
+    potentials.clear();
+    filter.AllPotentials(present, &potentials);
+    if (!potentials.empty()) kept[candidate] = true;  // needed: without it a match could go unseen
+  }
+  for (int i = 0; i < n; i++) if (kept[i]) result->atoms.push_back(atoms[i]);
   return result;
 }
 

@@ -70,6 +70,17 @@ public final class RE2Pattern: @unchecked Sendable {
         return status == CRE2_MATCH ? start..<end : nil
     }
 
+    /// Finds the leftmost match that lies inside `range` of `text`. The bytes around `range` are
+    /// context for `\b` and `^`, so the answer is the one the whole text would give there.
+    /// - Complexity: O(`range.count`) plus the context RE2 reads at the edges.
+    public func firstMatch(in text: UnsafeRawBufferPointer, range: Range<Int>) -> Range<Int>? {
+        guard range.lowerBound >= 0, range.upperBound <= text.count else { return nil }
+        var start = 0, end = 0
+        let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let status = cre2_regex_match_range(handle, base, text.count, range.lowerBound, range.upperBound, &start, &end)
+        return status == CRE2_MATCH ? start..<end : nil
+    }
+
     /// Convenience over `firstMatch(in:)` for `[UInt8]` and `String` tests and tools.
     public func firstMatch(in text: String) -> Range<Int>? {
         var copy = text

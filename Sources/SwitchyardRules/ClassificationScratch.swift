@@ -27,6 +27,12 @@ public final class ClassificationScratch: @unchecked Sendable {
     let candidateGeneration: UnsafeMutableBufferPointer<UInt32>
     let candidates: UnsafeMutableBufferPointer<UInt32>
     var candidateCount = 0
+    /// Per regex: how many confirmation windows it has this pass (`windowOverflow`: too many,
+    /// confirm on the whole view), and their bounds, `maxWindows` (start, end) pairs per regex.
+    let windowCounts: UnsafeMutableBufferPointer<UInt8>
+    let windowBounds: UnsafeMutableBufferPointer<Int>
+    static let maxWindows = 8
+    static let windowOverflow: UInt8 = .max
     var passGeneration: UInt32 = 0
 
     // Per request.
@@ -58,6 +64,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         slotLatestStart = zeroed(slotCount, 0)
         candidateGeneration = zeroed(regexCount, 0)
         candidates = zeroed(regexCount, 0)
+        windowCounts = zeroed(regexCount, 0)
+        windowBounds = zeroed(regexCount * Self.maxWindows * 2, 0)
         firedGeneration = zeroed(ruleCount, 0)
         firedRules = zeroed(ruleCount, 0)
         firedView = zeroed(ruleCount, .raw)
@@ -72,6 +80,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         triggeredSpan.deallocate()
         firedSpan.deallocate()
         slotLatestStart.deallocate()
+        windowCounts.deallocate()
+        windowBounds.deallocate()
         firedView.deallocate()
     }
 

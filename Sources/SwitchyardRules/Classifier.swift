@@ -9,6 +9,10 @@ public struct ClassifierOptions: Sendable {
     public var regexOptions = RE2Options()
     /// Ceiling on the keyword automaton's states (memory is states × byte classes × 4 bytes).
     public var maxAutomatonStates = 4_000_000
+    /// A regex is confirmed only within this many bytes around the atoms that made it a candidate,
+    /// so its cost does not grow with the text: a pattern's match must be at most this long to be
+    /// found. (Merged windows; more than 8 separate windows fall back to the whole view.)
+    public var regexWindowBytes = 256
     /// Creates options with the defaults above.
     public init() {}
 }
@@ -111,7 +115,8 @@ public final class Classifier: Sendable {
                             tables.patternForms.withUnsafeBufferPointer { patternForms in
                                 var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
                                                              ruleViews: ruleViews, patternForms: patternForms, forms: forms.rawValue,
-                                                             scratch: scratch, viewMask: mask, generation: generation)
+                                                             scratch: scratch, viewMask: mask, generation: generation,
+                                                             regexWindow: options.regexWindowBytes)
                                 tables.automaton.scan(view, into: &collector)
                             }
                         }
@@ -132,31 +137,36 @@ public final class Classifier: Sendable {
             scratch.touchedRules[scratch.touchedCount] = UInt32(rule)
             scratch.touchedCount += 1
         }
-        // Candidates whose rule is still undecided: one RE2::Set pass (no allocation) says whether
-        // any regex matches at all; only then does each candidate run its own regex, for its span.
-        var undecided = 0
-        for index in 0..<scratch.candidateCount where holds(Int(tables.regexes[Int(scratch.candidates[index])].rule)) {
-            undecided += 1
-        }
-        if undecided > 0, let regexSet = tables.regexSet {
-            do {
-                if try regexSet.matchesAny(in: view) {
-                    for index in 0..<scratch.candidateCount {
-                        let regex = tables.regexes[Int(scratch.candidates[index])]
-                        let rule = Int(regex.rule)
-                        guard holds(rule) else { continue }
-                        if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
-                    }
+        // Candidates whose rule is still undecided: each regex runs only inside the windows around
+        // its atoms (or on the whole view when it had too many), and stops at its first match.
+        for index in 0..<scratch.candidateCount {
+            let candidate = Int(scratch.candidates[index])
+            let regex = tables.regexes[candidate]
+            let rule = Int(regex.rule)
+            guard holds(rule) else { continue }
+            let count = Int(scratch.windowCounts[candidate])
+            if count == Int(ClassificationScratch.windowOverflow) {
+                if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
+                continue
+            }
+            let base = candidate * ClassificationScratch.maxWindows * 2
+            for window in 0..<count {
+                let lower = max(0, scratch.windowBounds[base + window * 2])
+                let upper = min(view.count, scratch.windowBounds[base + window * 2 + 1])
+                if let span = regex.pattern.firstMatch(in: view, range: lower..<upper) {
+                    trigger(rule, span)
+                    break
                 }
-            } catch {
-                complete = false
             }
         }
         if let unfiltered = tables.unfiltered {
             do {
-                try unfiltered.matches(in: view, scratch: scratch.setScratch) { index in
-                    let rule = Int(tables.unfilteredRules[index])
-                    if holds(rule) { trigger(rule, 0..<view.count) }
+                // The allocation-free "any?" pass first, so the clean path allocates nothing.
+                if try unfiltered.matchesAny(in: view) {
+                    try unfiltered.matches(in: view, scratch: scratch.setScratch) { index in
+                        let rule = Int(tables.unfilteredRules[index])
+                        if holds(rule) { trigger(rule, 0..<view.count) }
+                    }
                 }
             } catch {
                 complete = false

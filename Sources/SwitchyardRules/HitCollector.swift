@@ -19,6 +19,8 @@ struct HitCollector: KeywordHitSink {
     /// The `ViewSet` bits this pass stands for.
     let viewMask: UInt8
     let generation: UInt32
+    /// Bytes around each regex atom hit that a confirmation window covers.
+    let regexWindow: Int
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
@@ -36,12 +38,35 @@ struct HitCollector: KeywordHitSink {
             case RuleTables.ActionKind.except.rawValue:
                 if ruleViews[target] & viewMask != 0 { scratch.exceptedGeneration[target] = generation }
             default:
-                if scratch.candidateGeneration[target] != generation {
-                    scratch.candidateGeneration[target] = generation
-                    scratch.candidates[scratch.candidateCount] = UInt32(target)
-                    scratch.candidateCount += 1
-                }
+                candidateAtom(regex: target, start: start, end: end)
             }
+        }
+    }
+
+    /// An atom of `regex` occurred: queue the regex and widen or add its confirmation window.
+    @inline(__always)
+    func candidateAtom(regex: Int, start: Int, end: Int) {
+        let base = regex * ClassificationScratch.maxWindows * 2
+        if scratch.candidateGeneration[regex] != generation {
+            scratch.candidateGeneration[regex] = generation
+            scratch.candidates[scratch.candidateCount] = UInt32(regex)
+            scratch.candidateCount += 1
+            scratch.windowCounts[regex] = 1
+            scratch.windowBounds[base] = start - regexWindow
+            scratch.windowBounds[base + 1] = end + regexWindow
+            return
+        }
+        let count = Int(scratch.windowCounts[regex])
+        guard count != Int(ClassificationScratch.windowOverflow) else { return }
+        let lastEnd = base + (count - 1) * 2 + 1
+        if start - regexWindow <= scratch.windowBounds[lastEnd] {
+            scratch.windowBounds[lastEnd] = max(scratch.windowBounds[lastEnd], end + regexWindow)
+        } else if count < ClassificationScratch.maxWindows {
+            scratch.windowBounds[base + count * 2] = start - regexWindow
+            scratch.windowBounds[base + count * 2 + 1] = end + regexWindow
+            scratch.windowCounts[regex] = UInt8(count + 1)
+        } else {
+            scratch.windowCounts[regex] = ClassificationScratch.windowOverflow
         }
     }
 

@@ -48,9 +48,6 @@ struct RuleTables: Sendable {
     var clauses: [NearClauseTable]
     /// Regexes with prefilter atoms: confirmed only when an atom was seen.
     var regexes: [RegexEntry]
-    /// The same regexes as one RE2::Set, so that confirming any number of candidates costs one
-    /// pass over the view (a loop of single regexes would re-read a long text once per candidate).
-    var regexSet: RE2PatternSet?
     /// Regexes without usable atoms, run on every view, as one RE2::Set; `unfilteredRules[i]` owns
     /// pattern `i` of the set.
     var unfiltered: RE2PatternSet?
@@ -130,15 +127,6 @@ struct RuleTables: Sendable {
         self.clauses = clauses
         self.regexes = regexes
         self.unfilteredRules = unfilteredRules
-        if regexes.isEmpty {
-            regexSet = nil
-        } else {
-            do {
-                regexSet = try RE2PatternSet(regexes.map(\.pattern.pattern), options: regexOptions)
-            } catch {
-                throw BuildFailure(message: "prefiltered patterns: \(error.description)")
-            }
-        }
         if unfilteredPatterns.isEmpty {
             unfiltered = nil
         } else {

@@ -17,6 +17,9 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule pack directory (default: the built-in pack).")
         var directory: String?
 
+        @Flag(help: "Also list each pattern's prefilter atoms (the literals that make RE2 run it).")
+        var atoms = false
+
         func run() throws {
             let classifier: Classifier
             do { classifier = try RulePackLocation.loadClassifier(directory) } catch {
@@ -36,6 +39,14 @@ struct RulesCommand: ParsableCommand {
             print("severities: " + Severity.allCases.compactMap { severity in bySeverity[severity].map { "\(severity.rawValue) \($0)" } }.joined(separator: ", "))
             print("keywords \(pack.rules.reduce(0) { $0 + $1.keywords.count }), near clauses \(pack.rules.reduce(0) { $0 + $1.near.count }), patterns \(pack.rules.reduce(0) { $0 + $1.patterns.count }) (\(stats.prefilteredRegexes) prefiltered, \(stats.unfilteredRegexes) run on every request)")
             print("automaton: \(stats.automatonPatterns) literals, \(stats.automatonStates) states, \(stats.automatonBytes / 1024) KiB")
+            if atoms {
+                for rule in pack.rules {
+                    for pattern in rule.patterns {
+                        let literals = (try? RE2Atoms.atoms(of: pattern)) ?? []
+                        print("atoms \(rule.id): \(literals.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | "))")
+                    }
+                }
+            }
             let warnings = PackReview.warnings(for: pack)
             for warning in warnings { print(warning) }
             print(warnings.isEmpty ? "ok" : "ok, \(warnings.count) warning(s)")

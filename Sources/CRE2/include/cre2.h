@@ -46,6 +46,10 @@ int cre2_regex_program_size(const cre2_regex *re);
 /// Unanchored search. On CRE2_MATCH, writes the leftmost match's byte span to *start/*end.
 cre2_match_status cre2_regex_match(const cre2_regex *re, const uint8_t *text, size_t length,
                                    size_t *start, size_t *end);
+/// Like cre2_regex_match, but searches only text[startpos, endpos); the bytes outside stay visible
+/// as context for \b and ^, so a window gives the same answer as the whole text would there.
+cre2_match_status cre2_regex_match_range(const cre2_regex *re, const uint8_t *text, size_t length,
+                                         size_t startpos, size_t endpos, size_t *start, size_t *end);
 
 // MARK: RE2::Set
 
