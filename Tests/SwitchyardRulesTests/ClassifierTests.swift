@@ -80,6 +80,28 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(c.statistics.unfilteredRegexes, 0)
     }
 
+    func testRegexIsConfirmedInWindowsAroundItsAtoms() throws {
+        var options = ClassifierOptions()
+        options.regexWindowBytes = 32
+        let c = try classifier("""
+            rules:
+              - id: t.window
+                category: demo
+                severity: low
+                description: windowed confirmation
+                patterns: ['\\bdump(ing)? [a-z ]{0,60}lsass']
+            """, options: options)
+        let filler = String(repeating: "ordinary words here ", count: 200)
+        XCTAssertEqual(fired(c, filler + "dumping the lsass memory" + filler), ["t.window"])
+        // Word-boundary context outside the window is still seen: "xdump" is not "dump".
+        XCTAssertEqual(fired(c, filler + "xdump lsass" + filler), [])
+        // A match longer than the window is not found: the documented limit.
+        XCTAssertEqual(fired(c, "dump " + String(repeating: "a", count: 50) + " lsass"), [])
+        // Many separate atom sites (more than the window list holds) fall back to the whole view.
+        let many = (0..<20).map { _ in "lsass " + String(repeating: "z", count: 100) }.joined(separator: " ")
+        XCTAssertEqual(fired(c, many + " dump lsass"), ["t.window"])
+    }
+
     func testRegexWithoutAtomsRunsOnEveryRequest() throws {
         let c = try classifier("""
             rules:
