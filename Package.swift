@@ -21,7 +21,7 @@ let package = Package(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
-        .target(name: "SwitchyardMatching", dependencies: ["CRE2"]),
+        .target(name: "SwitchyardMatching", dependencies: ["CRE2"], exclude: ["Views/Generator"]),
         .target(name: "SwitchyardEnvelope"),
         .target(
             name: "SwitchyardRules",

@@ -114,6 +114,7 @@ func indeterminateCode(_ value: Indeterminate?) -> Int32 {
     case nil: 0
     case .oversize: 1
     case .regexFailure: 2
+    case .decodeBudget: 3
     }
 }
 

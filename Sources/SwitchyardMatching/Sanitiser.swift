@@ -1,10 +1,15 @@
-import Foundation
-
 /// Builds the sanitised view of a text: default-ignorable (invisible) scalars removed, U+2800
 /// BRAILLE PATTERN BLANK turned into a space, NFKC and full case folding applied per scalar.
 ///
 /// Pure-ASCII text is its own sanitised view for matching purposes (keywords and patterns already
 /// match ASCII case-insensitively), so callers test `isASCII` first and skip the view entirely.
+///
+/// Table-driven: the per-scalar mapping is generated from the Unicode Character Database by
+/// Scripts/generate-unicode-tables.py (see Views/UnicodeTables.swift). It equals Foundation's
+/// `precomposedStringWithCompatibilityMapping.folding(options: .caseInsensitive)` per scalar
+/// except where Foundation departs from CaseFolding.txt (it folds Cherokee to lowercase and
+/// leaves U+1C80–U+1C88 alone; the table follows CaseFolding.txt); ViewTests checks this.
+/// No Foundation, and no allocation once `output` has capacity for `text.count + 64` bytes.
 public enum Sanitiser {
     /// Whether every byte is below 0x80.
     /// - Complexity: O(n), eight bytes per step.
@@ -25,75 +30,67 @@ public enum Sanitiser {
     }
 
     /// Writes the sanitised view of `text` (UTF-8) into `output`, replacing its contents, and
-    /// returns the number of scalars removed as invisible.
+    /// returns the number of scalars removed as invisible (Default_Ignorable_Code_Point).
     ///
     /// ASCII bytes are copied unchanged: matching is already ASCII-case-insensitive, and keeping
-    /// them lets callers skip the sanitised pass when nothing else changed. A non-ASCII scalar that
-    /// NFKC case folding leaves alone (`changesWhenNFKCCaseFolded` is false) is copied as is;
-    /// only the scalars it changes go through Foundation's NFKC and case folding, one at a time.
-    /// Invalid UTF-8 bytes are copied as is.
+    /// them lets callers skip the sanitised pass when nothing else changed. Every other scalar is
+    /// replaced by its entry in the generated table (most map to themselves). Invalid UTF-8
+    /// bytes are copied as is, one at a time.
     @discardableResult
     public static func sanitise(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Int {
-        output.removeAll(keepingCapacity: true)
-        output.reserveCapacity(text.count)
-        var removed = 0
-        var index = 0
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else {
+            output.removeAll(keepingCapacity: true)
+            return 0
+        }
         let count = text.count
-        while index < count {
-            let lead = text[index]
-            if lead < 0x80 {
-                output.append(lead)
-                index += 1
-                continue
+        let trie = ViewTables.sanitise
+        let bytes = ViewTables.bytes.base
+        var removed = 0
+        ViewOutput.fill(&output, inputCount: count) { out, capacity, written, index in
+            // SAFETY: reads stay below `count` (`input` spans `count` bytes; `UTF8Scalar.decode`
+            // checks its own bounds). Writes: the invariant `written + (count - index) + slack
+            // <= capacity` holds on entry (see `ViewOutput.fill`) and is kept by every ASCII
+            // byte (one in, one out) and checked before every non-ASCII scalar, whose output is
+            // at most 63 bytes. Table offsets come from the validated generated tables.
+            while index < count {
+                // ASCII run: copy eight bytes at a time while they are all ASCII.
+                while index + 8 <= count {
+                    let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 != 0 { break }
+                    UnsafeMutableRawPointer(out + written).storeBytes(of: word, as: UInt64.self)
+                    written += 8
+                    index += 8
+                }
+                if index == count { break }
+                let lead = input[index]
+                if lead < 0x80 {
+                    out[written] = lead
+                    written += 1
+                    index += 1
+                    continue
+                }
+                if written + (count - index) + ViewOutput.slack > capacity { return }
+                let (scalar, length) = UTF8Scalar.decode(input, index, count)
+                if length == 0 {
+                    out[written] = lead
+                    written += 1
+                    index += 1
+                    continue
+                }
+                let value = trie.value(scalar)
+                if value == 0 {
+                    for k in 0..<length { out[written + k] = input[index + k] }
+                    written += length
+                } else if value == 1 {
+                    removed += 1
+                } else {
+                    let offset = Int(value >> 6), size = Int(value & 63)
+                    for k in 0..<size { out[written + k] = bytes[offset + k] }
+                    written += size
+                }
+                index += length
             }
-            guard let (scalar, length) = decodeScalar(text, at: index) else {
-                output.append(lead)
-                index += 1
-                continue
-            }
-            let properties = scalar.properties
-            if scalar.value == 0x2800 {
-                output.append(0x20)
-            } else if properties.isDefaultIgnorableCodePoint {
-                removed += 1
-            } else if !properties.changesWhenNFKCCaseFolded {
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<index + length]))
-            } else {
-                let folded = String(Character(scalar)).precomposedStringWithCompatibilityMapping
-                    .folding(options: [.caseInsensitive], locale: nil)
-                output.append(contentsOf: folded.utf8)
-            }
-            index += length
         }
         return removed
-    }
-
-    /// Decodes the well-formed UTF-8 scalar starting at `index`, or nil if the bytes there are not one.
-    @inline(__always)
-    static func decodeScalar(_ text: UnsafeRawBufferPointer, at index: Int) -> (Unicode.Scalar, Int)? {
-        let lead = UInt32(text[index])
-        let count = text.count
-        func continuation(_ offset: Int) -> UInt32? {
-            guard index + offset < count else { return nil }
-            let byte = text[index + offset]
-            return byte & 0xC0 == 0x80 ? UInt32(byte & 0x3F) : nil
-        }
-        switch lead {
-        case 0xC2...0xDF:
-            guard let b1 = continuation(1) else { return nil }
-            return Unicode.Scalar((lead & 0x1F) << 6 | b1).map { ($0, 2) }
-        case 0xE0...0xEF:
-            guard let b1 = continuation(1), let b2 = continuation(2) else { return nil }
-            let value = (lead & 0x0F) << 12 | b1 << 6 | b2
-            guard value >= 0x800 else { return nil }
-            return Unicode.Scalar(value).map { ($0, 3) }
-        case 0xF0...0xF4:
-            guard let b1 = continuation(1), let b2 = continuation(2), let b3 = continuation(3) else { return nil }
-            let value = (lead & 0x07) << 18 | b1 << 12 | b2 << 6 | b3
-            guard value >= 0x10000 else { return nil }
-            return Unicode.Scalar(value).map { ($0, 4) }
-        default:
-            return nil
-        }
     }
 }

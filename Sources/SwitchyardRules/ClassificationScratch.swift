@@ -43,8 +43,16 @@ public final class ClassificationScratch: @unchecked Sendable {
     var firedCount = 0
     var requestGeneration: UInt32 = 0
 
-    /// The sanitised view of the current request (non-ASCII text only).
+    /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
+    var seenForms: UInt8 = 0
+
+    /// View buffers of the current request, reused across requests.
     var sanitised: [UInt8] = []
+    var skeleton: [UInt8] = []
+    var squeezed: [UInt8] = []
+    var decoded: [UInt8] = []
+    var decodedDerived: [UInt8] = []
+    var transformed: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
     init(ruleCount: Int, slotCount: Int, regexCount: Int) {
@@ -71,6 +79,11 @@ public final class ClassificationScratch: @unchecked Sendable {
         firedView = zeroed(ruleCount, .raw)
         firedSpan = zeroed(ruleCount, 0..<0)
         sanitised.reserveCapacity(4096)
+        skeleton.reserveCapacity(4096)
+        squeezed.reserveCapacity(4096)
+        decoded.reserveCapacity(4096)
+        decodedDerived.reserveCapacity(4096)
+        transformed.reserveCapacity(4096)
     }
 
     deinit {
@@ -88,6 +101,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Starts a request: forgets every rule fired by the previous one.
     func beginRequest() {
         firedCount = 0
+        seenForms = 0
         if requestGeneration == .max {
             resetTags(firedGeneration)
             requestGeneration = 0

@@ -13,6 +13,8 @@ public struct ClassifierOptions: Sendable {
     /// so its cost does not grow with the text: a pattern's match must be at most this long to be
     /// found. (Merged windows; more than 8 separate windows fall back to the whole view.)
     public var regexWindowBytes = 256
+    /// Limits on decoding base64, hex, escapes and hidden characters per request.
+    public var decodeBudget = DecodeBudget()
     /// Creates options with the defaults above.
     public init() {}
 }
@@ -72,9 +74,12 @@ public final class Classifier: Sendable {
 
     /// Classifies the UTF-8 bytes of one request's text.
     ///
-    /// Pure-ASCII text is scanned once, standing for both the raw and the sanitised view. Other
-    /// text is scanned raw, then sanitised (unless sanitising changed nothing).
-    /// - Complexity: O(n) in the text length plus the cost of confirming candidate regexes.
+    /// The raw pass always runs; it also stands for the sanitised view when the text is pure
+    /// ASCII or sanitising changed nothing. The skeleton, squeezed and decoded passes run only
+    /// when a cheap scan says they can show something the raw text does not (look-alike or leet
+    /// characters, letters split by spaces or markup, encoded blobs, hidden characters, or a hit on
+    /// a term's ROT13 or reversed form). Clean ASCII prose is read once.
+    /// - Complexity: O(n) in the text length per pass, plus regex confirmation in bounded windows.
     public func classify(_ text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Verdict {
         precondition(scratch.ruleCount == pack.rules.count && scratch.slotCount == tables.slots.count && scratch.regexCount == tables.regexes.count,
                      "scratch was made by a different classifier")
@@ -85,25 +90,101 @@ public final class Classifier: Sendable {
             indeterminate = .oversize
         }
         scratch.beginRequest()
-        var failed = false
-        if Sanitiser.isASCII(inspected) {
-            failed = !scan(inspected, views: .defaults, using: scratch)
+        var complete = true
+        var signals: Signals = []
+        let ascii = Sanitiser.isASCII(inspected)
+
+        // Raw, then sanitised. `base` is the text the derived views are built from.
+        var sanitisedDiffers = false
+        if ascii {
+            complete = scan(inspected, views: .rawAndSanitised, forms: .plainPass, using: scratch) && complete
         } else {
-            failed = !scan(inspected, views: .rawOnly, using: scratch)
             Sanitiser.sanitise(inspected, into: &scratch.sanitised)
-            let unchanged = scratch.sanitised.withUnsafeBytes { $0.elementsEqual(inspected) }
-            if !unchanged {
-                let sanitisedFailed = scratch.sanitised.withUnsafeBytes { !scan($0, views: .sanitisedOnly, using: scratch) }
-                failed = failed || sanitisedFailed
+            sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { $0.elementsEqual(inspected) }
+            complete = scan(inspected, views: sanitisedDiffers ? .rawOnly : .rawAndSanitised, forms: .plainPass, using: scratch) && complete
+            if sanitisedDiffers {
+                complete = scratch.sanitised.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, using: scratch) } && complete
+            }
+            if EvasionScan.invisibleInsideWords(inspected) >= 2 { signals.insert(Signals(.hiddenCharacters)) }
+            if EvasionScan.hasMixedScriptWord(inspected) { signals.insert(Signals(.mixedScript)) }
+        }
+        let base = sanitisedDiffers ? scratch.sanitised : nil
+
+        // Skeleton and squeezed views of the (sanitised) text.
+        let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
+        complete = complete && derived
+
+        // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
+        // reversed form was seen.
+        if Decoders.mightDecode(inspected, budget: options.decodeBudget) {
+            let report = Decoders.decode(inspected, budget: options.decodeBudget, into: &scratch.decoded)
+            if report.hiddenCharacters > 0 { signals.insert(Signals(.hiddenCharacters)) }
+            if report.budgetExhausted && indeterminate == nil { indeterminate = .decodeBudget }
+            if !scratch.decoded.isEmpty {
+                swap(&scratch.decoded, &scratch.transformed)
+                complete = decodedPasses(using: scratch) && complete
+                swap(&scratch.decoded, &scratch.transformed)
             }
         }
-        if failed && indeterminate == nil { indeterminate = .regexFailure }
-        return verdict(from: scratch, indeterminate: indeterminate)
+        // (Unrolled, not a loop over an array literal: that would allocate on every request.)
+        if scratch.seenForms & TermForms.rot13.rawValue != 0 {
+            if let base { base.withUnsafeBytes { TextTransforms.rot13($0, into: &scratch.transformed) } } else { TextTransforms.rot13(inspected, into: &scratch.transformed) }
+            complete = decodedPasses(using: scratch) && complete
+        }
+        if scratch.seenForms & TermForms.reversed.rawValue != 0 {
+            if let base { base.withUnsafeBytes { TextTransforms.reversed($0, into: &scratch.transformed) } } else { TextTransforms.reversed(inspected, into: &scratch.transformed) }
+            complete = decodedPasses(using: scratch) && complete
+        }
+
+        if !complete && indeterminate == nil { indeterminate = .regexFailure }
+        return verdict(from: scratch, indeterminate: indeterminate, signals: signals)
+    }
+
+    /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when
+    /// sanitising changed nothing), each only when its gate says it can reveal something.
+    /// (No nested closures capturing mutable state: unoptimised builds would box it on the heap.)
+    private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> Bool {
+        var complete = true
+        if TextViews.needsSkeleton(source) {
+            TextViews.skeleton(source, into: &scratch.skeleton)
+            let views = ViewSet(rawValue: (view ?? .skeleton).bit)
+            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: .skeleton, using: scratch) }
+            complete = complete && passed
+        }
+        if TextViews.needsSqueeze(source) {
+            TextViews.squeeze(source, into: &scratch.squeezed)
+            let views = ViewSet(rawValue: (view ?? .squeezed).bit)
+            let passed = scratch.squeezed.withUnsafeBytes { scan($0, views: views, forms: .squeezed, using: scratch) }
+            complete = complete && passed
+        }
+        return complete
+    }
+
+    /// Every pass over the decoded text in `scratch.transformed`: plain, sanitised, skeleton and
+    /// squeezed, all reported as the decoded view.
+    private func decodedPasses(using scratch: ClassificationScratch) -> Bool {
+        let decodedView = ViewSet(rawValue: ViewKind.decoded.bit)
+        var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plainPass, using: scratch) }
+        let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isASCII($0) }
+        var sanitisedDiffers = false
+        if !ascii {
+            scratch.transformed.withUnsafeBytes { Sanitiser.sanitise($0, into: &scratch.decodedDerived) }
+            sanitisedDiffers = scratch.transformed.withUnsafeBytes { decoded in scratch.decodedDerived.withUnsafeBytes { $0.elementsEqual(decoded) } } == false
+        }
+        if sanitisedDiffers {
+            let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plainPass, using: scratch) }
+            let derived = scratch.decodedDerived.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
+            complete = complete && passed && derived
+        } else {
+            let derived = scratch.transformed.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
+            complete = complete && derived
+        }
+        return complete
     }
 
     /// One automaton pass over `view`, standing for `views`, then regex confirmation and the
     /// pass's exceptions. Returns false if RE2 could not finish a search.
-    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms = .plain, using scratch: ClassificationScratch) -> Bool {
+    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms, using scratch: ClassificationScratch) -> Bool {
         scratch.beginPass()
         let generation = scratch.passGeneration
         let mask = views.rawValue
@@ -139,7 +220,7 @@ public final class Classifier: Sendable {
         }
         // Candidates whose rule is still undecided: each regex runs only inside the windows around
         // its atoms (or on the whole view when it had too many), and stops at its first match.
-        for index in 0..<scratch.candidateCount {
+        for index in 0..<(forms.contains(.plain) ? scratch.candidateCount : 0) {
             let candidate = Int(scratch.candidates[index])
             let regex = tables.regexes[candidate]
             let rule = Int(regex.rule)
@@ -159,7 +240,7 @@ public final class Classifier: Sendable {
                 }
             }
         }
-        if let unfiltered = tables.unfiltered {
+        if let unfiltered = tables.unfiltered, forms.contains(.plain) {
             do {
                 // The allocation-free "any?" pass first, so the clean path allocates nothing.
                 if try unfiltered.matchesAny(in: view) {
@@ -172,23 +253,32 @@ public final class Classifier: Sendable {
                 complete = false
             }
         }
-        let reported = views.contains(.raw) ? ViewKind.raw : ViewKind.sanitised
         for index in 0..<scratch.touchedCount {
             let rule = Int(scratch.touchedRules[index])
             guard scratch.exceptedGeneration[rule] != generation, scratch.firedGeneration[rule] != scratch.requestGeneration else { continue }
             scratch.firedGeneration[rule] = scratch.requestGeneration
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
-            scratch.firedView[rule] = tables.ruleViews[rule] & reported.bit != 0 ? reported : .sanitised
+            scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])
             scratch.firedSpan[rule] = scratch.triggeredSpan[rule]
             scratch.firedCount += 1
         }
         return complete
     }
 
+    /// The first view (in `ViewKind` order) whose bit is in `mask`.
+    static func firstView(in mask: UInt8) -> ViewKind {
+        if mask & ViewKind.raw.bit != 0 { return .raw }
+        if mask & ViewKind.sanitised.bit != 0 { return .sanitised }
+        if mask & ViewKind.skeleton.bit != 0 { return .skeleton }
+        if mask & ViewKind.squeezed.bit != 0 { return .squeezed }
+        return .decoded
+    }
+
     /// Collects the request's fired rules into a verdict. Allocates only when a rule fired.
-    private func verdict(from scratch: ClassificationScratch, indeterminate: Indeterminate?) -> Verdict {
+    private func verdict(from scratch: ClassificationScratch, indeterminate: Indeterminate?, signals: Signals) -> Verdict {
+        var signals = signals
         guard scratch.firedCount > 0 else {
-            return indeterminate == nil ? .clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate)
+            return indeterminate == nil && signals.isEmpty ? .clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate, signals: signals)
         }
         let fired = UnsafeMutableBufferPointer(rebasing: scratch.firedRules[0..<scratch.firedCount])
         // Insertion sort: few rules fire, and the standard sort may allocate a merge buffer.
@@ -208,12 +298,17 @@ public final class Classifier: Sendable {
         for rule in fired {
             let index = Int(rule)
             hits.append(RuleHit(rule: index, view: scratch.firedView[index], span: scratch.firedSpan[index]))
+            switch scratch.firedView[index] {
+            case .decoded: signals.insert(Signals(.decodedMatch))
+            case .skeleton, .squeezed: signals.insert(Signals(.obfuscation))
+            case .raw, .sanitised: break
+            }
             if tables.ruleEnforced[index] {
                 risky = true
                 score += pack.rules[index].severity.weight
             }
         }
-        return Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate)
+        return Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate, signals: signals)
     }
 }
 

@@ -24,7 +24,9 @@ struct HitCollector: KeywordHitSink {
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
-        guard patternForms[Int(pattern)] & forms != 0 else { return }
+        let patternForm = patternForms[Int(pattern)]
+        guard patternForm & forms != 0 else { return }
+        scratch.seenForms |= patternForm
         let first = Int(actionStart[Int(pattern)])
         let last = Int(actionStart[Int(pattern) + 1])
         for index in first..<last {

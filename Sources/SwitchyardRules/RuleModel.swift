@@ -26,10 +26,19 @@ public enum RuleMode: String, Sendable, CaseIterable {
 /// A view of the request text that rules can run on. The text forwarded to a model is always the
 /// raw request; views exist only for matching.
 public enum ViewKind: String, Sendable, CaseIterable, Hashable {
-    /// The UTF-8 bytes as sent (keywords and patterns still match case-insensitively).
+    /// The UTF-8 bytes as sent (keywords and patterns still match case-insensitively), plus each
+    /// term's ROT13 and reversed forms.
     case raw
-    /// Invisible characters stripped, U+2800 as space, NFKC, case folded.
+    /// Invisible characters stripped, U+2800 as space, NFKC and full case folding.
     case sanitised
+    /// Confusables mapped to their Latin prototypes, diacritics dropped, leetspeak collapsed
+    /// (`r4ns0mw4re`, Cyrillic look-alikes, full-width and mathematical letters).
+    case skeleton
+    /// The skeleton with only letters and digits (`r a n s o m`, `r.a.n.s.o.m`, `ran**som**ware`).
+    case squeezed
+    /// Text decoded from base64, hex, percent-encoding, HTML entities, escapes, Unicode tag
+    /// characters, variation-selector payloads, ROT13 and reversed text (budgeted).
+    case decoded
 
     /// Bit of this view in a `ViewSet`.
     @inlinable
@@ -37,6 +46,9 @@ public enum ViewKind: String, Sendable, CaseIterable, Hashable {
         switch self {
         case .raw: 1
         case .sanitised: 2
+        case .skeleton: 4
+        case .squeezed: 8
+        case .decoded: 16
         }
     }
 }
@@ -47,12 +59,14 @@ public struct ViewSet: OptionSet, Sendable, Hashable {
     public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// The set holding `views`.
     public init(_ views: some Sequence<ViewKind>) { rawValue = views.reduce(0) { $0 | $1.bit } }
-    /// Views a rule runs on when it names none.
-    public static let defaults = ViewSet(rawValue: ViewKind.raw.bit | ViewKind.sanitised.bit)
+    /// Views a rule runs on when it names none: all of them.
+    public static let defaults = ViewSet(rawValue: 0x1F)
     /// Only the raw view.
     public static let rawOnly = ViewSet(rawValue: ViewKind.raw.bit)
     /// Only the sanitised view.
     public static let sanitisedOnly = ViewSet(rawValue: ViewKind.sanitised.bit)
+    /// Raw and sanitised: a pure-ASCII text is its own sanitised view.
+    public static let rawAndSanitised = ViewSet(rawValue: ViewKind.raw.bit | ViewKind.sanitised.bit)
     /// Whether `view` is in the set.
     public func contains(_ view: ViewKind) -> Bool { rawValue & view.bit != 0 }
     /// The views in the set, in `ViewKind` order.

@@ -166,10 +166,13 @@ struct RuleTables: Sendable {
             if !actionLists[id].contains(action) { actionLists[id].append(action) }
         }
 
-        /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes).
+        /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes),
+        /// skeleton and squeezed.
         mutating func add(_ term: Term, action: UInt32) {
-            for variant in TermVariants.plain(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes) {
-                add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: .plain, action: action)
+            let inNear = action >> RuleTables.kindShift == RuleTables.ActionKind.nearTerm.rawValue
+            let minimumSqueezed = inNear ? TermVariants.nearMinimumSqueezedBytes : TermVariants.minimumSqueezedBytes
+            for variant in TermVariants.all(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes, minimumSqueezedBytes: minimumSqueezed) {
+                add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
         }
     }

@@ -21,6 +21,8 @@ public enum Indeterminate: String, Sendable, Equatable {
     case oversize
     /// RE2 could not finish a search (out of DFA memory).
     case regexFailure = "regex-failure"
+    /// The text held more encoded content than the decoding budget allows; some was not decoded.
+    case decodeBudget = "decode-budget"
 }
 
 /// Evidence of evasion found while classifying, whether or not a rule fired. The router's policy

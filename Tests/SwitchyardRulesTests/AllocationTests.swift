@@ -62,6 +62,20 @@ final class AllocationTests: XCTestCase {
         XCTAssertEqual(verdict, .clean)
     }
 
+    func testCleanNonASCIIPromptDoesNotAllocate() throws {
+        let classifier = try classifier()
+        let scratch = classifier.makeScratch()
+        var text = ""
+        while text.utf8.count < 1024 { text += "Café notes — the “team” stores passwords in Zürich; naïve façade, déjà vu, Ω = 10 µs. " }
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { text in
+            let warm = classifier.classify(text, using: scratch)
+            XCTAssertEqual(warm, .clean)
+            let count = allocations { for _ in 0..<200 { _ = classifier.classify(text, using: scratch) } }
+            XCTAssertEqual(count, 0, "allocations over 200 clean non-ASCII classifications")
+        }
+    }
+
     func testRiskyPromptAllocatesOnlyItsHitList() throws {
         let classifier = try classifier()
         let scratch = classifier.makeScratch()

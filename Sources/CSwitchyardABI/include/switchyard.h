@@ -33,7 +33,8 @@ int switchyard_classify(const switchyard_classifier *c, const uint8_t *text, siz
 typedef struct {
     int risky;          /* 1 when an enforce-mode rule fired */
     double score;       /* sum of the fired enforce rules' severity weights */
-    int indeterminate;  /* 0 fully inspected, 1 oversize, 2 regex search failed: never treat as clean */
+    int indeterminate;  /* 0 fully inspected, 1 oversize, 2 regex search failed, 3 decode budget
+                         * exhausted: never treat as clean */
     int fired_count;    /* fired enforce-mode rules (may exceed the capacity given) */
 } switchyard_verdict;
 

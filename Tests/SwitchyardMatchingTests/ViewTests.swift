@@ -1,0 +1,372 @@
+import Foundation  // tests only: the reference NFKC + case folding
+import Testing
+@testable import SwitchyardMatching
+
+// Helpers: run a view on a String's UTF-8 and return the result as a String (or bytes).
+private func sanitised(_ text: String) -> (String, Int) {
+    var output: [UInt8] = []
+    let removed = Array(text.utf8).withUnsafeBytes { Sanitiser.sanitise($0, into: &output) }
+    return (String(decoding: output, as: UTF8.self), removed)
+}
+
+private func skeleton(_ text: String) -> String {
+    String(decoding: TextViews.skeleton(of: Array(text.utf8)), as: UTF8.self)
+}
+
+private func squeezed(_ text: String) -> String {
+    String(decoding: TextViews.squeeze(of: Array(text.utf8)), as: UTF8.self)
+}
+
+private func needsSkeleton(_ text: String) -> Bool {
+    Array(text.utf8).withUnsafeBytes { TextViews.needsSkeleton($0) }
+}
+
+private func needsSqueeze(_ text: String) -> Bool {
+    Array(text.utf8).withUnsafeBytes { TextViews.needsSqueeze($0) }
+}
+
+/// Deterministic pseudo-random numbers for fuzz loops (SplitMix64).
+struct ViewsRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Every scalar assigned in Unicode 15.0 (the generated tables' version; the Swift runtime may be newer).
+private let assignedScalars: [Unicode.Scalar] = (0x80...0x10FFFF).compactMap { value in
+    guard let scalar = Unicode.Scalar(UInt32(value)), let age = scalar.properties.age,
+          (age.major, age.minor) <= (15, 0) else { return nil }
+    return scalar
+}
+
+/// Where the tables deliberately follow CaseFolding.txt and Foundation does not: Foundation folds
+/// Cherokee capitals to the lowercase letters (CaseFolding folds lowercase to capitals) and
+/// leaves the Cyrillic variants U+1C80–U+1C88 alone (CaseFolding maps them to в д о с т т ъ ѣ ꙋ).
+private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
+    (0x13A0...0x13FD).contains(value) || (0xAB70...0xABBF).contains(value) || (0x1C80...0x1C88).contains(value)
+}
+
+@Suite struct SanitiserTests {
+    @Test func asciiIsCopiedUnchanged() {
+        #expect(sanitised("Hello, World! 123").0 == "Hello, World! 123")
+        #expect(sanitised("").0 == "")
+    }
+
+    @Test func foldsCompatibilityFormsAndCase() {
+        #expect(sanitised("ＲＡＮＳＯＭ").0 == "ransom")
+        #expect(sanitised("𝐫𝐚𝐧𝐬𝐨𝐦").0 == "ransom")
+        #expect(sanitised("ⓡⓐⓝ").0 == "ran")
+        #expect(sanitised("Straße ẞ").0 == "Strasse ss")  // ASCII is not lowercased
+        #expect(sanitised("ΣΊΣΥΦΟΣ").0 == "σίσυφοσ")
+        #expect(sanitised("ﬁle").0 == "file")
+        #expect(sanitised("ｋｅｙ").0 == "key")
+    }
+
+    @Test func removesAndCountsInvisibles() {
+        let (text, removed) = sanitised("ran\u{200B}som\u{2060}ware\u{FEFF}\u{E0041}\u{FE0F}\u{3164}")
+        #expect(text == "ransomware")
+        #expect(removed == 6)
+        #expect(sanitised("a\u{2800}b").0 == "a b")
+    }
+
+    @Test func invalidBytesAreCopied() {
+        var output: [UInt8] = []
+        let input: [UInt8] = [0x41, 0xFF, 0xC3, 0x41, 0xE2, 0x82, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0x80, 0x80, 0xC3]
+        let removed = input.withUnsafeBytes { Sanitiser.sanitise($0, into: &output) }
+        #expect(output == input)
+        #expect(removed == 0)
+    }
+
+    /// The table equals Foundation's per-scalar NFKC + case-insensitive folding on every scalar
+    /// assigned in Unicode 15.0 outside private use (all planes; the CJK ideographs of planes 2
+    /// and 3, which no mapping touches, are sampled), except the documented CaseFolding differences.
+    @Test func matchesFoundationOnEveryAssignedScalar() {
+        var mismatches: [String] = []
+        var knownDifferences = 0
+        var output: [UInt8] = []
+        for scalar in assignedScalars where scalar.value != 0x2800 && !scalar.properties.isDefaultIgnorableCodePoint
+            && scalar.properties.generalCategory != .privateUse
+            && (scalar.value < 0x20000 || scalar.value >= 0x2F800 && scalar.value <= 0x2FA1F || scalar.value % 61 == 0
+                || scalar.value >= 0x40000) {
+            let expected = String(Character(scalar)).precomposedStringWithCompatibilityMapping
+                .folding(options: [.caseInsensitive], locale: nil)
+            _ = Array(String(scalar).utf8).withUnsafeBytes { Sanitiser.sanitise($0, into: &output) }
+            if output != Array(expected.utf8) {
+                if isKnownFoundationDifference(scalar.value) {
+                    knownDifferences += 1
+                } else if mismatches.count < 20 {
+                    mismatches.append(String(scalar.value, radix: 16))
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "differs from Foundation at U+\(mismatches)")
+        #expect(knownDifferences == 181)
+        // The known differences follow CaseFolding.txt.
+        #expect(sanitised("\u{AB70}\u{13F8}\u{1C80}").0 == "\u{13A0}\u{13F0}\u{0432}")
+    }
+
+    @Test func removesEveryDefaultIgnorable() {
+        var count = 0
+        for scalar in assignedScalars where scalar.properties.isDefaultIgnorableCodePoint {
+            let (text, removed) = sanitised("a\(scalar)b")
+            #expect(text == "ab", "U+\(String(scalar.value, radix: 16)) kept")
+            #expect(removed == 1)
+            count += 1
+        }
+        // Unassigned default-ignorables too (e.g. the rest of the tag block).
+        #expect(sanitised("a\u{E0FFF}\u{2065}b").0 == "ab")
+        #expect(count > 400)
+    }
+
+    @Test func reusesOutputCapacity() {
+        let text = Array("Ｈｅｌｌｏ, wörld ｒａｎｓｏｍ \u{200B} 𝐛𝐨𝐥𝐝 ".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(4096)
+        let before = output.withUnsafeBufferPointer { $0.baseAddress }
+        for _ in 0..<3 {
+            text.withUnsafeBytes { _ = Sanitiser.sanitise($0, into: &output) }
+            text.withUnsafeBytes { TextViews.skeleton($0, into: &output) }
+            text.withUnsafeBytes { TextViews.squeeze($0, into: &output) }
+        }
+        #expect(output.withUnsafeBufferPointer { $0.baseAddress } == before)
+        #expect(output.capacity >= 4096)
+    }
+}
+
+@Suite struct SkeletonTests {
+    static let keyword = "ransomware"
+
+    /// Evasions of "ransomware" whose skeleton equals the keyword's.
+    @Test(arguments: [
+        "rаnsоmwаre",                  // Cyrillic а, о
+        "rαnsοmwαre",                  // Greek α, ο
+        "ｒａｎｓｏｍｗａｒｅ",              // full-width
+        "ＲＡＮＳＯＭＷＡＲＥ",
+        "𝐫𝐚𝐧𝐬𝐨𝐦𝐰𝐚𝐫𝐞",                  // mathematical bold
+        "𝖗𝖆𝖓𝖘𝖔𝖒𝖜𝖆𝖗𝖊",                  // mathematical fraktur
+        "𝓻𝓪𝓷𝓼𝓸𝓶𝔀𝓪𝓻𝓮",                  // mathematical script
+        "ⓡⓐⓝⓢⓞⓜⓦⓐⓡⓔ",                  // circled
+        "🅡🅐🅝🅢🅞🅜🅦🅐🅡🅔",                  // negative circled
+        "🇷🇦🇳🇸🇴🇲🇼🇦🇷🇪",                  // regional indicators
+        "ʀᴀɴꜱᴏᴍᴡᴀʀᴇ",                  // small capitals
+        "rànsömwäré",                  // diacritics
+        "ra\u{0301}nso\u{0308}mware",  // combining marks
+        "r̷a̷n̷s̷o̷m̷w̷a̷r̷e̷",             // Zalgo-ish overlays
+        "r4ns0mw4r3",                  // leetspeak
+        "R@N$0MW4R3",
+        "ran\u{200B}som\u{2060}ware",  // invisibles
+        "RaNsOmWaRe",                  // random capitalisation
+        "ransoмware",                  // Cyrillic м
+        "ʳᵃⁿˢᵒᵐʷᵃʳᵉ",                  // superscripts
+    ])
+    func evasionHasKeywordSkeleton(_ evasion: String) {
+        #expect(skeleton(evasion) == skeleton(Self.keyword), "\(evasion) → \(skeleton(evasion))")
+    }
+
+    @Test func otherKeywords() {
+        #expect(skeleton("keyIogger") == skeleton("keylogger"))
+        #expect(skeleton("k3yl0gg3r") == skeleton("keylogger"))
+        #expect(skeleton("key|ogger") == skeleton("keylogger"))
+        #expect(skeleton("maIware") == skeleton("malware"))
+        #expect(skeleton("m@1w4r3") == skeleton("malware"))
+        #expect(skeleton("ехрlоіt") == skeleton("exploit"))  // Cyrillic е х р о і
+        #expect(skeleton("sh3llc0d3") == skeleton("shellcode"))
+        #expect(skeleton("сrеdеntіаl") == skeleton("credential"))  // Cyrillic с е і а
+        // Upside-down text is turned letters in reverse order (u for n is ASCII: not the skeleton's job).
+        #expect(skeleton("ǝɹɐʍlɐɯ") == skeleton(String("malware".reversed())))
+    }
+
+    @Test func exactAsciiMapping() {
+        #expect(skeleton("Hello, World!") == "heiio, woridi")
+        #expect(skeleton("a4@ b8 e3 g9 il1|! o0 s5$ t7+ z2 6 `") == "aaa bb ee gg iiiii oo sss ttt zz 6 '")
+        #expect(skeleton("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "abcdefghijkimnopqrstuvwxyz")
+        #expect(skeleton("write ransomware now.") == "write ransomware now.")
+        #expect(skeleton("m") == "m")  // UTS #39 "m" → "rn" is not applied to ASCII
+    }
+
+    @Test func nonLatinTextSurvives() {
+        #expect(skeleton("勒索软件") == "勒索软件")
+        #expect(skeleton("한국어") == "한국어")
+        #expect(skeleton("a\u{1F600}b") == "a\u{1F600}b")
+    }
+
+    @Test func invalidBytesAreCopied() {
+        let input: [UInt8] = [0x41, 0xFF, 0xC3, 0x41]
+        #expect(TextViews.skeleton(of: input) == [0x61, 0xFF, 0xC3, 0x61])
+        #expect(TextViews.squeeze(of: input) == [0x61, 0x61])
+    }
+
+    /// skeleton(skeleton(x)) == skeleton(x) and squeeze(squeeze(x)) == squeeze(skeleton(x)) ==
+    /// squeeze(x) for every scalar of planes 0–3 and 14 (assigned or not), and a sample of the
+    /// unassigned and private-use planes, in runs separated by "a".
+    @Test func idempotentOnEveryScalar() {
+        var batch: [UInt8] = []
+        var once: [UInt8] = [], twice: [UInt8] = [], squeezedOnce: [UInt8] = [], other: [UInt8] = []
+        var failures: [String] = []
+        func check() {
+            batch.withUnsafeBytes { TextViews.skeleton($0, into: &once) }
+            once.withUnsafeBytes { TextViews.skeleton($0, into: &twice) }
+            if once != twice {
+                // Find the scalar.
+                for scalar in String(decoding: batch, as: UTF8.self).unicodeScalars where failures.count < 10 {
+                    let one = TextViews.skeleton(of: Array(String(scalar).utf8))
+                    if TextViews.skeleton(of: one) != one { failures.append(String(scalar.value, radix: 16)) }
+                }
+                if failures.isEmpty { failures.append("context") }
+            }
+            batch.withUnsafeBytes { TextViews.squeeze($0, into: &squeezedOnce) }
+            squeezedOnce.withUnsafeBytes { TextViews.squeeze($0, into: &other) }
+            if other != squeezedOnce { failures.append("squeeze twice") }
+            once.withUnsafeBytes { TextViews.squeeze($0, into: &other) }
+            if other != squeezedOnce { failures.append("squeeze of skeleton") }
+            batch.removeAll(keepingCapacity: true)
+        }
+        for value in UInt32(0)...0x10FFFF {
+            guard value < 0x40000 || (0xE0000..<0xF0000).contains(value) || value % 4099 == 0,
+                  let scalar = Unicode.Scalar(value) else { continue }
+            batch.append(contentsOf: UTF8.encode(scalar)!)
+            if value % 4 == 0 { batch.append(UInt8(ascii: "a")) }
+            if batch.count > 60_000 { check() }
+        }
+        check()
+        #expect(failures.isEmpty, "not idempotent: \(failures)")
+    }
+
+    @Test func randomTextIsIdempotent() {
+        var generator = ViewsRandom(state: 7)
+        let pieces = ["a", "I", "l", "1", "|", "!", "0", "@", "$", "é", "e\u{301}", "а", "ο", "ｍ", "𝐳", "ß", "ǰ", "ﷺ",
+                      " ", ".", "\u{200B}", "\u{2800}", "ʍ", "β", "ɯ", "🇦", "Ⅻ", "⑴", "ﬃ", "İ", "ŉ", "\u{0345}"]
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 1...24, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let once = TextViews.skeleton(of: Array(text.utf8))
+            #expect(TextViews.skeleton(of: once) == once, "\(text)")
+            // Raw and sanitised text give the same skeleton.
+            var sanitisedBytes: [UInt8] = []
+            Array(text.utf8).withUnsafeBytes { _ = Sanitiser.sanitise($0, into: &sanitisedBytes) }
+            #expect(TextViews.skeleton(of: sanitisedBytes) == once, "\(text)")
+        }
+    }
+}
+
+@Suite struct SqueezeTests {
+    @Test(arguments: [
+        "r a n s o m w a r e", "r.a.n.s.o.m.w.a.r.e", "ran**som**ware", "r-a-n-s-o-m-w-a-r-e",
+        "R_A_N_S_O_M_W_A_R_E", "r\na\nn\ns\no\nm\nw\na\nr\ne", "~~ran~~som`ware`", "r4n$0mw4r3",
+        "r а n s о m w а r e", "ⓡ ⓐ ⓝ ⓢ ⓞ ⓜ ⓦ ⓐ ⓡ ⓔ", "⒭⒜⒩⒮⒪⒨⒲⒜⒭⒠", "ran\u{200B} som\u{2800}ware",
+    ])
+    func splitKeywordIsRejoined(_ text: String) {
+        #expect(squeezed(text) == squeezed("ransomware"), "\(text) → \(squeezed(text))")
+        #expect(squeezed(text) == "ransomware")
+    }
+
+    @Test func keepsLettersAndDigitsOnly() {
+        #expect(squeezed("Hello, World! 6 + 6 = 12") == "heiioworidi6t6iz")
+        #expect(squeezed("勒索 软件。") == "勒索软件")
+        #expect(squeezed("नमस्ते दुनिया") == squeezed("नमस्तेदुनिया"))
+        #expect(squeezed("   ...   ") == "")
+        #expect(squeezed("") == "")
+    }
+}
+
+@Suite struct GateTests {
+    @Test(arguments: ["r4n", "m@l", "k3y", "|og", "4dmin", "h!dden", "maIware", "MAlWARE", "lNJECT", "pass5", "c++",
+                      "naïve", "ｒａｎ", "plain ascii then é", "x86"])
+    func needsSkeletonTrue(_ text: String) {
+        #expect(needsSkeleton(text))
+    }
+
+    @Test(arguments: ["", "Hello world.", "Thanks! See you at 10 am.", "I think I can.", "The year 2024 was long",
+                      "Email me at example dot com", "HELLO WORLD", "a b c", "1337",
+                      "Please help. All good. Also fine."])
+    func needsSkeletonFalse(_ text: String) {
+        #expect(!needsSkeleton(text))
+    }
+
+    @Test(arguments: ["r a n s o m", "r.a.n", "r\na\nn", "ran**som**ware", "mal-ware", "snake_case", "e.g.",
+                      "ran'som'ware", "~~strike~~through", "ran/som", "x, y, z", "ｒａｎ", "r•a•n", "a.txt"])
+    func needsSqueezeTrue(_ text: String) {
+        #expect(needsSqueeze(text))
+    }
+
+    @Test(arguments: ["", "Hello world.", "I don't think it's 3.14 or 10:30 or 1,000.", "Write a poem about spring",
+                      "a b", "It is a cat", "rock and roll", "ra ns om wa re", "**bold** text", "(see above)",
+                      "version 2024-01-01"])
+    func needsSqueezeFalse(_ text: String) {
+        #expect(!needsSqueeze(text))
+    }
+
+    /// Long inputs: the gates look at the whole text, including the end and chunk boundaries.
+    @Test func gatesSeeTheWholeText() {
+        let prose = String(repeating: "the quick brown fox jumps over the lazy dog ", count: 100)
+        #expect(!needsSkeleton(prose))
+        #expect(!needsSqueeze(prose))
+        for position in [0, 63, 64, 65, 1000, prose.utf8.count] {
+            var bytes = Array(prose.utf8)
+            bytes.insert(contentsOf: Array("r4n".utf8), at: position)
+            #expect(bytes.withUnsafeBytes { TextViews.needsSkeleton($0) })
+            var spaced = Array(prose.utf8)
+            spaced.insert(contentsOf: Array(" r a n ".utf8), at: position)
+            #expect(spaced.withUnsafeBytes { TextViews.needsSqueeze($0) })
+        }
+        #expect(needsSqueeze(prose + "x y z"))
+    }
+
+    /// Long texts run as two interleaved halves; the answer equals one pass over the whole text.
+    @Test func splitSqueezeGateAgreesWithOnePass() {
+        var generator = ViewsRandom(state: 11)
+        let pieces = ["word ", "ab ", "a ", "don't ", "it's ", "3.14 ", "**bold** ", "\n", ". ", "x86-64 ", "the ", "of ", "and "]
+        let triggers = [" c d e ", "x.y", "ran**som", "é", "a'b'c", "r\na\nn\n"]
+        let machine = SqueezeGate.shared
+        var hits = 0
+        for _ in 0..<2000 {
+            var words = (0..<Int.random(in: 100...400, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+            if Bool.random(using: &generator) {
+                words.insert(triggers.randomElement(using: &generator)!, at: Int.random(in: 0...words.count, using: &generator))
+            }
+            let text = Array(words.joined().utf8)
+            let split = text.withUnsafeBytes { TextViews.needsSqueeze($0) }
+            let whole = text.withUnsafeBufferPointer { buffer in
+                machine.finish(machine.run(buffer.baseAddress!, from: 0, to: buffer.count, state: SqueezeGate.startState)) == SqueezeGate.hitState
+            }
+            #expect(split == whole, "\(String(decoding: text, as: UTF8.self))")
+            if whole { hits += 1 }
+        }
+        #expect(hits > 100 && hits < 1900)
+    }
+}
+
+@Suite struct ViewFuzzTests {
+    /// Random bytes and random mixes of tricky scalars: nothing crashes, outputs stay bounded.
+    @Test func randomInputsStayBounded() {
+        var generator = ViewsRandom(state: 42)
+        let scalars: [String] = ["a", "Z", "4", " ", "\u{FDFA}", "\u{FB03}", "\u{3300}", "\u{1D400}", "\u{E0041}", "\u{FE0F}",
+                                 "\u{0301}", "\u{AC00}", "\u{2800}", "ﷺ", "\u{1F1E6}", "ǆ", "\u{10FFFF}"]
+        var output: [UInt8] = []
+        for round in 0..<3000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 0...200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                bytes = Array((0..<Int.random(in: 0...60, using: &generator)).map { _ in scalars.randomElement(using: &generator)! }.joined().utf8)
+                if !bytes.isEmpty, Bool.random(using: &generator) { bytes.removeLast() }  // cut a scalar
+            }
+            let bound = 11 * bytes.count  // the generator guarantees at most 11 output bytes per input byte
+            bytes.withUnsafeBytes { text in
+                _ = Sanitiser.sanitise(text, into: &output)
+                #expect(output.count <= bound)
+                TextViews.skeleton(text, into: &output)
+                #expect(output.count <= bound)
+                let skeletonCount = output.count
+                TextViews.squeeze(text, into: &output)
+                #expect(output.count <= skeletonCount)
+                _ = TextViews.needsSkeleton(text)
+                _ = TextViews.needsSqueeze(text)
+            }
+        }
+    }
+}
