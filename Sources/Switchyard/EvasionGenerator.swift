@@ -43,6 +43,14 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether the technique writes non-ASCII characters (which tag characters cannot carry).
+    public var producesNonASCII: Bool {
+        switch self {
+        case .homoglyph, .invisible, .fullwidth, .math, .diacritics: true
+        default: false
+        }
+    }
+
     /// Applies the technique to `text`.
     public func apply(_ text: String) -> String {
         switch self {
@@ -146,7 +154,10 @@ public struct EvasionChain: Sendable, Hashable, CustomStringConvertible {
         let encodings = EvasionFamily.allCases.filter(\.isEncoding)
         var result: [EvasionChain] = []
         for inner in characterLevel {
-            for outer in encodings { result.append(EvasionChain(families: [inner, outer])) }
+            // Tag characters can carry only ASCII, so a non-ASCII disguise cannot go inside them.
+            for outer in encodings where !(outer == .tags && inner.producesNonASCII) {
+                result.append(EvasionChain(families: [inner, outer]))
+            }
         }
         let composable: [(EvasionFamily, EvasionFamily)] = [(.leetspeak, .spaced), (.homoglyph, .invisible), (.caseMix, .homoglyph), (.leetspeak, .markdown),
                                                             (.diacritics, .dotted), (.fullwidth, .invisible), (.homoglyph, .leetspeak), (.math, .spaced)]

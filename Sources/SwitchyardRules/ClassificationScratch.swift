@@ -36,6 +36,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     var passGeneration: UInt32 = 0
 
     // Per request.
+    /// Tagged with the request generation when a rule's `unless` term occurred in the text itself
+    /// (raw or sanitised); the text's skeleton and squeezed passes honour it too.
+    let exceptedInText: UnsafeMutableBufferPointer<UInt32>
     let firedGeneration: UnsafeMutableBufferPointer<UInt32>
     let firedRules: UnsafeMutableBufferPointer<UInt32>
     let firedView: UnsafeMutableBufferPointer<ViewKind>
@@ -50,6 +53,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     var sanitised: [UInt8] = []
     var skeleton: [UInt8] = []
     var squeezed: [UInt8] = []
+    var readable: [UInt8] = []
+    var joinedMask: [UInt8] = []
     var decoded: [UInt8] = []
     var decodedDerived: [UInt8] = []
     var transformed: [UInt8] = []
@@ -75,19 +80,22 @@ public final class ClassificationScratch: @unchecked Sendable {
         windowCounts = zeroed(regexCount, 0)
         windowBounds = zeroed(regexCount * Self.maxWindows * 2, 0)
         firedGeneration = zeroed(ruleCount, 0)
+        exceptedInText = zeroed(ruleCount, 0)
         firedRules = zeroed(ruleCount, 0)
         firedView = zeroed(ruleCount, .raw)
         firedSpan = zeroed(ruleCount, 0..<0)
         sanitised.reserveCapacity(4096)
         skeleton.reserveCapacity(4096)
         squeezed.reserveCapacity(4096)
+        readable.reserveCapacity(4096)
+        joinedMask.reserveCapacity(4096)
         decoded.reserveCapacity(4096)
         decodedDerived.reserveCapacity(4096)
         transformed.reserveCapacity(4096)
     }
 
     deinit {
-        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules] {
+        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText] {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
@@ -104,6 +112,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         seenForms = 0
         if requestGeneration == .max {
             resetTags(firedGeneration)
+            resetTags(exceptedInText)
             requestGeneration = 0
         }
         requestGeneration += 1

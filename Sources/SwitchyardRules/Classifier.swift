@@ -126,6 +126,10 @@ public final class Classifier: Sendable {
                 swap(&scratch.decoded, &scratch.transformed)
             }
         }
+        // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
+        // term form can show it: decode both anyway (cheap at this size).
+        let disguised = inspected.count <= Self.blindDecodeLimit && TextViews.needsSkeleton(inspected)
+        if disguised { scratch.seenForms |= TermForms.rot13.rawValue | TermForms.reversed.rawValue }
         // (Unrolled, not a loop over an array literal: that would allocate on every request.)
         if scratch.seenForms & TermForms.rot13.rawValue != 0 {
             if let base { base.withUnsafeBytes { TextTransforms.rot13($0, into: &scratch.transformed) } } else { TextTransforms.rot13(inspected, into: &scratch.transformed) }
@@ -146,15 +150,23 @@ public final class Classifier: Sendable {
     private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> Bool {
         var complete = true
         if TextViews.needsSkeleton(source) {
-            TextViews.skeleton(source, into: &scratch.skeleton)
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
+            TextViews.skeleton(source, into: &scratch.skeleton)
             let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: .skeleton, using: scratch) }
-            complete = complete && passed
+            // The readable variant (letters kept, look-alikes and leet mapped) lets the plain
+            // terms and the regexes run on disguised text too.
+            TextViews.readable(source, into: &scratch.readable)
+            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: .plainPass, using: scratch) }
+            complete = complete && passed && readablePassed
         }
         if TextViews.needsSqueeze(source) {
-            TextViews.squeeze(source, into: &scratch.squeezed)
+            // Split letters joined back, over the skeleton, read with the skeleton forms.
+            TextViews.skeleton(source, into: &scratch.skeleton)
+            scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch.squeezed, joined: &scratch.joinedMask) }
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
-            let passed = scratch.squeezed.withUnsafeBytes { scan($0, views: views, forms: .squeezed, using: scratch) }
+            let passed = scratch.squeezed.withUnsafeBytes { text in
+                scratch.joinedMask.withUnsafeBufferPointer { mask in scan(text, views: views, forms: .joined, joinedMask: mask, using: scratch) }
+            }
             complete = complete && passed
         }
         return complete
@@ -184,7 +196,12 @@ public final class Classifier: Sendable {
 
     /// One automaton pass over `view`, standing for `views`, then regex confirmation and the
     /// pass's exceptions. Returns false if RE2 could not finish a search.
-    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms, using scratch: ClassificationScratch) -> Bool {
+    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms, joinedMask: UnsafeBufferPointer<UInt8>? = nil,
+                      using scratch: ClassificationScratch) -> Bool {
+        // Passes over the text itself record exceptions for the request; passes over its skeleton
+        // and squeezed forms honour them (an exception written plainly still holds there).
+        let textPass = views.rawValue & ViewSet.rawAndSanitised.rawValue != 0
+        let inheritsExceptions = views.rawValue & (ViewKind.skeleton.bit | ViewKind.squeezed.bit) != 0
         scratch.beginPass()
         let generation = scratch.passGeneration
         let mask = views.rawValue
@@ -197,7 +214,8 @@ public final class Classifier: Sendable {
                                 var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
                                                              ruleViews: ruleViews, patternForms: patternForms, forms: forms.rawValue,
                                                              scratch: scratch, viewMask: mask, generation: generation,
-                                                             regexWindow: options.regexWindowBytes)
+                                                             regexWindow: options.regexWindowBytes, recordsTextExceptions: textPass,
+                                                             joinedMask: joinedMask)
                                 tables.automaton.scan(view, into: &collector)
                             }
                         }
@@ -210,6 +228,7 @@ public final class Classifier: Sendable {
             tables.ruleViews[rule] & mask != 0
                 && scratch.triggeredGeneration[rule] != generation
                 && scratch.exceptedGeneration[rule] != generation
+                && !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration)
                 && scratch.firedGeneration[rule] != scratch.requestGeneration
         }
         func trigger(_ rule: Int, _ span: Range<Int>) {
@@ -255,7 +274,8 @@ public final class Classifier: Sendable {
         }
         for index in 0..<scratch.touchedCount {
             let rule = Int(scratch.touchedRules[index])
-            guard scratch.exceptedGeneration[rule] != generation, scratch.firedGeneration[rule] != scratch.requestGeneration else { continue }
+            guard scratch.exceptedGeneration[rule] != generation, scratch.firedGeneration[rule] != scratch.requestGeneration,
+                  !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration) else { continue }
             scratch.firedGeneration[rule] = scratch.requestGeneration
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
             scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])
@@ -264,6 +284,9 @@ public final class Classifier: Sendable {
         }
         return complete
     }
+
+    /// Texts up to this size that need the skeleton view are also decoded as ROT13 and reversed.
+    static let blindDecodeLimit = 8192
 
     /// The first view (in `ViewKind` order) whose bit is in `mask`.
     static func firstView(in mask: UInt8) -> ViewKind {

@@ -21,6 +21,11 @@ struct HitCollector: KeywordHitSink {
     let generation: UInt32
     /// Bytes around each regex atom hit that a confirmation window covers.
     let regexWindow: Int
+    /// Whether this pass reads the request text itself (raw or sanitised), so its exceptions also
+    /// hold for the text's derived views.
+    let recordsTextExceptions: Bool
+    /// On squeezed passes: 1 where letters were joined; a rule fires only over such a byte.
+    let joinedMask: UnsafeBufferPointer<UInt8>?
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
@@ -39,6 +44,7 @@ struct HitCollector: KeywordHitSink {
                 nearTerm(slot: target, start: start, end: end)
             case RuleTables.ActionKind.except.rawValue:
                 if ruleViews[target] & viewMask != 0 { scratch.exceptedGeneration[target] = generation }
+                if recordsTextExceptions { scratch.exceptedInText[target] = scratch.requestGeneration }
             default:
                 candidateAtom(regex: target, start: start, end: end)
             }
@@ -76,6 +82,14 @@ struct HitCollector: KeywordHitSink {
     @inline(__always)
     func trigger(rule: Int, span: Range<Int>) {
         guard ruleViews[rule] & viewMask != 0, scratch.triggeredGeneration[rule] != generation else { return }
+        if let joinedMask {
+            var touchesJoin = false
+            for index in span where joinedMask[index] != 0 {
+                touchesJoin = true
+                break
+            }
+            guard touchesJoin else { return }
+        }
         scratch.triggeredGeneration[rule] = generation
         scratch.triggeredSpan[rule] = span
         scratch.touchedRules[scratch.touchedCount] = UInt32(rule)

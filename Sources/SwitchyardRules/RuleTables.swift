@@ -151,7 +151,9 @@ struct RuleTables: Sendable {
 
         /// Adds one pattern carrying `action`, read by passes of `form`.
         mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, form: TermForms, action: UInt32) {
-            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd)
+            // The form is part of the key: actions are shared by everything merged into one
+            // pattern, so a boundary-free squeezed form must never merge with a plain term.
+            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd, form: form.rawValue)
             let id: Int
             if let existing = patternIDs[key] {
                 id = Int(existing)
@@ -162,16 +164,15 @@ struct RuleTables: Sendable {
                 patternForms.append(0)
                 id = Int(added)
             }
-            patternForms[id] |= form.rawValue
+            patternForms[id] = form.rawValue
             if !actionLists[id].contains(action) { actionLists[id].append(action) }
         }
 
         /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes),
-        /// skeleton and squeezed.
+        /// and its skeleton (skeleton and squeezed passes).
         mutating func add(_ term: Term, action: UInt32) {
-            let inNear = action >> RuleTables.kindShift == RuleTables.ActionKind.nearTerm.rawValue
-            let minimumSqueezed = inNear ? TermVariants.nearMinimumSqueezedBytes : TermVariants.minimumSqueezedBytes
-            for variant in TermVariants.all(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes, minimumSqueezedBytes: minimumSqueezed) {
+            let isException = action >> RuleTables.kindShift == RuleTables.ActionKind.except.rawValue
+            for variant in TermVariants.all(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes, isException: isException) {
                 add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
         }
@@ -182,6 +183,7 @@ struct RuleTables: Sendable {
         var bytes: [UInt8]
         var wordStart: Bool
         var wordEnd: Bool
+        var form: UInt8
     }
 
     /// ASCII letters lowered, as the automaton compares them.

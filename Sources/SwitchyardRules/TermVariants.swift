@@ -5,10 +5,11 @@ struct TermForms: OptionSet, Sendable {
     var rawValue: UInt8
     /// Raw, sanitised and decoded passes: the term as written, sanitised, ROT13 and reversed.
     static let plain = TermForms(rawValue: 1)
-    /// Skeleton passes: the term's skeleton.
+    /// Skeleton and squeezed passes: the term's skeleton.
     static let skeleton = TermForms(rawValue: 2)
-    /// Squeezed passes: the term's letters and digits only.
-    static let squeezed = TermForms(rawValue: 4)
+    /// Squeezed passes: the skeleton without word-boundary conditions (split letters leave no
+    /// reliable boundaries); a rule fires there only where letters were actually joined.
+    static let joined = TermForms(rawValue: 4)
     /// Marks a ROT13 form (read by plain passes): a hit is evidence the text is ROT13.
     static let rot13 = TermForms(rawValue: 8)
     /// Marks a reversed form (read by plain passes): a hit is evidence the text is reversed.
@@ -27,21 +28,35 @@ enum TermVariants {
         var form: TermForms = .plain
     }
 
-    /// Keywords whose squeezed form is shorter than this get none: short letter runs occur inside
-    /// ordinary squeezed text by chance. `near` terms need a second list close by, so shorter
-    /// ones are kept (`nearMinimumSqueezedBytes`).
-    static let minimumSqueezedBytes = 6
-    static let nearMinimumSqueezedBytes = 3
+    /// Terms shorter than this get no boundary-free (joined) form.
+    static let minimumJoinedBytes = 3
 
-    /// Every form of `term`: the plain ones, its skeleton and (when long enough) its squeezed form.
-    static func all(of term: Term, minimumTransformedBytes: Int, minimumSqueezedBytes: Int = Self.minimumSqueezedBytes) -> [Variant] {
+    /// Every form of `term`: the plain ones and its skeleton (which the skeleton and squeezed
+    /// passes read).
+    /// Exceptions get no boundary-free form: on the squeezed pass they count only as whole words
+    /// (inside joined text a short defensive word would otherwise turn up everywhere).
+    static func all(of term: Term, minimumTransformedBytes: Int, isException: Bool = false) -> [Variant] {
         var result = plain(of: term, minimumTransformedBytes: minimumTransformedBytes)
         let sanitised = RuleTables.sanitisedForm(of: Array(term.text.utf8))
         let skeleton = TextViews.skeleton(of: sanitised)
-        result.append(Variant(bytes: skeleton, wordStart: term.wordStart, wordEnd: term.wordEnd, form: .skeleton))
-        let squeezed = TextViews.squeeze(of: sanitised)
-        if squeezed.count >= minimumSqueezedBytes {
-            result.append(Variant(bytes: squeezed, wordStart: false, wordEnd: false, form: .squeezed))
+        result.append(Variant(bytes: skeleton, wordStart: term.wordStart, wordEnd: term.wordEnd, form: isException ? [.skeleton, .joined] : .skeleton))
+        if isException { return result }
+        // ROT13 and reversed text that is also disguised (look-alikes, split letters) shows up
+        // only on the skeleton and squeezed passes: their forms carry the same evidence markers.
+        if skeleton.count >= minimumJoinedBytes {
+            // Joined text loses the spaces inside spaced-out phrases too: keep the phrase both
+            // with and without them.
+            result.append(Variant(bytes: skeleton, wordStart: false, wordEnd: false, form: .joined))
+            let squeezed = TextViews.squeeze(of: skeleton)
+            if squeezed != skeleton && squeezed.count >= minimumJoinedBytes {
+                result.append(Variant(bytes: squeezed, wordStart: false, wordEnd: false, form: .joined))
+            }
+        }
+        if sanitised.count >= minimumTransformedBytes {
+            result.append(Variant(bytes: rot13(skeleton), wordStart: term.wordStart, wordEnd: term.wordEnd, form: [.skeleton, .rot13]))
+            result.append(Variant(bytes: reversed(skeleton), wordStart: term.wordEnd, wordEnd: term.wordStart, form: [.skeleton, .reversed]))
+            result.append(Variant(bytes: rot13(skeleton), wordStart: false, wordEnd: false, form: [.joined, .rot13]))
+            result.append(Variant(bytes: reversed(skeleton), wordStart: false, wordEnd: false, form: [.joined, .reversed]))
         }
         return result
     }

@@ -6,6 +6,6 @@ struct SwitchyardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "Flags requests that seek offensive cyber capability, at line rate.",
-        subcommands: [ClassifyCommand.self, RouteCommand.self, RulesCommand.self, EvalCommand.self]
+        subcommands: [ClassifyCommand.self, RouteCommand.self, RulesCommand.self, EvalCommand.self, BenchCommand.self]
     )
 }

@@ -100,3 +100,106 @@ public enum EvasionScan {
     @inline(__always)
     static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
 }
+
+extension TextTransforms {
+    /// The "joined" text behind the squeezed view: letters that were split apart are put back
+    /// together, while ordinary words stay separate (so word boundaries and distances keep their
+    /// meaning and ordinary prose does not run together into accidental matches).
+    ///
+    /// - A separator between two single-character tokens is dropped when it is made only of
+    ///   spaces and light punctuation: "r a n s o m", "r.a.n.s.o.m", "r-a-n" become "ransom".
+    /// - Markup inside a word is dropped: "ran**som**ware", "key_log~ger" become "ransomware",
+    ///   "keylogger"; markup elsewhere in a separator is dropped too ("ransom** ware").
+    ///
+    /// Tokens are runs of ASCII letters, digits and non-ASCII bytes. Output is never longer than
+    /// the input. `joined[i]` is 1 when output byte `i` touches a removed separator, so a match can
+    /// be required to lie where letters were actually split. Does not allocate once both buffers
+    /// have capacity.
+    public static func join(_ text: UnsafeRawBufferPointer, into output: inout [UInt8], joined: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count)
+        joined.removeAll(keepingCapacity: true)
+        joined.reserveCapacity(text.count)
+        let count = text.count
+        var index = 0
+        var previousTokenLength = 0  // characters in the token before the current separator run
+        var markNext = false         // the next token's first byte follows a removed separator
+        while index < count {
+            if isTokenByte(text[index]) {
+                var end = index
+                while end < count && isTokenByte(text[end]) { end += 1 }
+                for offset in index..<end {
+                    output.append(text[offset])
+                    joined.append(offset == index && markNext ? 1 : 0)
+                }
+                markNext = false
+                previousTokenLength = characterCount(text, index, end)
+                index = end
+                continue
+            }
+            // A maximal separator run: does it split one word?
+            var end = index
+            var onlyMarkup = true
+            var onlyLight = true
+            while end < count && !isTokenByte(text[end]) {
+                if !isMarkup(text[end]) { onlyMarkup = false }
+                if !isLight(text[end]) { onlyLight = false }
+                end += 1
+            }
+            var nextTokenLength = 0
+            if end < count {
+                var tokenEnd = end
+                while tokenEnd < count && isTokenByte(text[tokenEnd]) { tokenEnd += 1 }
+                nextTokenLength = characterCount(text, end, tokenEnd)
+            }
+            let between = previousTokenLength > 0 && nextTokenLength > 0
+            let splitsLetters = between && onlyLight && previousTokenLength == 1 && nextTokenLength == 1
+            let markupInWord = between && onlyMarkup
+            if splitsLetters || markupInWord {
+                if !joined.isEmpty { joined[joined.count - 1] = 1 }
+                markNext = true
+            } else {
+                // Keep the separator, minus any markup in it ("ransom** ware" reads "ransom ware").
+                var droppedMarkup = false
+                for offset in index..<end {
+                    if isMarkup(text[offset]) {
+                        droppedMarkup = true
+                        continue
+                    }
+                    output.append(text[offset])
+                    joined.append(0)
+                }
+                if droppedMarkup {
+                    if !joined.isEmpty { joined[joined.count - 1] = 1 }
+                    markNext = true
+                }
+            }
+            index = end
+        }
+    }
+
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+    }
+
+    /// Markup that may sit inside a word: * _ ~ ` | ^
+    @inline(__always)
+    static func isMarkup(_ byte: UInt8) -> Bool {
+        byte == 0x2A || byte == 0x5F || byte == 0x7E || byte == 0x60 || byte == 0x7C || byte == 0x5E
+    }
+
+    /// Separators that may split a word into letters: space, tab, . - _ * ~ ` | ^ / + , '
+    @inline(__always)
+    static func isLight(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x2E || byte == 0x2D || byte == 0x2F || byte == 0x2B || byte == 0x2C || byte == 0x27 || isMarkup(byte)
+    }
+
+    /// Characters (not bytes) in a token: UTF-8 continuation bytes do not count.
+    @inline(__always)
+    static func characterCount(_ text: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int {
+        var characters = 0
+        for offset in start..<end where text[offset] & 0xC0 != 0x80 { characters += 1 }
+        return characters
+    }
+}

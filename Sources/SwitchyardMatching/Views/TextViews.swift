@@ -47,6 +47,20 @@ public enum TextViews {
     /// Writes the skeleton view of `text` (raw or sanitised UTF-8) into `output`, replacing its
     /// contents. See the type's documentation for the exact mapping.
     public static func skeleton(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        mapped(text, ascii: ViewTables.asciiSkeleton, into: &output)
+    }
+
+    /// The readable view: like the skeleton for non-ASCII text (look-alikes to their Latin
+    /// prototypes, diacritics dropped), but ASCII letters stay themselves (lowercased) and only
+    /// leet digits and symbols become letters: 4 @ → a, 8 → b, 3 → e, 9 → g, 1 → i, 0 → o,
+    /// 5 $ → s, 7 → t. Regexes written for plain English can run on it, which they cannot on the
+    /// skeleton, whose letter classes merge l into i.
+    public static func readable(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        mapped(text, ascii: ViewTables.asciiReadable, into: &output)
+    }
+
+    /// The skeleton mapping with `ascii` as the table for ASCII bytes.
+    static func mapped(_ text: UnsafeRawBufferPointer, ascii: ByteTable, into output: inout [UInt8]) {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else {
             output.removeAll(keepingCapacity: true)
             return
@@ -54,7 +68,6 @@ public enum TextViews {
         let count = text.count
         let trie = ViewTables.skeleton
         let bytes = ViewTables.bytes.base
-        let ascii = ViewTables.asciiSkeleton
         ViewOutput.fill(&output, inputCount: count) { out, capacity, written, index in
             // SAFETY: as in `Sanitiser.sanitise`: reads below `count`; writes keep
             // `written + (count - index) + slack <= capacity` (checked before each non-ASCII

@@ -83,6 +83,21 @@ enum ViewTables {
     static let bytes = UnicodeTables.bytes
     /// `asciiSkeleton` as a 256-entry table; bytes 0x80–0xFF map to themselves (never used).
     static let asciiSkeleton = ByteTable { $0 < 128 ? UnicodeTables.asciiSkeleton[$0] : UInt8($0) }
+    /// The readable view's ASCII table: letters lowercased, leet digits and symbols to letters.
+    static let asciiReadable = ByteTable { byte in
+        switch byte {
+        case 0x41...0x5A: UInt8(byte + 0x20)
+        case 0x34, 0x40: UInt8(ascii: "a")
+        case 0x38: UInt8(ascii: "b")
+        case 0x33: UInt8(ascii: "e")
+        case 0x39: UInt8(ascii: "g")
+        case 0x31: UInt8(ascii: "i")
+        case 0x30: UInt8(ascii: "o")
+        case 0x35, 0x24: UInt8(ascii: "s")
+        case 0x37: UInt8(ascii: "t")
+        default: UInt8(byte)
+        }
+    }
     /// `asciiSqueezeKeeps` as a 256-entry table; 0 for bytes 0x80–0xFF.
     static let asciiSqueezeKeeps = ByteTable { $0 < 128 ? UnicodeTables.asciiSqueezeKeeps[$0] : 0 }
 }
