@@ -152,11 +152,12 @@ public final class Classifier: Sendable {
         if TextViews.needsSkeleton(source) {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             TextViews.skeleton(source, into: &scratch.skeleton)
-            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: .skeleton, using: scratch) }
+            let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
+            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), using: scratch) }
             // The readable variant (letters kept, look-alikes and leet mapped) lets the plain
             // terms and the regexes run on disguised text too.
             TextViews.readable(source, into: &scratch.readable)
-            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: .plainPass, using: scratch) }
+            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), using: scratch) }
             complete = complete && passed && readablePassed
         }
         if TextViews.needsSqueeze(source) {
@@ -165,7 +166,9 @@ public final class Classifier: Sendable {
             scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch.squeezed, joined: &scratch.joinedMask) }
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
             let passed = scratch.squeezed.withUnsafeBytes { text in
-                scratch.joinedMask.withUnsafeBufferPointer { mask in scan(text, views: views, forms: .joined, joinedMask: mask, using: scratch) }
+                scratch.joinedMask.withUnsafeBufferPointer { mask in
+                    scan(text, views: views, forms: (view == .decoded ? [] : TermForms.transforms).union(.joined), joinedMask: mask, using: scratch)
+                }
             }
             complete = complete && passed
         }
@@ -176,7 +179,7 @@ public final class Classifier: Sendable {
     /// squeezed, all reported as the decoded view.
     private func decodedPasses(using scratch: ClassificationScratch) -> Bool {
         let decodedView = ViewSet(rawValue: ViewKind.decoded.bit)
-        var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plainPass, using: scratch) }
+        var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
         let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isASCII($0) }
         var sanitisedDiffers = false
         if !ascii {
@@ -184,7 +187,7 @@ public final class Classifier: Sendable {
             sanitisedDiffers = scratch.transformed.withUnsafeBytes { decoded in scratch.decodedDerived.withUnsafeBytes { $0.elementsEqual(decoded) } } == false
         }
         if sanitisedDiffers {
-            let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plainPass, using: scratch) }
+            let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
             let derived = scratch.decodedDerived.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
             complete = complete && passed && derived
         } else {

@@ -30,7 +30,7 @@ struct HitCollector: KeywordHitSink {
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
         let patternForm = patternForms[Int(pattern)]
-        guard patternForm & forms != 0 else { return }
+        guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
         scratch.seenForms |= patternForm
         let first = Int(actionStart[Int(pattern)])
         let last = Int(actionStart[Int(pattern) + 1])

@@ -14,7 +14,13 @@ struct TermForms: OptionSet, Sendable {
     static let rot13 = TermForms(rawValue: 8)
     /// Marks a reversed form (read by plain passes): a hit is evidence the text is reversed.
     static let reversed = TermForms(rawValue: 16)
-    /// What a raw, sanitised or decoded pass reads.
+    /// The kinds of text a pattern is for (plain, skeleton, joined) ...
+    static let kinds: TermForms = [.plain, .skeleton, .joined]
+    /// ... and the transforms it was made with (ROT13, reversed). A pass over the request text
+    /// reads transformed forms; a pass over already-transformed (decoded) text does not, or it
+    /// would undo its own decoding.
+    static let transforms: TermForms = [.rot13, .reversed]
+    /// What a raw or sanitised pass over the request text reads.
     static let plainPass: TermForms = [.plain, .rot13, .reversed]
 }
 
