@@ -160,7 +160,7 @@ public final class Classifier: Sendable {
             let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), using: scratch) }
             complete = complete && passed && readablePassed
         }
-        if TextViews.needsSqueeze(source) {
+        if TextTransforms.needsJoin(source) {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
             TextViews.skeleton(source, into: &scratch.skeleton)
             scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch.squeezed, joined: &scratch.joinedMask) }
@@ -289,7 +289,7 @@ public final class Classifier: Sendable {
     }
 
     /// Texts up to this size that need the skeleton view are also decoded as ROT13 and reversed.
-    static let blindDecodeLimit = 8192
+    static let blindDecodeLimit = 2048
 
     /// The first view (in `ViewKind` order) whose bit is in `mask`.
     static func firstView(in mask: UInt8) -> ViewKind {

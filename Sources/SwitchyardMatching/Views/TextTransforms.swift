@@ -178,6 +178,35 @@ extension TextTransforms {
         }
     }
 
+    /// Whether `join` would change anything: some separator run splits a word into single
+    /// letters, or holds markup. One pass, no writes; lets ordinary prose skip the squeezed pass.
+    public static func needsJoin(_ text: UnsafeRawBufferPointer) -> Bool {
+        let count = text.count
+        var index = 0
+        var previousTokenLength = 0
+        while index < count {
+            if isTokenByte(text[index]) {
+                let start = index
+                while index < count && isTokenByte(text[index]) { index += 1 }
+                previousTokenLength = characterCount(text, start, index)
+                continue
+            }
+            var onlyLight = true
+            while index < count && !isTokenByte(text[index]) {
+                let byte = text[index]
+                if isMarkup(byte) && previousTokenLength > 0 { return true }
+                if !isLight(byte) { onlyLight = false }
+                index += 1
+            }
+            if onlyLight && previousTokenLength == 1 && index < count {
+                var end = index
+                while end < count && isTokenByte(text[end]) { end += 1 }
+                if characterCount(text, index, end) == 1 { return true }
+            }
+        }
+        return false
+    }
+
     @inline(__always)
     static func isTokenByte(_ byte: UInt8) -> Bool {
         byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)

@@ -223,9 +223,44 @@ public enum TextViews {
                 previous = role
                 index += 1
             }
-            if hit & 0xFF != 0 || high >= 0x80 { return true }
+            if hit & 0xFF != 0 { return true }
         }
-        return hit & 0xFF != 0 || high >= 0x80
+        if hit & 0xFF != 0 { return true }
+        return high >= 0x80 && hasLatinLookalike(text)
+    }
+
+    /// Whether some non-ASCII scalar's skeleton contains an ASCII letter or digit: a look-alike
+    /// (Cyrillic а, 𝐚, ｋ, é …) rather than punctuation, symbols, emoji or scripts with no Latin
+    /// prototype, which the skeleton leaves alone. Lets text whose only non-ASCII characters are
+    /// curly quotes, dashes or emoji skip the skeleton passes.
+    static func hasLatinLookalike(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let count = text.count
+        let trie = ViewTables.skeleton
+        let bytes = ViewTables.bytes.base
+        var index = 0
+        // SAFETY: reads stay below `count`; trie outputs are range-checked offsets into `bytes`.
+        while index < count {
+            if input[index] < 0x80 {
+                index += 1
+                continue
+            }
+            let (scalar, length) = UTF8Scalar.decode(input, index, count)
+            if length == 0 {
+                index += 1
+                continue
+            }
+            let value = trie.value(scalar)
+            if value > 1 {
+                let offset = Int(value >> 13), size = Int(value & 63)
+                for k in 0..<size {
+                    let byte = bytes[offset + k]
+                    if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) { return true }
+                }
+            }
+            index += length
+        }
+        return false
     }
 
     /// Role bits per byte for `needsSkeleton`: the low byte says what the byte is as the left
