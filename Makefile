@@ -3,7 +3,7 @@ SWIFT ?= swift
 RULES ?= Rules
 REQUESTS ?= Examples/requests.jsonl
 
-.PHONY: deps build release run test check c-example clean
+.PHONY: deps build release run test check c-example bench clean
 
 deps:
 	@.ci/install-deps
@@ -36,6 +36,10 @@ c-example: deps
 check: release
 	.build/release/switchyard rules check $(RULES)
 	.build/release/switchyard rules test $(RULES)
+
+# The benchmark suite with its peers (Vectorscan, RE2::Set, a loop of RE2); see Benchmarks/README.md.
+bench: deps
+	Benchmarks/run.sh
 
 clean:
 	rm -rf .build
