@@ -1,0 +1,46 @@
+#!/bin/sh
+# Switchyard's benchmarks, all of them, with one command (this is what `make bench` runs):
+#
+#   Benchmarks/run.sh            the package-benchmark suites, then the interleaved comparison report
+#   Benchmarks/run.sh suites [package-benchmark options]   only the suites, e.g. --target ClassifyLatency
+#   Benchmarks/run.sh report [--quick] [--corpus FILE]     only the report (Markdown on stdout)
+#
+# SWITCHYARD_CORPUS=FILE.jsonl adds that corpus to the throughput suite, the agreement check and the
+# pipeline suite. The report is also written to Benchmarks/.build/report.md.
+set -eu
+cd "$(dirname "$0")"
+
+# Vectorscan (the peer engine) is a Debian package; RE2 comes with the library's own dependencies.
+if [ ! -f /usr/include/hs/hs.h ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get install -y libvectorscan-dev
+    else
+        echo "run.sh: Vectorscan is missing; install it with: sudo apt-get install libvectorscan-dev" >&2
+        exit 1
+    fi
+fi
+
+what=${1:-all}
+[ $# -gt 0 ] && shift
+
+# The CLI next to the benchmark executables, for the stdin-pipeline suite.
+swift build -c release --product switchyard
+
+case "$what" in
+suites)
+    swift package benchmark --no-progress "$@"
+    ;;
+report)
+    swift build -c release --product switchyard-bench-report
+    .build/release/switchyard-bench-report "$@" | tee .build/report.md
+    ;;
+all)
+    swift build -c release --product switchyard-bench-report
+    swift package benchmark --no-progress "$@"
+    .build/release/switchyard-bench-report | tee .build/report.md
+    ;;
+*)
+    echo "usage: run.sh [all|suites|report] [options]" >&2
+    exit 2
+    ;;
+esac
