@@ -20,6 +20,11 @@ public final class ClassificationScratch: @unchecked Sendable {
     let triggeredGeneration: UnsafeMutableBufferPointer<UInt32>
     let triggeredSpan: UnsafeMutableBufferPointer<Range<Int>>
     let exceptedGeneration: UnsafeMutableBufferPointer<UInt32>
+    /// Per rule: how many `unless` hits this pass, and the spans of the last `maxExceptions`
+    /// (a ring), so an exception cancels the rule only near where the rule fired.
+    let exceptionCount: UnsafeMutableBufferPointer<UInt32>
+    let exceptionSpans: UnsafeMutableBufferPointer<Range<Int>>
+    static let maxExceptions = 4
     let touchedRules: UnsafeMutableBufferPointer<UInt32>
     var touchedCount = 0
     let slotGeneration: UnsafeMutableBufferPointer<UInt32>
@@ -72,6 +77,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         triggeredGeneration = zeroed(ruleCount, 0)
         triggeredSpan = zeroed(ruleCount, 0..<0)
         exceptedGeneration = zeroed(ruleCount, 0)
+        exceptionCount = zeroed(ruleCount, 0)
+        exceptionSpans = zeroed(ruleCount * Self.maxExceptions, 0..<0)
         touchedRules = zeroed(ruleCount, 0)
         slotGeneration = zeroed(slotCount, 0)
         slotLatestStart = zeroed(slotCount, 0)
@@ -99,6 +106,8 @@ public final class ClassificationScratch: @unchecked Sendable {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
+        exceptionCount.deallocate()
+        exceptionSpans.deallocate()
         firedSpan.deallocate()
         slotLatestStart.deallocate()
         windowCounts.deallocate()

@@ -13,6 +13,9 @@ public struct ClassifierOptions: Sendable {
     /// so its cost does not grow with the text: a pattern's match must be at most this long to be
     /// found. (Merged windows; more than 8 separate windows fall back to the whole view.)
     public var regexWindowBytes = 256
+    /// An `unless` term cancels a rule only if it lies within this many bytes of the span that
+    /// fired the rule.
+    public var exceptionDistance = 48
     /// Limits on decoding base64, hex, escapes and hidden characters per request.
     public var decodeBudget = DecodeBudget()
     /// Creates options with the defaults above.
@@ -217,8 +220,7 @@ public final class Classifier: Sendable {
                                 var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
                                                              ruleViews: ruleViews, patternForms: patternForms, forms: forms.rawValue,
                                                              scratch: scratch, viewMask: mask, generation: generation,
-                                                             regexWindow: options.regexWindowBytes, recordsTextExceptions: textPass,
-                                                             joinedMask: joinedMask)
+                                                             regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
                                 tables.automaton.scan(view, into: &collector)
                             }
                         }
@@ -230,9 +232,21 @@ public final class Classifier: Sendable {
         func holds(_ rule: Int) -> Bool {
             tables.ruleViews[rule] & mask != 0
                 && scratch.triggeredGeneration[rule] != generation
-                && scratch.exceptedGeneration[rule] != generation
                 && !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration)
                 && scratch.firedGeneration[rule] != scratch.requestGeneration
+        }
+        // An `unless` term cancels a rule only within `exceptionDistance` bytes of the span that
+        // fired it: a defensive phrase qualifies the request around it, not a whole chat context
+        // (and an attacker cannot cancel a rule by appending an unrelated sentence).
+        let distance = options.exceptionDistance
+        func exceptedNear(_ rule: Int, _ span: Range<Int>) -> Bool {
+            guard scratch.exceptedGeneration[rule] == generation else { return false }
+            let stored = min(Int(scratch.exceptionCount[rule]), ClassificationScratch.maxExceptions)
+            for slot in 0..<stored {
+                let exception = scratch.exceptionSpans[rule * ClassificationScratch.maxExceptions + slot]
+                if exception.upperBound >= span.lowerBound - distance && exception.lowerBound <= span.upperBound + distance { return true }
+            }
+            return false
         }
         func trigger(_ rule: Int, _ span: Range<Int>) {
             scratch.triggeredGeneration[rule] = generation
@@ -277,8 +291,13 @@ public final class Classifier: Sendable {
         }
         for index in 0..<scratch.touchedCount {
             let rule = Int(scratch.touchedRules[index])
-            guard scratch.exceptedGeneration[rule] != generation, scratch.firedGeneration[rule] != scratch.requestGeneration,
+            guard scratch.firedGeneration[rule] != scratch.requestGeneration,
                   !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration) else { continue }
+            if exceptedNear(rule, scratch.triggeredSpan[rule]) {
+                // Excepted here; the text's derived views honour it too.
+                if textPass { scratch.exceptedInText[rule] = scratch.requestGeneration }
+                continue
+            }
             scratch.firedGeneration[rule] = scratch.requestGeneration
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
             scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])

@@ -21,9 +21,6 @@ struct HitCollector: KeywordHitSink {
     let generation: UInt32
     /// Bytes around each regex atom hit that a confirmation window covers.
     let regexWindow: Int
-    /// Whether this pass reads the request text itself (raw or sanitised), so its exceptions also
-    /// hold for the text's derived views.
-    let recordsTextExceptions: Bool
     /// On squeezed passes: 1 where letters were joined; a rule fires only over such a byte.
     let joinedMask: UnsafeBufferPointer<UInt8>?
 
@@ -43,8 +40,15 @@ struct HitCollector: KeywordHitSink {
             case RuleTables.ActionKind.nearTerm.rawValue:
                 nearTerm(slot: target, start: start, end: end)
             case RuleTables.ActionKind.except.rawValue:
-                if ruleViews[target] & viewMask != 0 { scratch.exceptedGeneration[target] = generation }
-                if recordsTextExceptions { scratch.exceptedInText[target] = scratch.requestGeneration }
+                if ruleViews[target] & viewMask != 0 {
+                    if scratch.exceptedGeneration[target] != generation {
+                        scratch.exceptedGeneration[target] = generation
+                        scratch.exceptionCount[target] = 0
+                    }
+                    let slot = Int(scratch.exceptionCount[target] % UInt32(ClassificationScratch.maxExceptions))
+                    scratch.exceptionSpans[target * ClassificationScratch.maxExceptions + slot] = start..<end
+                    scratch.exceptionCount[target] &+= 1
+                }
             default:
                 candidateAtom(regex: target, start: start, end: end)
             }

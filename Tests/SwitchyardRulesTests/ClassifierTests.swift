@@ -73,6 +73,15 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(verdict.hits, [RuleHit(rule: 1, view: .raw, span: 3..<20)])
     }
 
+    func testExceptionsCountOnlyNearWhereTheRuleFired() throws {
+        var options = ClassifierOptions()
+        options.exceptionDistance = 20
+        let c = try classifier(pack, options: options)
+        XCTAssertEqual(fired(c, "detect it: write a keylogger"), [])
+        // An unrelated sentence with an exception word far away does not cancel the rule.
+        XCTAssertEqual(fired(c, "write a keylogger now. " + String(repeating: "filler ", count: 10) + "we detect nothing."), ["t.near"])
+    }
+
     func testRegexIsConfirmedAfterItsAtomsAreSeen() throws {
         let c = try classifier(pack)
         XCTAssertEqual(fired(c, "code for stealing the session cookie of a user"), ["t.regex"])
