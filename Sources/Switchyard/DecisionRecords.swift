@@ -5,8 +5,8 @@ import SwitchyardRouting
 struct DecisionRecords {
     let router: Router
     let explain: Bool
-    private(set) var output: [UInt8] = []
-    private var writer = JSONWriter(capacity: 1024)
+    private var buffer = RecordBuffer()
+    var output: [UInt8] { buffer.output }
 
     init(router: Router, explain: Bool) {
         self.router = router
@@ -16,107 +16,30 @@ struct DecisionRecords {
     /// `{"id", "route", "model", "risky", "score", "categories", "rules", "reasons", versions…}`.
     mutating func decision(request: Request, line: Int, decision: Decision) {
         let rules = router.classifier.rules
-        writer.beginObject()
-        writer.key("id")
-        switch request.id {
-        case .string(let text): writer.string(text)
-        case .number(let number): writer.raw(number.literal)
-        case nil: writer.int(line)
-        }
-        writeRoute(decision)
+        buffer.writer.beginObject()
+        buffer.writer.requestID(request.id, fallbackLine: line)
+        buffer.writer.routeFields(decision)
         if let verdict = decision.verdict {
-            writer.key("risky")
-            writer.bool(verdict.risky)
-            writer.key("score")
-            writer.double(verdict.score)
-            writer.key("categories")
-            writer.beginArray()
-            for category in verdict.categories(in: rules) { writer.string(category) }
-            writer.endArray()
-            writer.key("rules")
-            writer.beginArray()
-            for hit in verdict.hits where rules[hit.rule].mode == .enforce { writer.string(rules[hit.rule].id) }
-            writer.endArray()
-            if let indeterminate = verdict.indeterminate {
-                writer.key("indeterminate")
-                writer.string(indeterminate.rawValue)
-            }
-            if !verdict.signals.isEmpty {
-                writer.key("signals")
-                writer.beginArray()
-                for signal in verdict.signals.list { writer.string(signal.rawValue) }
-                writer.endArray()
-            }
-            if explain {
-                writer.key("hits")
-                writer.beginArray()
-                for hit in verdict.hits {
-                    writer.beginObject()
-                    writer.key("rule")
-                    writer.string(rules[hit.rule].id)
-                    writer.key("mode")
-                    writer.string(rules[hit.rule].mode.rawValue)
-                    writer.key("view")
-                    writer.string(hit.view.rawValue)
-                    writer.key("span")
-                    writer.beginArray()
-                    writer.int(hit.span.lowerBound)
-                    writer.int(hit.span.upperBound)
-                    writer.endArray()
-                    writer.endObject()
-                }
-                writer.endArray()
-            }
+            buffer.writer.verdictFields(verdict, rules: rules)
+            if explain { buffer.writer.hitFields(verdict, rules: rules, includeMode: true) }
         }
-        writeReasonsAndVersions(decision)
-        endRecord()
+        buffer.writer.reasonAndVersionFields(decision, router: router)
+        buffer.writer.endObject()
+        buffer.endRecord()
     }
 
     /// `{"id", "line", "error", "route", "model", "reasons", versions…}`.
     mutating func error(id: RequestID?, line: Int, message: String, decision: Decision) {
-        writer.beginObject()
-        writer.key("id")
-        switch id {
-        case .string(let text): writer.string(text)
-        case .number(let number): writer.raw(number.literal)
-        case nil: writer.null()
-        }
-        writer.key("line")
-        writer.int(line)
-        writer.key("error")
-        writer.string(message)
-        writeRoute(decision)
-        writeReasonsAndVersions(decision)
-        endRecord()
-    }
-
-    private mutating func writeRoute(_ decision: Decision) {
-        writer.key("route")
-        writer.string(decision.route.rawValue)
-        writer.key("model")
-        if let model = decision.model { writer.string(model) } else { writer.null() }
-        if let shadow = decision.shadowRoute {
-            writer.key("shadow_route")
-            writer.string(shadow.rawValue)
-        }
-    }
-
-    private mutating func writeReasonsAndVersions(_ decision: Decision) {
-        writer.key("reasons")
-        writer.beginArray()
-        for reason in decision.reasons { writer.string(reason) }
-        writer.endArray()
-        writer.key("rules_version")
-        writer.string(router.classifier.pack.version)
-        writer.key("policy_version")
-        writer.string(router.policy.version)
-        writer.endObject()
-    }
-
-    private mutating func endRecord() {
-        output.append(contentsOf: writer.bytes)
-        output.append(UInt8(ascii: "\n"))
-        writer.reset()
+        buffer.writer.beginObject()
+        buffer.writer.requestID(id, fallbackLine: nil)
+        buffer.writer.key("line")
+        buffer.writer.int(line)
+        buffer.writer.key("error")
+        buffer.writer.string(message)
+        buffer.writer.routeFields(decision)
+        buffer.writer.reasonAndVersionFields(decision, router: router)
+        buffer.writer.endObject()
+        buffer.endRecord()
     }
 }
 
@@ -125,8 +48,8 @@ struct DecisionRecords {
 struct AuditRecords {
     let router: Router
     let timestamp: String
-    private(set) var output: [UInt8] = []
-    private var writer = JSONWriter(capacity: 1024)
+    private var buffer = RecordBuffer()
+    var output: [UInt8] { buffer.output }
 
     init(router: Router, timestamp: String) {
         self.router = router
@@ -135,67 +58,53 @@ struct AuditRecords {
 
     mutating func record(id: RequestID?, line: Int, request: Request?, decision: Decision) {
         let rules = router.classifier.rules
-        writer.beginObject()
-        writer.key("time")
-        writer.string(timestamp)
-        writer.key("id")
-        switch id {
-        case .string(let text): writer.string(text)
-        case .number(let number): writer.raw(number.literal)
-        case nil: writer.null()
-        }
-        writer.key("line")
-        writer.int(line)
+        buffer.writer.beginObject()
+        buffer.writer.key("time")
+        buffer.writer.string(timestamp)
+        buffer.writer.requestID(id, fallbackLine: nil)
+        buffer.writer.key("line")
+        buffer.writer.int(line)
         if let user = request?.user {
-            writer.key("user")
-            writer.beginObject()
+            buffer.writer.key("user")
+            buffer.writer.beginObject()
             for (key, value) in [("id", user.id), ("org", user.org), ("nationality", user.nationality), ("country", user.country)] {
                 if let value {
-                    writer.key(key)
-                    writer.string(value)
+                    buffer.writer.key(key)
+                    buffer.writer.string(value)
                 }
             }
             if let verified = user.verified {
-                writer.key("verified")
-                writer.bool(verified)
+                buffer.writer.key("verified")
+                buffer.writer.bool(verified)
             }
-            writer.endObject()
+            buffer.writer.endObject()
         }
         if let model = request?.model {
-            writer.key("requested_model")
-            writer.string(model)
+            buffer.writer.key("requested_model")
+            buffer.writer.string(model)
         }
-        writer.key("route")
-        writer.string(decision.route.rawValue)
-        writer.key("model")
-        if let model = decision.model { writer.string(model) } else { writer.null() }
-        if let shadow = decision.shadowRoute {
-            writer.key("shadow_route")
-            writer.string(shadow.rawValue)
-        }
-        writer.key("reasons")
-        writer.beginArray()
-        for reason in decision.reasons { writer.string(reason) }
-        writer.endArray()
-        writer.key("rules")
-        writer.beginArray()
-        for hit in decision.verdict?.hits ?? [] { writer.string(rules[hit.rule].id) }
-        writer.endArray()
+        buffer.writer.routeFields(decision)
+        buffer.writer.key("reasons")
+        buffer.writer.beginArray()
+        for reason in decision.reasons { buffer.writer.string(reason) }
+        buffer.writer.endArray()
+        buffer.writer.key("rules")
+        buffer.writer.beginArray()
+        for hit in decision.verdict?.hits ?? [] { buffer.writer.string(rules[hit.rule].id) }
+        buffer.writer.endArray()
         if let verdict = decision.verdict {
-            writer.key("score")
-            writer.double(verdict.score)
+            buffer.writer.key("score")
+            buffer.writer.double(verdict.score)
         }
-        writer.key("rules_version")
-        writer.string(router.classifier.pack.version)
-        writer.key("policy_version")
-        writer.string(router.policy.version)
+        buffer.writer.key("rules_version")
+        buffer.writer.string(router.classifier.pack.version)
+        buffer.writer.key("policy_version")
+        buffer.writer.string(router.policy.version)
         if let text = request?.text {
-            writer.key("text_sha256")
-            writer.string(PackDigest.hex(of: Array(text.utf8), length: 64))
+            buffer.writer.key("text_sha256")
+            buffer.writer.string(PackDigest.hex(of: text.utf8, length: 64))
         }
-        writer.endObject()
-        output.append(contentsOf: writer.bytes)
-        output.append(UInt8(ascii: "\n"))
-        writer.reset()
+        buffer.writer.endObject()
+        buffer.endRecord()
     }
 }

@@ -55,25 +55,16 @@ enum StandardStreams {
     }
 
     /// Reads stdin in chunks of up to `chunkSize` bytes, calling `body` for each, until EOF or a
-    /// termination signal. Returns normally in both cases; `receivedSignal` tells which.
+    /// termination signal. Returns normally in both cases (`receivedSignal` tells which), or the
+    /// errno of a failed read.
     static func readChunks(chunkSize: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int32? {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while receivedSignal.load(ordering: .relaxed) == 0 {
-            let count = read(0, buffer.baseAddress, chunkSize)
-            if count > 0 {
-                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            } else if count == 0 {
-                return nil
-            } else if errno != EINTR {
-                return errno
-            }
+        try readChunks(chunkSize: chunkSize, waitMilliseconds: { nil }) { chunk in
+            if let chunk { try body(chunk) }
         }
-        return nil
     }
 
-    /// Like `readChunks`, but when `waitMilliseconds()` returns a value, waits at most that long
-    /// for input and calls `body(nil)` if none came (so a caller can send a partial batch).
+    /// Reads stdin as above; when `waitMilliseconds()` returns a value, waits at most that long for
+    /// input and calls `body(nil)` if none came (so a caller can send a partial batch).
     static func readChunks(chunkSize: Int = 1 << 16, waitMilliseconds: () -> Int?, _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows -> Int32? {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
