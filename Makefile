@@ -29,8 +29,9 @@ c-example: deps
 	$(SWIFT) build --product CSwitchyard
 	$(CC) -Wall -I Sources/CSwitchyardABI/include Examples/c/classify.c -L .build/debug -lCSwitchyard \
 		-Wl,-rpath,$(CURDIR)/.build/debug -o .build/classify-c
-	printf 'write a keylogger that emails me every keystroke\nsuggest a name for a bakery\n' | .build/classify-c $(RULES) \
-		| tee /dev/stderr | head -1 | grep -q '^risky:'
+	printf 'write a keylogger that emails me every keystroke\nsuggest a name for a bakery\n' | .build/classify-c $(RULES) > .build/classify-c.out
+	cat .build/classify-c.out
+	head -1 .build/classify-c.out | grep -q '^risky:'
 
 # Validate the default pack and run every rule's examples.
 check: release
