@@ -48,7 +48,7 @@ struct cre2_set_scratch {
 };
 
 struct cre2_atoms {
-  std::vector<std::string> atoms;
+  std::vector<std::vector<std::string>> groups;
 };
 
 extern "C" {
@@ -156,7 +156,16 @@ cre2_match_status cre2_set_match_any(const cre2_set *set, const uint8_t *text, s
   }
 }
 
-cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options options, int min_atom_length) {
+// Whether every match of the filter's pattern contains one of the atoms in `group`: the prefilter
+// must fail when every atom outside `group` is present.
+static bool IsSufficient(re2::FilteredRE2 &filter, int atomCount, const std::vector<bool> &inGroup) {
+  std::vector<int> present, potentials;
+  for (int i = 0; i < atomCount; i++) if (!inGroup[i]) present.push_back(i);
+  filter.AllPotentials(present, &potentials);
+  return potentials.empty();
+}
+
+cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options options, int min_atom_length, int max_groups) {
   re2::FilteredRE2 filter(min_atom_length);
   int id = 0;
   if (filter.Add(re2::StringPiece(pattern, length), MakeOptions(options), &id) != RE2::NoError) return nullptr;
@@ -166,34 +175,59 @@ cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options opti
   if (atoms.empty()) return result;  // no usable prefilter: the pattern runs on every text
 
   // FilteredRE2's atoms are every leaf of an AND/OR tree, so "any atom seen" would make a pattern
-  // like (write|make) .* (ransomware|keylogger) a candidate on every text containing "make". Keep
-  // instead a smallest sufficient set: atoms S such that every match contains one of them, i.e.
-  // the prefilter fails when every atom outside S is present. Greedily drop short (usually common)
-  // atoms first while the rest stays sufficient.
+  // like (write|make) .* (ransomware|keylogger) a candidate on every text containing "make". Find
+  // instead up to `max_groups` disjoint sufficient groups: sets S such that every match contains
+  // an atom of S. Each is a necessary condition, so a pattern is a candidate only when every group
+  // was seen. Each group is found greedily from the atoms no earlier group took, dropping short
+  // (usually common) atoms first while the rest stays sufficient.
   const int n = static_cast<int>(atoms.size());
   std::vector<int> order(n);
   for (int i = 0; i < n; i++) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return atoms[a].size() < atoms[b].size(); });
-  std::vector<bool> kept(n, true);
-  std::vector<int> present, potentials;
-  for (int candidate : order) {
-    kept[candidate] = false;
-    present.clear();
-    for (int i = 0; i < n; i++) if (!kept[i]) present.push_back(i);
-    potentials.clear();
-    filter.AllPotentials(present, &potentials);
-    if (!potentials.empty()) kept[candidate] = true;  // needed: without it a match could go unseen
+  std::vector<bool> taken(n, false);
+  for (int g = 0; g < max_groups; g++) {
+    std::vector<bool> inGroup(n);
+    for (int i = 0; i < n; i++) inGroup[i] = !taken[i];
+    if (!IsSufficient(filter, n, inGroup)) break;  // the atoms left cannot form another group
+    for (int candidate : order) {
+      if (!inGroup[candidate]) continue;
+      inGroup[candidate] = false;
+      if (!IsSufficient(filter, n, inGroup)) inGroup[candidate] = true;  // needed
+    }
+    std::vector<std::string> group;
+    for (int i = 0; i < n; i++) {
+      if (inGroup[i]) {
+        group.push_back(atoms[i]);
+        taken[i] = true;
+      }
+    }
+    if (group.empty()) break;
+    result->groups.push_back(group);
   }
-  for (int i = 0; i < n; i++) if (kept[i]) result->atoms.push_back(atoms[i]);
+  // Rarest first: the group whose shortest atom is longest (then the smaller group), since the
+  // first group places the regex's confirmation windows.
+  auto shortest = [](const std::vector<std::string> &group) {
+    size_t m = SIZE_MAX;
+    for (const auto &atom : group) m = std::min(m, atom.size());
+    return m;
+  };
+  std::stable_sort(result->groups.begin(), result->groups.end(), [&](const auto &a, const auto &b) {
+    if (shortest(a) != shortest(b)) return shortest(a) > shortest(b);
+    return a.size() < b.size();
+  });
   return result;
 }
 
 void cre2_atoms_delete(cre2_atoms *atoms) { delete atoms; }
 
-int cre2_atoms_count(const cre2_atoms *atoms) { return static_cast<int>(atoms->atoms.size()); }
+int cre2_atoms_group_count(const cre2_atoms *atoms) { return static_cast<int>(atoms->groups.size()); }
 
-const char *cre2_atoms_at(const cre2_atoms *atoms, int index, size_t *length) {
-  const std::string &atom = atoms->atoms[static_cast<size_t>(index)];
+int cre2_atoms_count(const cre2_atoms *atoms, int group) {
+  return static_cast<int>(atoms->groups[static_cast<size_t>(group)].size());
+}
+
+const char *cre2_atoms_at(const cre2_atoms *atoms, int group, int index, size_t *length) {
+  const std::string &atom = atoms->groups[static_cast<size_t>(group)][static_cast<size_t>(index)];
   *length = atom.size();
   return atom.data();
 }

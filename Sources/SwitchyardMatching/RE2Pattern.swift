@@ -88,23 +88,35 @@ public final class RE2Pattern: @unchecked Sendable {
     }
 }
 
-/// The literal atoms RE2's FilteredRE2 derives for one pattern: if the pattern matches a text, at
-/// least one atom occurs in that text (compared case-insensitively; atoms come back lowercased).
-/// An empty list means the pattern has no usable prefilter and must run on every text.
+/// The literal atoms RE2's FilteredRE2 derives for one pattern (compared case-insensitively; atoms
+/// come back lowercased).
 public enum RE2Atoms {
-    /// Computes the atoms of `pattern`, dropping atoms shorter than `minimumLength` bytes.
+    /// Computes one sufficient group of atoms of `pattern` (the rarest): if the pattern matches a
+    /// text, at least one of them occurs in it. Atoms shorter than `minimumLength` bytes are
+    /// dropped; an empty list means the pattern has no usable prefilter and must run on every text.
     /// - Throws: `RE2Pattern.CompileError` if the pattern does not compile.
     public static func atoms(of pattern: String, options: RE2Options = RE2Options(), minimumLength: Int = 3) throws(RE2Pattern.CompileError) -> [[UInt8]] {
+        try groups(of: pattern, options: options, minimumLength: minimumLength, maxGroups: 1).first ?? []
+    }
+
+    /// Computes up to `maxGroups` disjoint groups of atoms, rarest first: if the pattern matches a
+    /// text, an atom of every group occurs in it. No groups means no usable prefilter.
+    /// - Throws: `RE2Pattern.CompileError` if the pattern does not compile.
+    public static func groups(of pattern: String, options: RE2Options = RE2Options(), minimumLength: Int = 3, maxGroups: Int = 3) throws(RE2Pattern.CompileError) -> [[[UInt8]]] {
         var text = pattern
-        let handle = text.withUTF8 { cre2_atoms_new(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count, options.c, Int32(minimumLength)) }
+        let handle = text.withUTF8 { cre2_atoms_new(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count, options.c, Int32(minimumLength), Int32(maxGroups)) }
         guard let handle else { throw RE2Pattern.CompileError(description: "pattern does not compile") }
         defer { cre2_atoms_delete(handle) }
-        var result: [[UInt8]] = []
-        for index in 0..<cre2_atoms_count(handle) {
-            var length = 0
-            let bytes = cre2_atoms_at(handle, index, &length)!
-            // SAFETY: cre2_atoms_at returns `length` valid bytes owned by `handle`, alive until the defer.
-            result.append(Array(UnsafeRawBufferPointer(start: bytes, count: length)))
+        var result: [[[UInt8]]] = []
+        for group in 0..<cre2_atoms_group_count(handle) {
+            var atoms: [[UInt8]] = []
+            for index in 0..<cre2_atoms_count(handle, group) {
+                var length = 0
+                let bytes = cre2_atoms_at(handle, group, index, &length)!
+                // SAFETY: cre2_atoms_at returns `length` valid bytes owned by `handle`, alive until the defer.
+                atoms.append(Array(UnsafeRawBufferPointer(start: bytes, count: length)))
+            }
+            result.append(atoms)
         }
         return result
     }

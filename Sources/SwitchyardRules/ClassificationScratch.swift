@@ -32,11 +32,15 @@ public final class ClassificationScratch: @unchecked Sendable {
     let candidateGeneration: UnsafeMutableBufferPointer<UInt32>
     let candidates: UnsafeMutableBufferPointer<UInt32>
     var candidateCount = 0
+    /// Per regex and atom group: the latest start of an atom of that group this pass (valid when
+    /// the regex's `atomGeneration` is the pass's).
+    let atomGeneration: UnsafeMutableBufferPointer<UInt32>
+    let atomLatestStart: UnsafeMutableBufferPointer<Int>
     /// Per regex: how many confirmation windows it has this pass (`windowOverflow`: too many,
     /// confirm on the whole view), and their bounds, `maxWindows` (start, end) pairs per regex.
     let windowCounts: UnsafeMutableBufferPointer<UInt8>
     let windowBounds: UnsafeMutableBufferPointer<Int>
-    static let maxWindows = 8
+    static let maxWindows = 16
     static let windowOverflow: UInt8 = .max
     var passGeneration: UInt32 = 0
 
@@ -50,6 +54,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     let firedSpan: UnsafeMutableBufferPointer<Range<Int>>
     var firedCount = 0
     var requestGeneration: UInt32 = 0
+
+    /// What this scratch's classifications have cost so far (reset it freely).
+    public var statistics = ScanStatistics()
 
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
     var seenForms: UInt8 = 0
@@ -84,6 +91,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         slotLatestStart = zeroed(slotCount, 0)
         candidateGeneration = zeroed(regexCount, 0)
         candidates = zeroed(regexCount, 0)
+        atomGeneration = zeroed(regexCount, 0)
+        atomLatestStart = zeroed(regexCount * RuleTables.maxAtomGroups, 0)
         windowCounts = zeroed(regexCount, 0)
         windowBounds = zeroed(regexCount * Self.maxWindows * 2, 0)
         firedGeneration = zeroed(ruleCount, 0)
@@ -102,7 +111,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText] {
+        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText, atomGeneration] {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
@@ -111,6 +120,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         firedSpan.deallocate()
         slotLatestStart.deallocate()
         windowCounts.deallocate()
+        atomLatestStart.deallocate()
         windowBounds.deallocate()
         firedView.deallocate()
     }
@@ -132,7 +142,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         touchedCount = 0
         candidateCount = 0
         if passGeneration == .max {
-            for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration] { resetTags(buffer) }
+            for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, atomGeneration] { resetTags(buffer) }
             passGeneration = 0
         }
         passGeneration += 1

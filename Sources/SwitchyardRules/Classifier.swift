@@ -11,7 +11,7 @@ public struct ClassifierOptions: Sendable {
     public var maxAutomatonStates = 4_000_000
     /// A regex is confirmed only within this many bytes around the atoms that made it a candidate,
     /// so its cost does not grow with the text: a pattern's match must be at most this long to be
-    /// found. (Merged windows; more than 8 separate windows fall back to the whole view.)
+    /// found. (Merged windows; more than 16 separate windows fall back to the whole view.)
     public var regexWindowBytes = 256
     /// An `unless` term cancels a rule only if it lies within this many bytes of the span that
     /// fired the rule.
@@ -26,7 +26,8 @@ public struct ClassifierOptions: Sendable {
 /// thread classifies with its own `ClassificationScratch`.
 ///
 /// Per view of the text, one automaton pass finds every keyword, `near` term, `unless` term and
-/// regex atom; regexes whose atoms were seen are then confirmed by RE2 on that view.
+/// regex atom; regexes whose atoms were all seen close together are then confirmed by RE2 on that
+/// view.
 public final class Classifier: Sendable {
     /// The pack this classifier was built from.
     public let pack: RulePack
@@ -53,9 +54,19 @@ public final class Classifier: Sendable {
     /// The pack's rules; `RuleHit.rule` indexes this array.
     public var rules: [Rule] { pack.rules }
 
-    /// Size facts for `rules check` and benchmarks.
+    /// Size facts for `rules check` and benchmarks (the automata summed over the plain, skeleton
+    /// and joined passes).
     public var statistics: (automatonStates: Int, automatonPatterns: Int, automatonBytes: Int, prefilteredRegexes: Int, unfilteredRegexes: Int) {
-        (tables.automaton.stateCount, tables.automaton.patternCount, tables.automaton.memoryBytes, tables.regexes.count, tables.unfilteredRules.count)
+        let automata = [tables.plain.automaton, tables.skeleton.automaton, tables.joined.automaton]
+        return (automata.reduce(0) { $0 + $1.stateCount }, automata.reduce(0) { $0 + $1.patternCount }, automata.reduce(0) { $0 + $1.memoryBytes },
+                tables.regexes.count, tables.unfilteredRules.count)
+    }
+
+    /// Size facts per automaton: (pass kind, states, patterns, bytes).
+    public var automatonSizes: [(pass: String, states: Int, patterns: Int, bytes: Int)] {
+        [("plain", tables.plain), ("skeleton", tables.skeleton), ("joined", tables.joined)].map {
+            ($0.0, $0.1.automaton.stateCount, $0.1.automaton.patternCount, $0.1.automaton.memoryBytes)
+        }
     }
 
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
@@ -93,6 +104,8 @@ public final class Classifier: Sendable {
             indeterminate = .oversize
         }
         scratch.beginRequest()
+        scratch.statistics.requests &+= 1
+        scratch.statistics.textBytes &+= inspected.count
         var complete = true
         var signals: Signals = []
         let ascii = Sanitiser.isASCII(inspected)
@@ -120,6 +133,7 @@ public final class Classifier: Sendable {
         // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
         // reversed form was seen.
         if Decoders.mightDecode(inspected, budget: options.decodeBudget) {
+            scratch.statistics.blobDecodes &+= 1
             let report = Decoders.decode(inspected, budget: options.decodeBudget, into: &scratch.decoded)
             if report.hiddenCharacters > 0 { signals.insert(Signals(.hiddenCharacters)) }
             if report.budgetExhausted && indeterminate == nil { indeterminate = .decodeBudget }
@@ -135,10 +149,12 @@ public final class Classifier: Sendable {
         if disguised { scratch.seenForms |= TermForms.rot13.rawValue | TermForms.reversed.rawValue }
         // (Unrolled, not a loop over an array literal: that would allocate on every request.)
         if scratch.seenForms & TermForms.rot13.rawValue != 0 {
+            scratch.statistics.rot13Decodes &+= 1
             if let base { base.withUnsafeBytes { TextTransforms.rot13($0, into: &scratch.transformed) } } else { TextTransforms.rot13(inspected, into: &scratch.transformed) }
             complete = decodedPasses(using: scratch) && complete
         }
         if scratch.seenForms & TermForms.reversed.rawValue != 0 {
+            scratch.statistics.reversedDecodes &+= 1
             if let base { base.withUnsafeBytes { TextTransforms.reversed($0, into: &scratch.transformed) } } else { TextTransforms.reversed(inspected, into: &scratch.transformed) }
             complete = decodedPasses(using: scratch) && complete
         }
@@ -209,19 +225,32 @@ public final class Classifier: Sendable {
         let textPass = views.rawValue & ViewSet.rawAndSanitised.rawValue != 0
         let inheritsExceptions = views.rawValue & (ViewKind.skeleton.bit | ViewKind.squeezed.bit) != 0
         scratch.beginPass()
+        scratch.statistics.passes &+= 1
+        if views.rawValue == ViewKind.decoded.bit {
+            scratch.statistics.decodedPassBytes &+= view.count
+        } else if forms.contains(.joined) {
+            scratch.statistics.squeezedPassBytes &+= view.count
+        } else if forms.contains(.skeleton) {
+            scratch.statistics.skeletonPassBytes &+= view.count
+        } else {
+            scratch.statistics.plainPassBytes &+= view.count
+        }
         let generation = scratch.passGeneration
         let mask = views.rawValue
-        tables.actionStart.withUnsafeBufferPointer { actionStart in
-            tables.actions.withUnsafeBufferPointer { actions in
+        let pass = tables.passTables(for: forms)
+        pass.actionStart.withUnsafeBufferPointer { actionStart in
+            pass.actions.withUnsafeBufferPointer { actions in
                 tables.slots.withUnsafeBufferPointer { slots in
                     tables.clauses.withUnsafeBufferPointer { clauses in
                         tables.ruleViews.withUnsafeBufferPointer { ruleViews in
-                            tables.patternForms.withUnsafeBufferPointer { patternForms in
-                                var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
-                                                             ruleViews: ruleViews, patternForms: patternForms, forms: forms.rawValue,
-                                                             scratch: scratch, viewMask: mask, generation: generation,
-                                                             regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-                                tables.automaton.scan(view, into: &collector)
+                            pass.patternForms.withUnsafeBufferPointer { patternForms in
+                                tables.regexGroupMasks.withUnsafeBufferPointer { regexGroupMasks in
+                                    var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
+                                                                 ruleViews: ruleViews, patternForms: patternForms, regexGroupMasks: regexGroupMasks,
+                                                                 forms: forms.rawValue, scratch: scratch, viewMask: mask, generation: generation,
+                                                                 regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
+                                    pass.automaton.scan(view, into: &collector)
+                                }
                             }
                         }
                     }
@@ -262,7 +291,10 @@ public final class Classifier: Sendable {
             let rule = Int(regex.rule)
             guard holds(rule) else { continue }
             let count = Int(scratch.windowCounts[candidate])
+            scratch.statistics.regexRuns &+= 1
             if count == Int(ClassificationScratch.windowOverflow) {
+                scratch.statistics.wholeViewRegexRuns &+= 1
+                scratch.statistics.regexBytes &+= view.count
                 if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
                 continue
             }
@@ -270,6 +302,7 @@ public final class Classifier: Sendable {
             for window in 0..<count {
                 let lower = max(0, scratch.windowBounds[base + window * 2])
                 let upper = min(view.count, scratch.windowBounds[base + window * 2 + 1])
+                scratch.statistics.regexBytes &+= upper - lower
                 if let span = regex.pattern.firstMatch(in: view, range: lower..<upper) {
                     trigger(rule, span)
                     break

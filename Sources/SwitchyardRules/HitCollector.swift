@@ -13,6 +13,8 @@ struct HitCollector: KeywordHitSink {
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
     let ruleViews: UnsafeBufferPointer<UInt8>
     let patternForms: UnsafeBufferPointer<UInt8>
+    /// Per regex: the bits of its atom groups.
+    let regexGroupMasks: UnsafeBufferPointer<UInt8>
     /// The `TermForms` bits this pass reads.
     let forms: UInt8
     let scratch: ClassificationScratch
@@ -26,9 +28,12 @@ struct HitCollector: KeywordHitSink {
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+        scratch.statistics.automatonHits &+= 1
         let patternForm = patternForms[Int(pattern)]
         guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
-        scratch.seenForms |= patternForm
+        // On a squeezed pass, ROT13 and reversed evidence counts only over joined letters, as rule
+        // triggers do (short boundary-free forms turn up inside ordinary words).
+        if touchesJoin(start..<end) { scratch.seenForms |= patternForm }
         let first = Int(actionStart[Int(pattern)])
         let last = Int(actionStart[Int(pattern) + 1])
         for index in first..<last {
@@ -50,31 +55,45 @@ struct HitCollector: KeywordHitSink {
                     scratch.exceptionCount[target] &+= 1
                 }
             default:
-                candidateAtom(regex: target, start: start, end: end)
+                candidateAtom(regex: target >> Int(RuleTables.groupShift), group: target & (1 << Int(RuleTables.groupShift) - 1), start: start, end: end)
             }
         }
     }
 
-    /// An atom of `regex` occurred: queue the regex and widen or add its confirmation window.
+    /// An atom of `group` of `regex` ended at `end`. A match (at most `regexWindow` bytes long)
+    /// holds an atom of every group, and the one of them that ends last arrives last: so when
+    /// every group's latest atom starts within `regexWindow` bytes before `end`, a match may lie
+    /// in `end - regexWindow ..< end + regexWindow`. Queue the regex and add (or widen) that window.
     @inline(__always)
-    func candidateAtom(regex: Int, start: Int, end: Int) {
+    func candidateAtom(regex: Int, group: Int, start: Int, end: Int) {
+        let groups = RuleTables.maxAtomGroups
+        let latest = regex * groups
+        if scratch.atomGeneration[regex] != generation {
+            scratch.atomGeneration[regex] = generation
+            for slot in latest..<latest + groups { scratch.atomLatestStart[slot] = .min }
+        }
+        scratch.atomLatestStart[latest + group] = max(scratch.atomLatestStart[latest + group], start)
+        let mask = Int(regexGroupMasks[regex])
+        for other in 0..<groups where mask & (1 << other) != 0 {
+            guard scratch.atomLatestStart[latest + other] >= end - regexWindow else { return }
+        }
         let base = regex * ClassificationScratch.maxWindows * 2
         if scratch.candidateGeneration[regex] != generation {
             scratch.candidateGeneration[regex] = generation
             scratch.candidates[scratch.candidateCount] = UInt32(regex)
             scratch.candidateCount += 1
             scratch.windowCounts[regex] = 1
-            scratch.windowBounds[base] = start - regexWindow
+            scratch.windowBounds[base] = end - regexWindow
             scratch.windowBounds[base + 1] = end + regexWindow
             return
         }
         let count = Int(scratch.windowCounts[regex])
         guard count != Int(ClassificationScratch.windowOverflow) else { return }
         let lastEnd = base + (count - 1) * 2 + 1
-        if start - regexWindow <= scratch.windowBounds[lastEnd] {
-            scratch.windowBounds[lastEnd] = max(scratch.windowBounds[lastEnd], end + regexWindow)
+        if end - regexWindow <= scratch.windowBounds[lastEnd] {
+            scratch.windowBounds[lastEnd] = end + regexWindow
         } else if count < ClassificationScratch.maxWindows {
-            scratch.windowBounds[base + count * 2] = start - regexWindow
+            scratch.windowBounds[base + count * 2] = end - regexWindow
             scratch.windowBounds[base + count * 2 + 1] = end + regexWindow
             scratch.windowCounts[regex] = UInt8(count + 1)
         } else {
@@ -86,18 +105,19 @@ struct HitCollector: KeywordHitSink {
     @inline(__always)
     func trigger(rule: Int, span: Range<Int>) {
         guard ruleViews[rule] & viewMask != 0, scratch.triggeredGeneration[rule] != generation else { return }
-        if let joinedMask {
-            var touchesJoin = false
-            for index in span where joinedMask[index] != 0 {
-                touchesJoin = true
-                break
-            }
-            guard touchesJoin else { return }
-        }
+        if joinedMask != nil && !touchesJoin(span) { return }
         scratch.triggeredGeneration[rule] = generation
         scratch.triggeredSpan[rule] = span
         scratch.touchedRules[scratch.touchedCount] = UInt32(rule)
         scratch.touchedCount += 1
+    }
+
+    /// Whether `span` covers a byte where the squeezed view joined letters.
+    @inline(__always)
+    func touchesJoin(_ span: Range<Int>) -> Bool {
+        guard let joinedMask else { return true }
+        for index in span where joinedMask[index] != 0 { return true }
+        return false
     }
 
     /// A term of `slot`'s list ends at `end`. Hits arrive in order of end offset, so this term ends

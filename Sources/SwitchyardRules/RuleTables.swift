@@ -1,15 +1,18 @@
 import SwitchyardMatching
 
-/// A rule pack compiled into flat tables for the scan: one keyword automaton over every literal
-/// (keywords, `near` terms, `unless` terms, regex prefilter atoms) and, per automaton pattern, the
-/// list of actions a hit on it triggers.
+/// A rule pack compiled into flat tables for the scan: a keyword automaton per kind of pass
+/// (plain, skeleton, joined) over every literal form that pass reads (keywords, `near` terms,
+/// `unless` terms, regex prefilter atoms) and, per automaton pattern, the list of actions a hit on
+/// it triggers. Separate automata keep each one small enough for the cache and keep a pass from
+/// reporting hits on forms it would ignore.
 ///
 /// An action is one `UInt32`: the top two bits say what it does, the low 30 bits name its target.
 ///
 ///     fire       rule      the rule's keyword occurred
 ///     nearTerm   slot      a term of one list of one `near` clause occurred
 ///     except     rule      one of the rule's `unless` terms occurred
-///     candidate  regex     an atom of the regex occurred: confirm it with RE2 after the scan
+///     candidate  regex·4+g an atom of group g of the regex occurred: once every group has
+///                          occurred, confirm it with RE2 after the scan
 struct RuleTables: Sendable {
     enum ActionKind: UInt32 {
         case fire = 0, nearTerm = 1, except = 2, candidate = 3
@@ -40,10 +43,37 @@ struct RuleTables: Sendable {
         var pattern: RE2Pattern
     }
 
-    var automaton: KeywordAutomaton
-    /// Actions of automaton pattern `p` are `actions[actionStart[p] ..< actionStart[p + 1]]`.
-    var actionStart: [UInt32]
-    var actions: [UInt32]
+    /// Per regex: one bit per atom group; a regex is confirmed only where an atom of every group
+    /// occurred within `regexWindowBytes`.
+    var regexGroupMasks: [UInt8]
+    /// Atom groups per regex at most (each group is a necessary condition, so more groups mean
+    /// fewer candidates; FilteredRE2 rarely yields more than three disjoint ones).
+    static let maxAtomGroups = 3
+    /// A candidate action's target is `regex << groupShift | group`.
+    static let groupShift: UInt32 = 2
+
+    /// The automaton of one kind of pass and what its patterns do.
+    struct PassTables: Sendable {
+        var automaton: KeywordAutomaton
+        /// Actions of automaton pattern `p` are `actions[actionStart[p] ..< actionStart[p + 1]]`.
+        var actionStart: [UInt32]
+        var actions: [UInt32]
+        /// Per automaton pattern: its `TermForms` (the pass kind plus ROT13 / reversed markers).
+        var patternForms: [UInt8]
+    }
+
+    /// Passes over text as written, sanitised, readable or decoded (`TermForms.plain`).
+    var plain: PassTables
+    /// Passes over the skeleton view (`TermForms.skeleton`).
+    var skeleton: PassTables
+    /// Passes over the squeezed view (`TermForms.joined`).
+    var joined: PassTables
+
+    /// The tables a pass reading `forms` uses.
+    func passTables(for forms: TermForms) -> PassTables {
+        forms.contains(.joined) ? joined : forms.contains(.skeleton) ? skeleton : plain
+    }
+
     var slots: [NearSlot]
     var clauses: [NearClauseTable]
     /// Regexes with prefilter atoms: confirmed only when an atom was seen.
@@ -62,17 +92,16 @@ struct RuleTables: Sendable {
         var message: String
     }
 
-    /// Per automaton pattern: the `TermForms` it stands for; a pass reads only patterns of its form.
-    var patternForms: [UInt8]
 
     /// Terms shorter than this get no ROT13 or reversed forms (short ones collide with real words).
     static let minimumTransformedTermBytes = 4
 
     init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int) throws(BuildFailure) {
-        var assembler = PatternAssembler()
+        var assembler = FormAssembler()
         var slots: [NearSlot] = []
         var clauses: [NearClauseTable] = []
         var regexes: [RegexEntry] = []
+        var regexGroupMasks: [UInt8] = []
         var unfilteredPatterns: [String] = []
         var unfilteredRules: [UInt32] = []
         for (index, rule) in rules.enumerated() {
@@ -89,43 +118,39 @@ struct RuleTables: Sendable {
             }
             for source in rule.patterns {
                 let compiled: RE2Pattern
-                let atoms: [[UInt8]]
+                let groups: [[[UInt8]]]
                 do {
                     compiled = try RE2Pattern(source, options: regexOptions)
-                    atoms = try RE2Atoms.atoms(of: source, options: regexOptions)
+                    groups = try RE2Atoms.groups(of: source, options: regexOptions, maxGroups: Self.maxAtomGroups)
                 } catch {
                     throw BuildFailure(message: "\(rule.location): rule \(rule.id): pattern `\(source)`: \(error.description)")
                 }
-                if atoms.isEmpty {
+                if groups.isEmpty {
                     unfilteredPatterns.append(source)
                     unfilteredRules.append(UInt32(index))
                 } else {
                     let regex = regexes.count
                     regexes.append(RegexEntry(rule: UInt32(index), pattern: compiled))
-                    for atom in atoms { assembler.add(atom, wordStart: false, wordEnd: false, form: .plain, action: Self.action(.candidate, regex)) }
+                    regexGroupMasks.append(UInt8((1 << groups.count) - 1))
+                    for (group, atoms) in groups.enumerated() {
+                        for atom in atoms {
+                            assembler.add(atom, wordStart: false, wordEnd: false, form: .plain,
+                                          action: Self.action(.candidate, regex << Int(Self.groupShift) | group))
+                        }
+                    }
                 }
             }
         }
-        guard rules.count < Int(Self.targetMask), slots.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask) else {
+        guard rules.count < Int(Self.targetMask), slots.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift) else {
             throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
         }
-        do {
-            automaton = try assembler.builder.build(maxStates: maxAutomatonStates)
-        } catch {
-            throw BuildFailure(message: "keyword automaton: \(error)")
-        }
-        var start: [UInt32] = [0]
-        start.reserveCapacity(assembler.actionLists.count + 1)
-        var flat: [UInt32] = []
-        for list in assembler.actionLists {
-            flat += list
-            start.append(UInt32(flat.count))
-        }
-        actionStart = start
-        actions = flat
+        plain = try assembler.plain.compile(name: "plain", maxStates: maxAutomatonStates)
+        skeleton = try assembler.skeleton.compile(name: "skeleton", maxStates: maxAutomatonStates)
+        joined = try assembler.joined.compile(name: "joined", maxStates: maxAutomatonStates)
         self.slots = slots
         self.clauses = clauses
         self.regexes = regexes
+        self.regexGroupMasks = regexGroupMasks
         self.unfilteredRules = unfilteredRules
         if unfilteredPatterns.isEmpty {
             unfiltered = nil
@@ -136,36 +161,23 @@ struct RuleTables: Sendable {
                 throw BuildFailure(message: "patterns without prefilter atoms: \(error.description)")
             }
         }
-        patternForms = assembler.patternForms
         ruleViews = rules.map(\.views.rawValue)
         ruleEnforced = rules.map { $0.mode == .enforce }
     }
 
-    /// Collects automaton patterns, deduplicated by folded bytes and boundary flags, each with the
-    /// actions a hit on it triggers and the passes (`TermForms`) that read it.
-    private struct PatternAssembler {
-        var builder = KeywordAutomaton.Builder()
-        var patternIDs: [TermKey: UInt32] = [:]
-        var actionLists: [[UInt32]] = []
-        var patternForms: [UInt8] = []
+    /// Routes every form of every term to the assembler of the pass kinds that read it.
+    private struct FormAssembler {
+        var plain = PatternAssembler()
+        var skeleton = PatternAssembler()
+        var joined = PatternAssembler()
 
-        /// Adds one pattern carrying `action`, read by passes of `form`.
+        /// Adds one pattern carrying `action` to each kind of pass in `form`, with `form`'s
+        /// ROT13 / reversed markers.
         mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, form: TermForms, action: UInt32) {
-            // The form is part of the key: actions are shared by everything merged into one
-            // pattern, so a boundary-free squeezed form must never merge with a plain term.
-            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd, form: form.rawValue)
-            let id: Int
-            if let existing = patternIDs[key] {
-                id = Int(existing)
-            } else {
-                let added = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
-                patternIDs[key] = added
-                actionLists.append([])
-                patternForms.append(0)
-                id = Int(added)
-            }
-            patternForms[id] = form.rawValue
-            if !actionLists[id].contains(action) { actionLists[id].append(action) }
+            let markers = form.intersection(TermForms.transforms)
+            if form.contains(.plain) { plain.add(bytes, wordStart: wordStart, wordEnd: wordEnd, form: markers.union(.plain), action: action) }
+            if form.contains(.skeleton) { skeleton.add(bytes, wordStart: wordStart, wordEnd: wordEnd, form: markers.union(.skeleton), action: action) }
+            if form.contains(.joined) { joined.add(bytes, wordStart: wordStart, wordEnd: wordEnd, form: markers.union(.joined), action: action) }
         }
 
         /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes),
@@ -175,6 +187,51 @@ struct RuleTables: Sendable {
             for variant in TermVariants.all(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes, isException: isException) {
                 add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
+        }
+    }
+
+    /// Collects one pass kind's automaton patterns, deduplicated by folded bytes, boundary flags
+    /// and form, each with the actions a hit on it triggers.
+    private struct PatternAssembler {
+        var builder = KeywordAutomaton.Builder()
+        var patternIDs: [TermKey: UInt32] = [:]
+        var actionLists: [[UInt32]] = []
+        var patternForms: [UInt8] = []
+
+        /// Adds one pattern carrying `action`.
+        mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, form: TermForms, action: UInt32) {
+            // The form is part of the key: actions are shared by everything merged into one
+            // pattern, so a ROT13 form must never merge with a plain term of the same bytes.
+            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd, form: form.rawValue)
+            let id: Int
+            if let existing = patternIDs[key] {
+                id = Int(existing)
+            } else {
+                let added = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
+                patternIDs[key] = added
+                actionLists.append([])
+                patternForms.append(form.rawValue)
+                id = Int(added)
+            }
+            if !actionLists[id].contains(action) { actionLists[id].append(action) }
+        }
+
+        /// Builds the automaton and flattens the action lists.
+        func compile(name: String, maxStates: Int) throws(BuildFailure) -> PassTables {
+            let automaton: KeywordAutomaton
+            do {
+                automaton = try builder.build(maxStates: maxStates)
+            } catch {
+                throw BuildFailure(message: "\(name) keyword automaton: \(error)")
+            }
+            var start: [UInt32] = [0]
+            start.reserveCapacity(actionLists.count + 1)
+            var flat: [UInt32] = []
+            for list in actionLists {
+                flat += list
+                start.append(UInt32(flat.count))
+            }
+            return PassTables(automaton: automaton, actionStart: start, actions: flat, patternForms: patternForms)
         }
     }
 

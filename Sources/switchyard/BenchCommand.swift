@@ -92,6 +92,21 @@ struct BenchCommand: ParsableCommand {
             writer.key("p999_us"); writer.double(Double(p999) / 1000)
             writer.key("risky_requests"); writer.int(result.risky)
             writer.key("peak_memory_bytes"); writer.int(peakBytes)
+            let work = result.work
+            writer.key("work"); writer.beginObject()
+            writer.key("passes"); writer.int(work.passes)
+            writer.key("plain_pass_bytes"); writer.int(work.plainPassBytes)
+            writer.key("skeleton_pass_bytes"); writer.int(work.skeletonPassBytes)
+            writer.key("squeezed_pass_bytes"); writer.int(work.squeezedPassBytes)
+            writer.key("decoded_pass_bytes"); writer.int(work.decodedPassBytes)
+            writer.key("automaton_hits"); writer.int(work.automatonHits)
+            writer.key("blob_decodes"); writer.int(work.blobDecodes)
+            writer.key("rot13_decodes"); writer.int(work.rot13Decodes)
+            writer.key("reversed_decodes"); writer.int(work.reversedDecodes)
+            writer.key("regex_runs"); writer.int(work.regexRuns)
+            writer.key("whole_view_regex_runs"); writer.int(work.wholeViewRegexRuns)
+            writer.key("regex_bytes"); writer.int(work.regexBytes)
+            writer.endObject()
             writer.endObject()
             print(writer.jsonString)
             return
@@ -102,10 +117,13 @@ struct BenchCommand: ParsableCommand {
         print("throughput: \(String(format: "%.1f", megabytesPerSecond)) MB/s, \(String(format: "%.0f", requestsPerSecond)) requests/s")
         print("latency per request: p50 \(Self.duration(p50)), p99 \(Self.duration(p99)), p999 \(Self.duration(p999))")
         print("peak memory: \(Self.bytes(peakBytes)) (ru_maxrss)")
+        let work = result.work
+        func perByte(_ count: Int) -> String { String(format: "%.2f", work.textBytes == 0 ? 0 : Double(count) / Double(work.textBytes)) }
+        print("work per text byte: automaton \(String(format: "%.2f", work.passBytesPerTextByte)) (plain \(perByte(work.plainPassBytes)), skeleton \(perByte(work.skeletonPassBytes)), squeezed \(perByte(work.squeezedPassBytes)), decoded \(perByte(work.decodedPassBytes)); \(perByte(work.automatonHits * 1000)) hits per KB), RE2 \(String(format: "%.2f", work.regexBytesPerTextByte)) (\(work.regexRuns) runs, \(work.wholeViewRegexRuns) over a whole view); decoded \(work.blobDecodes) blobs, \(work.rot13Decodes) ROT13, \(work.reversedDecodes) reversed in \(work.requests) requests")
     }
 
     /// Classifies `texts` in order, round again, until `seconds` have passed (at least one request).
-    private func measure(_ classifier: Classifier, _ texts: BenchTexts) -> (requests: Int, bytes: Int, seconds: Double, risky: Int, latency: LatencyHistogram) {
+    private func measure(_ classifier: Classifier, _ texts: BenchTexts) -> (requests: Int, bytes: Int, seconds: Double, risky: Int, latency: LatencyHistogram, work: ScanStatistics) {
         let scratch = classifier.makeScratch()
         var latency = LatencyHistogram()
         var requests = 0, bytes = 0, risky = 0
@@ -131,7 +149,7 @@ struct BenchCommand: ParsableCommand {
             } while now - start < budget
         }
         progress.finish()
-        return (requests, bytes, Double(now - start) / 1e9, risky, latency)
+        return (requests, bytes, Double(now - start) / 1e9, risky, latency, scratch.statistics)
     }
 
     static func peakResidentBytes() -> Int {

@@ -79,16 +79,18 @@ cre2_match_status cre2_set_match_any(const cre2_set *set, const uint8_t *text, s
 
 // MARK: prefilter atoms
 
-/// The literal atoms that FilteredRE2 derives for one pattern: if the pattern matches a text,
-/// at least one atom occurs in the lowercased text. Zero atoms means the pattern has no usable
+/// The literal atoms that FilteredRE2 derives for one pattern, as up to `max_groups` disjoint
+/// groups: if the pattern matches a text, an atom of *every* group occurs in the lowercased text.
+/// Groups come rarest first (longest shortest atom). Zero groups means the pattern has no usable
 /// prefilter and must run on every text.
 typedef struct cre2_atoms cre2_atoms;
 /// Returns NULL if the pattern does not compile.
-cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options options, int min_atom_length);
+cre2_atoms *cre2_atoms_new(const char *pattern, size_t length, cre2_options options, int min_atom_length, int max_groups);
 void cre2_atoms_delete(cre2_atoms *atoms);
-int cre2_atoms_count(const cre2_atoms *atoms);
+int cre2_atoms_group_count(const cre2_atoms *atoms);
+int cre2_atoms_count(const cre2_atoms *atoms, int group);
 /// Atom bytes (lowercase, not NUL-terminated); `*length` receives the byte count.
-const char *cre2_atoms_at(const cre2_atoms *atoms, int index, size_t *length);
+const char *cre2_atoms_at(const cre2_atoms *atoms, int group, int index, size_t *length);
 
 #ifdef __cplusplus
 }
