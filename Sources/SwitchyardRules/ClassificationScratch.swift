@@ -61,6 +61,20 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
     var seenForms: UInt8 = 0
 
+    /// Where the derived views of the current text need to look (see `ViewWindows`): for the
+    /// skeleton and readable views, the squeezed view, and the ROT13 and reversed readings (the
+    /// last two filled from term-form evidence during the passes).
+    var windows = ViewWindows()
+    var rot13Windows = ViewWindows()
+    var reversedWindows = ViewWindows()
+    /// Evidence positions are scaled from the current pass's view to the base text by
+    /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
+    var baseCount = 0
+    var passViewCount = 0
+    var passIsExcerpt = false
+    /// Bytes around a ROT13 or reversed term form that the decoded reading covers.
+    var evidenceRadius = 512
+
     /// View buffers of the current request, reused across requests.
     var sanitised: [UInt8] = []
     var skeleton: [UInt8] = []
@@ -70,6 +84,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     var decoded: [UInt8] = []
     var decodedDerived: [UInt8] = []
     var transformed: [UInt8] = []
+    var windowScratch: [UInt8] = []
+    var windowScratchMask: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
     init(ruleCount: Int, slotCount: Int, regexCount: Int) {
@@ -108,6 +124,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         decoded.reserveCapacity(4096)
         decodedDerived.reserveCapacity(4096)
         transformed.reserveCapacity(4096)
+        windowScratch.reserveCapacity(4096)
+        windowScratchMask.reserveCapacity(4096)
     }
 
     deinit {
@@ -126,9 +144,12 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     /// Starts a request: forgets every rule fired by the previous one.
-    func beginRequest() {
+    func beginRequest(textCount: Int) {
         firedCount = 0
         seenForms = 0
+        baseCount = textCount
+        rot13Windows.reset(textCount: textCount)
+        reversedWindows.reset(textCount: textCount)
         if requestGeneration == .max {
             resetTags(firedGeneration)
             resetTags(exceptedInText)
@@ -146,6 +167,20 @@ public final class ClassificationScratch: @unchecked Sendable {
             passGeneration = 0
         }
         passGeneration += 1
+    }
+
+    /// A term's ROT13 or reversed form (`form`) was hit at `start..<end` of the current pass's view.
+    @inline(__always)
+    func noteEvidence(form: UInt8, start: Int, end: Int) {
+        if passIsExcerpt {
+            if form & TermForms.rot13.rawValue != 0 { rot13Windows.coverAll() }
+            if form & TermForms.reversed.rawValue != 0 { reversedWindows.coverAll() }
+            return
+        }
+        let scale = passViewCount == 0 ? 1.0 : Double(baseCount) / Double(passViewCount)
+        let range = Int(Double(start) * scale)..<Int((Double(end) * scale).rounded(.up))
+        if form & TermForms.rot13.rawValue != 0 { rot13Windows.add(range, radius: evidenceRadius) }
+        if form & TermForms.reversed.rawValue != 0 { reversedWindows.add(range, radius: evidenceRadius) }
     }
 
     private func resetTags(_ buffer: UnsafeMutableBufferPointer<UInt32>) {

@@ -45,7 +45,8 @@ public final class Classifier: Sendable {
         self.pack = pack
         self.options = options
         do {
-            tables = try RuleTables(rules: pack.rules, regexOptions: options.regexOptions, maxAutomatonStates: options.maxAutomatonStates)
+            tables = try RuleTables(rules: pack.rules, regexOptions: options.regexOptions, maxAutomatonStates: options.maxAutomatonStates,
+                                   regexWindowBytes: options.regexWindowBytes, exceptionDistance: options.exceptionDistance)
         } catch {
             throw BuildError(description: error.message)
         }
@@ -71,7 +72,9 @@ public final class Classifier: Sendable {
 
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
-        ClassificationScratch(ruleCount: pack.rules.count, slotCount: tables.slots.count, regexCount: tables.regexes.count)
+        let scratch = ClassificationScratch(ruleCount: pack.rules.count, slotCount: tables.slots.count, regexCount: tables.regexes.count)
+        scratch.evidenceRadius = 2 * tables.windowRadius
+        return scratch
     }
 
     /// Classifies one convenience-string text, allocating scratch for the call. Use
@@ -103,7 +106,7 @@ public final class Classifier: Sendable {
             inspected = UnsafeRawBufferPointer(rebasing: text[0..<options.maxTextBytes])
             indeterminate = .oversize
         }
-        scratch.beginRequest()
+        scratch.beginRequest(textCount: inspected.count)
         scratch.statistics.requests &+= 1
         scratch.statistics.textBytes &+= inspected.count
         var complete = true
@@ -125,6 +128,7 @@ public final class Classifier: Sendable {
             if EvasionScan.hasMixedScriptWord(inspected) { signals.insert(Signals(.mixedScript)) }
         }
         let base = sanitisedDiffers ? scratch.sanitised : nil
+        if let base { scratch.baseCount = base.count }
 
         // Skeleton and squeezed views of the (sanitised) text.
         let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
@@ -145,17 +149,21 @@ public final class Classifier: Sendable {
         }
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
         // term form can show it: decode both anyway (cheap at this size).
-        let disguised = inspected.count <= Self.blindDecodeLimit && TextViews.needsSkeleton(inspected)
-        if disguised { scratch.seenForms |= TermForms.rot13.rawValue | TermForms.reversed.rawValue }
-        // (Unrolled, not a loop over an array literal: that would allocate on every request.)
-        if scratch.seenForms & TermForms.rot13.rawValue != 0 {
+        if inspected.count <= Self.blindDecodeLimit && TextViews.needsSkeleton(inspected) {
+            scratch.rot13Windows.coverAll()
+            scratch.reversedWindows.coverAll()
+        }
+        // The ROT13 and reversed readings cover the windows around the evidence (a term's ROT13
+        // or reversed form), or the whole text. (Unrolled, not a loop over an array literal:
+        // that would allocate on every request.)
+        if !scratch.rot13Windows.isEmpty {
             scratch.statistics.rot13Decodes &+= 1
-            if let base { base.withUnsafeBytes { TextTransforms.rot13($0, into: &scratch.transformed) } } else { TextTransforms.rot13(inspected, into: &scratch.transformed) }
+            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.rot13Windows, transform: TextTransforms.rot13, using: scratch) } } else { transformedReading(inspected, windows: scratch.rot13Windows, transform: TextTransforms.rot13, using: scratch) }
             complete = decodedPasses(using: scratch) && complete
         }
-        if scratch.seenForms & TermForms.reversed.rawValue != 0 {
+        if !scratch.reversedWindows.isEmpty {
             scratch.statistics.reversedDecodes &+= 1
-            if let base { base.withUnsafeBytes { TextTransforms.reversed($0, into: &scratch.transformed) } } else { TextTransforms.reversed(inspected, into: &scratch.transformed) }
+            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.reversedWindows, transform: TextTransforms.reversed, using: scratch) } } else { transformedReading(inspected, windows: scratch.reversedWindows, transform: TextTransforms.reversed, using: scratch) }
             complete = decodedPasses(using: scratch) && complete
         }
 
@@ -163,30 +171,43 @@ public final class Classifier: Sendable {
         return verdict(from: scratch, indeterminate: indeterminate, signals: signals)
     }
 
+    /// Writes `transform` of `windows` of `text` into `scratch.transformed`.
+    private func transformedReading(_ text: UnsafeRawBufferPointer, windows: ViewWindows, transform: (UnsafeRawBufferPointer, inout [UInt8]) -> Void,
+                                    using scratch: ClassificationScratch) {
+        windows.build(text, separator: tables.windowSeparatorBytes, into: &scratch.transformed, scratch: &scratch.windowScratch, transform: transform)
+    }
+
     /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when
-    /// sanitising changed nothing), each only when its gate says it can reveal something.
-    /// (No nested closures capturing mutable state: unoptimised builds would box it on the heap.)
+    /// sanitising changed nothing), each only where its gate says it can reveal something: the
+    /// views are built from windows around those places (or the whole text when they are many).
     private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> Bool {
         var complete = true
-        if TextViews.needsSkeleton(source) {
+        let radius = tables.windowRadius
+        let separator = tables.windowSeparatorBytes
+        scratch.windows.reset(textCount: source.count)
+        if TextViews.skeletonWindows(source, radius: radius, into: &scratch.windows) {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
-            TextViews.skeleton(source, into: &scratch.skeleton)
+            let excerpt = scratch.windows.build(source, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch, transform: TextViews.skeleton)
             let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
-            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), using: scratch) }
+            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), excerpt: excerpt, using: scratch) }
             // The readable variant (letters kept, look-alikes and leet mapped) lets the plain
             // terms and the regexes run on disguised text too.
-            TextViews.readable(source, into: &scratch.readable)
-            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), using: scratch) }
+            scratch.windows.build(source, separator: separator, into: &scratch.readable, scratch: &scratch.windowScratch, transform: TextViews.readable)
+            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
             complete = complete && passed && readablePassed
         }
-        if TextTransforms.needsJoin(source) {
+        scratch.windows.reset(textCount: source.count)
+        if TextTransforms.joinWindows(source, radius: radius, into: &scratch.windows) {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
-            TextViews.skeleton(source, into: &scratch.skeleton)
-            scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch.squeezed, joined: &scratch.joinedMask) }
+            let excerpt = scratch.windows.build(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
+                                                scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask) { window, output, mask in
+                TextViews.skeleton(window, into: &scratch.skeleton)
+                scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &output, joined: &mask) }
+            }
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
             let passed = scratch.squeezed.withUnsafeBytes { text in
                 scratch.joinedMask.withUnsafeBufferPointer { mask in
-                    scan(text, views: views, forms: (view == .decoded ? [] : TermForms.transforms).union(.joined), joinedMask: mask, using: scratch)
+                    scan(text, views: views, forms: (view == .decoded ? [] : TermForms.transforms).union(.joined), excerpt: excerpt, joinedMask: mask, using: scratch)
                 }
             }
             complete = complete && passed
@@ -218,13 +239,15 @@ public final class Classifier: Sendable {
 
     /// One automaton pass over `view`, standing for `views`, then regex confirmation and the
     /// pass's exceptions. Returns false if RE2 could not finish a search.
-    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms, joinedMask: UnsafeBufferPointer<UInt8>? = nil,
+    private func scan(_ view: UnsafeRawBufferPointer, views: ViewSet, forms: TermForms, excerpt: Bool = false, joinedMask: UnsafeBufferPointer<UInt8>? = nil,
                       using scratch: ClassificationScratch) -> Bool {
         // Passes over the text itself record exceptions for the request; passes over its skeleton
         // and squeezed forms honour them (an exception written plainly still holds there).
         let textPass = views.rawValue & ViewSet.rawAndSanitised.rawValue != 0
         let inheritsExceptions = views.rawValue & (ViewKind.skeleton.bit | ViewKind.squeezed.bit) != 0
         scratch.beginPass()
+        scratch.passViewCount = view.count
+        scratch.passIsExcerpt = excerpt
         scratch.statistics.passes &+= 1
         if views.rawValue == ViewKind.decoded.bit {
             scratch.statistics.decodedPassBytes &+= view.count

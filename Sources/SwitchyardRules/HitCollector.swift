@@ -33,7 +33,10 @@ struct HitCollector: KeywordHitSink {
         guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
         // On a squeezed pass, ROT13 and reversed evidence counts only over joined letters, as rule
         // triggers do (short boundary-free forms turn up inside ordinary words).
-        if touchesJoin(start..<end) { scratch.seenForms |= patternForm }
+        if patternForm & TermForms.transforms.rawValue != 0 && touchesJoin(start..<end) {
+            scratch.seenForms |= patternForm
+            scratch.noteEvidence(form: patternForm, start: start, end: end)
+        }
         let first = Int(actionStart[Int(pattern)])
         let last = Int(actionStart[Int(pattern) + 1])
         for index in first..<last {

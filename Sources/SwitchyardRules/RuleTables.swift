@@ -86,6 +86,11 @@ struct RuleTables: Sendable {
     var ruleViews: [UInt8]
     /// Per rule: 1 for enforce, 0 for shadow.
     var ruleEnforced: [Bool]
+    /// Bytes a derived view covers on each side of a place where it can differ from the text: far
+    /// enough for the longest `near` clause or regex window plus the exception distance.
+    var windowRadius: Int
+    /// Newlines between two windows of a derived view: more than any rule can span.
+    var windowSeparatorBytes: Int
 
     /// Why a pack could not be compiled (each names the rule).
     struct BuildFailure: Error {
@@ -96,7 +101,7 @@ struct RuleTables: Sendable {
     /// Terms shorter than this get no ROT13 or reversed forms (short ones collide with real words).
     static let minimumTransformedTermBytes = 4
 
-    init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int) throws(BuildFailure) {
+    init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int, regexWindowBytes: Int, exceptionDistance: Int) throws(BuildFailure) {
         var assembler = FormAssembler()
         var slots: [NearSlot] = []
         var clauses: [NearClauseTable] = []
@@ -163,6 +168,9 @@ struct RuleTables: Sendable {
         }
         ruleViews = rules.map(\.views.rawValue)
         ruleEnforced = rules.map { $0.mode == .enforce }
+        let longestNear = rules.flatMap(\.near).map(\.within).max() ?? 0
+        windowRadius = max(longestNear, regexWindowBytes) + max(exceptionDistance, 0)
+        windowSeparatorBytes = windowRadius + 1
     }
 
     /// Routes every form of every term to the assembler of the pass kinds that read it.

@@ -229,6 +229,102 @@ public enum TextViews {
         return high >= 0x80 && hasLatinLookalike(text)
     }
 
+    /// Adds to `windows` (each widened by `radius`) every place where the skeleton can reveal a
+    /// disguised word: a run of leet digits or symbols with letters on both sides ("h4ck",
+    /// "pa$$word", "expl0it"), an `I` after a lowercase letter or an `l` before an uppercase one
+    /// ("maIware"), and each non-ASCII look-alike. Stricter than `needsSkeleton` about leet, so
+    /// that version numbers, hashes and identifiers ("md5", "x86", "$var") in long technical
+    /// texts do not pull in the skeleton passes. Returns whether it added any.
+    @discardableResult
+    public static func skeletonWindows(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return false }
+        let count = text.count
+        let classes = leetClasses
+        var found = false
+        var high: UInt8 = 0
+        var previous: UInt8 = LeetClass.other
+        var leetStart = -1  // start of the current leet run if it follows a letter, else -1
+        // SAFETY: every index read is below `count`; `classes` has 256 entries.
+        for index in 0..<count {
+            let byte = input[index]
+            high |= byte
+            let kind = classes[byte]
+            if kind & LeetClass.letter != 0 {
+                if leetStart >= 0 {
+                    windows.add(leetStart - 1..<index + 1, radius: radius)
+                    found = true
+                }
+                leetStart = -1
+                if (byte == 0x49 && previous == LeetClass.lower) || (kind == LeetClass.upper && index > 0 && input[index - 1] == 0x6C) {
+                    windows.add(index - 1..<index + 1, radius: radius)
+                    found = true
+                }
+            } else if kind == LeetClass.leet {
+                if leetStart < 0 && previous & LeetClass.letter != 0 { leetStart = index }
+            } else {
+                leetStart = -1
+            }
+            previous = kind
+        }
+        if high >= 0x80 {
+            found = forEachLatinLookalike(text) { windows.add($0, radius: radius) } || found
+        }
+        return found
+    }
+
+    /// Byte kinds for `skeletonWindows`.
+    enum LeetClass {
+        static let other: UInt8 = 0
+        static let lower: UInt8 = 1
+        static let upper: UInt8 = 2
+        static let letter: UInt8 = 3
+        static let leet: UInt8 = 4
+    }
+
+    static let leetClasses: ByteTable = ByteTable { byte in
+        if (0x61...0x7A).contains(byte) { return LeetClass.lower }
+        if (0x41...0x5A).contains(byte) { return LeetClass.upper }
+        if (0x30...0x35).contains(byte) || (0x37...0x39).contains(byte) || [0x40, 0x24, 0x2B, 0x7C, 0x21].contains(byte) { return LeetClass.leet }
+        return LeetClass.other
+    }
+
+    /// Calls `body` with the byte range of every non-ASCII look-alike (see `hasLatinLookalike`);
+    /// returns whether there was one.
+    static func forEachLatinLookalike(_ text: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) -> Bool {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let count = text.count
+        let trie = ViewTables.skeleton
+        let bytes = ViewTables.bytes.base
+        var found = false
+        var index = 0
+        // SAFETY: reads stay below `count`; trie outputs are range-checked offsets into `bytes`.
+        while index < count {
+            if input[index] < 0x80 {
+                index += 1
+                continue
+            }
+            let (scalar, length) = UTF8Scalar.decode(input, index, count)
+            if length == 0 {
+                index += 1
+                continue
+            }
+            let value = trie.value(scalar)
+            if value > 1 {
+                let offset = Int(value >> 13), size = Int(value & 63)
+                for k in 0..<size {
+                    let byte = bytes[offset + k]
+                    if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) {
+                        body(index..<index + length)
+                        found = true
+                        break
+                    }
+                }
+            }
+            index += length
+        }
+        return found
+    }
+
     /// Whether some non-ASCII scalar's skeleton contains an ASCII letter or digit: a look-alike
     /// (Cyrillic а, 𝐚, ｋ, é …) rather than punctuation, symbols, emoji or scripts with no Latin
     /// prototype, which the skeleton leaves alone. Lets text whose only non-ASCII characters are

@@ -1,0 +1,140 @@
+// ViewWindows: which parts of a text a derived view has to cover.
+//
+// A derived view (skeleton, readable, squeezed, ROT13, reversed) can differ from the text only
+// around the places that made it necessary: a look-alike letter, letters split by spaces, a term's
+// ROT13 form. Rules combine such a place with plain words at most a few hundred bytes away, so the
+// view needs only windows of `radius` bytes around each place, not the whole 64 KiB chat context
+// that happens to contain one "é". The windows are built into one buffer, separated by runs of
+// newlines longer than any `near` distance or regex window, so no rule can match across two.
+
+/// Merged byte ranges of a text that a derived view must cover, or "the whole text".
+///
+/// Reusable without allocating: `reset` keeps the capacity. Ranges are added in any order and kept
+/// sorted and merged; past `capacity` ranges, or once they cover half the text, the set becomes
+/// `coversAll` (building the windows would then cost about as much as the whole view).
+public struct ViewWindows: Sendable {
+    /// The sorted, disjoint ranges (meaningless when `coversAll`).
+    public private(set) var ranges: [Range<Int>] = []
+    /// Whether the view should simply cover the whole text.
+    public private(set) var coversAll = false
+    /// Ranges kept before giving up and covering everything.
+    public let capacity: Int
+    private var textCount = 0
+
+    /// An empty set that holds up to `capacity` ranges.
+    public init(capacity: Int = 64) {
+        self.capacity = capacity
+        ranges.reserveCapacity(capacity + 1)
+    }
+
+    /// Forgets every range; the next ones are for a text of `textCount` bytes.
+    public mutating func reset(textCount: Int) {
+        ranges.removeAll(keepingCapacity: true)
+        coversAll = false
+        self.textCount = textCount
+    }
+
+    /// Whether nothing was added.
+    public var isEmpty: Bool { !coversAll && ranges.isEmpty }
+
+    /// Marks the whole text as needed.
+    public mutating func coverAll() {
+        coversAll = true
+    }
+
+    /// Adds `range` widened by `radius` on both sides (clamped to the text), merging as needed.
+    public mutating func add(_ range: Range<Int>, radius: Int) {
+        guard !coversAll else { return }
+        let lower = Swift.max(0, range.lowerBound - radius)
+        let upper = Swift.min(textCount, range.upperBound + radius)
+        guard lower < upper else { return }
+        // Insert in order (ranges mostly arrive in order, so this is usually an append), then
+        // merge overlapping neighbours in one sweep (there are at most `capacity + 1`).
+        var position = ranges.count
+        while position > 0 && ranges[position - 1].lowerBound > lower { position -= 1 }
+        ranges.insert(lower..<upper, at: position)
+        var kept = 0
+        for index in 1..<ranges.count {
+            if ranges[index].lowerBound <= ranges[kept].upperBound {
+                ranges[kept] = ranges[kept].lowerBound..<Swift.max(ranges[kept].upperBound, ranges[index].upperBound)
+            } else {
+                kept += 1
+                ranges[kept] = ranges[index]
+            }
+        }
+        ranges.removeLast(ranges.count - kept - 1)
+        if ranges.count > capacity { coversAll = true; return }
+        var covered = 0
+        for range in ranges { covered += range.count }
+        if covered * 2 > textCount { coversAll = true }
+    }
+
+    /// Builds the view of `text` through `transform`: the whole text when `coversAll`, else each
+    /// window (widened to whole UTF-8 scalars) transformed on its own, the results joined by
+    /// `separator` newlines. `scratch` is a buffer for one window's output.
+    /// - Returns: whether the output is an excerpt (true) or the whole view (false).
+    @discardableResult
+    public func build(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], scratch: inout [UInt8],
+                      transform: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) -> Bool {
+        if coversAll {
+            transform(text, &output)
+            return false
+        }
+        output.removeAll(keepingCapacity: true)
+        for (number, range) in ranges.enumerated() {
+            if number > 0 { output.append(contentsOf: repeatElement(0x0A, count: separator)) }
+            let window = Self.wordAligned(range, in: text)
+            guard !window.isEmpty else { continue }
+            transform(UnsafeRawBufferPointer(rebasing: text[window]), &scratch)
+            output.append(contentsOf: scratch)
+        }
+        return true
+    }
+
+    /// Like `build`, for a transform that also writes a per-byte mask (the squeezed view's joined
+    /// letters); separators get mask 0.
+    @discardableResult
+    public func build(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], mask: inout [UInt8],
+                      scratch: inout [UInt8], scratchMask: inout [UInt8],
+                      transform: (UnsafeRawBufferPointer, inout [UInt8], inout [UInt8]) -> Void) -> Bool {
+        if coversAll {
+            transform(text, &output, &mask)
+            return false
+        }
+        output.removeAll(keepingCapacity: true)
+        mask.removeAll(keepingCapacity: true)
+        for (number, range) in ranges.enumerated() {
+            if number > 0 {
+                output.append(contentsOf: repeatElement(0x0A, count: separator))
+                mask.append(contentsOf: repeatElement(0, count: separator))
+            }
+            let window = Self.wordAligned(range, in: text)
+            guard !window.isEmpty else { continue }
+            transform(UnsafeRawBufferPointer(rebasing: text[window]), &scratch, &scratchMask)
+            output.append(contentsOf: scratch)
+            mask.append(contentsOf: scratchMask)
+        }
+        return true
+    }
+
+    /// `range` clamped to the text and widened (by at most 64 bytes each side) so that it does not
+    /// cut a word, hence neither a UTF-8 sequence: a cut word could match a term that needs a word
+    /// boundary.
+    static func wordAligned(_ range: Range<Int>, in text: UnsafeRawBufferPointer) -> Range<Int> {
+        let count = text.count
+        var lower = Swift.min(Swift.max(range.lowerBound, 0), count)
+        var upper = Swift.min(Swift.max(range.upperBound, lower), count)
+        let lowest = Swift.max(lower - 64, 0), highest = Swift.min(upper + 64, count)
+        while lower > lowest && isWordByte(text[lower - 1]) { lower -= 1 }
+        while lower > 0 && lower < count && text[lower] & 0xC0 == 0x80 { lower -= 1 }
+        while upper < highest && isWordByte(text[upper]) { upper += 1 }
+        while upper < count && text[upper] & 0xC0 == 0x80 { upper += 1 }
+        return lower..<upper
+    }
+
+    /// ASCII letters and digits, and every byte of a non-ASCII scalar.
+    @inline(__always)
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+    }
+}
