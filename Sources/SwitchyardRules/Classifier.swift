@@ -158,12 +158,12 @@ public final class Classifier: Sendable {
         // that would allocate on every request.)
         if !scratch.rot13Windows.isEmpty {
             scratch.statistics.rot13Decodes &+= 1
-            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.rot13Windows, transform: TextTransforms.rot13, using: scratch) } } else { transformedReading(inspected, windows: scratch.rot13Windows, transform: TextTransforms.rot13, using: scratch) }
+            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.rot13Windows, transform: .rot13, using: scratch) } } else { transformedReading(inspected, windows: scratch.rot13Windows, transform: .rot13, using: scratch) }
             complete = decodedPasses(using: scratch) && complete
         }
         if !scratch.reversedWindows.isEmpty {
             scratch.statistics.reversedDecodes &+= 1
-            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.reversedWindows, transform: TextTransforms.reversed, using: scratch) } } else { transformedReading(inspected, windows: scratch.reversedWindows, transform: TextTransforms.reversed, using: scratch) }
+            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.reversedWindows, transform: .reversed, using: scratch) } } else { transformedReading(inspected, windows: scratch.reversedWindows, transform: .reversed, using: scratch) }
             complete = decodedPasses(using: scratch) && complete
         }
 
@@ -172,9 +172,8 @@ public final class Classifier: Sendable {
     }
 
     /// Writes `transform` of `windows` of `text` into `scratch.transformed`.
-    private func transformedReading(_ text: UnsafeRawBufferPointer, windows: ViewWindows, transform: (UnsafeRawBufferPointer, inout [UInt8]) -> Void,
-                                    using scratch: ClassificationScratch) {
-        windows.build(text, separator: tables.windowSeparatorBytes, into: &scratch.transformed, scratch: &scratch.windowScratch, transform: transform)
+    private func transformedReading(_ text: UnsafeRawBufferPointer, windows: ViewWindows, transform: ViewTransform, using scratch: ClassificationScratch) {
+        windows.build(text, transform, separator: tables.windowSeparatorBytes, into: &scratch.transformed, scratch: &scratch.windowScratch)
     }
 
     /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when
@@ -187,23 +186,20 @@ public final class Classifier: Sendable {
         scratch.windows.reset(textCount: source.count)
         if TextViews.skeletonWindows(source, radius: radius, into: &scratch.windows) {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
-            let excerpt = scratch.windows.build(source, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch, transform: TextViews.skeleton)
+            let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)
             let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
             let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), excerpt: excerpt, using: scratch) }
             // The readable variant (letters kept, look-alikes and leet mapped) lets the plain
             // terms and the regexes run on disguised text too.
-            scratch.windows.build(source, separator: separator, into: &scratch.readable, scratch: &scratch.windowScratch, transform: TextViews.readable)
+            scratch.windows.build(source, .readable, separator: separator, into: &scratch.readable, scratch: &scratch.windowScratch)
             let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
             complete = complete && passed && readablePassed
         }
         scratch.windows.reset(textCount: source.count)
         if TextTransforms.joinWindows(source, radius: radius, into: &scratch.windows) {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
-            let excerpt = scratch.windows.build(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
-                                                scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask) { window, output, mask in
-                TextViews.skeleton(window, into: &scratch.skeleton)
-                scratch.skeleton.withUnsafeBytes { TextTransforms.join($0, into: &output, joined: &mask) }
-            }
+            let excerpt = scratch.windows.buildSqueezed(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
+                                                        skeleton: &scratch.skeleton, scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask)
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
             let passed = scratch.squeezed.withUnsafeBytes { text in
                 scratch.joinedMask.withUnsafeBufferPointer { mask in

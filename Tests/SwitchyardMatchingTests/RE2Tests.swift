@@ -39,6 +39,12 @@ import CRE2
         let combined = try RE2Atoms.atoms(of: #"(make|write|code) an? (ransomware|keylogger)"#).map { String(decoding: $0, as: UTF8.self) }
         #expect(Set(combined.map { $0.trimmingCharacters(in: .whitespaces) }) == ["ransomware", "keylogger"])
         #expect(try RE2Atoms.atoms(of: #"\d{3,}-\w+"#).isEmpty)
+        // Both alternations are necessary: two groups, the rarer (longer atoms) first.
+        let groups = try RE2Atoms.groups(of: #"(make|write|code) an? (ransomware|keylogger)"#).map { $0.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) } }
+        #expect(groups.count == 2)
+        #expect(Set(groups[0]) == ["ransomware", "keylogger"])
+        #expect(groups[1].count == 3 && groups[1].allSatisfy { atom in ["make", "write", "code"].contains { atom.hasPrefix($0) } })
+        #expect(try RE2Atoms.groups(of: #"(keylogger|screen ?grabber)"#).count == 1)
         #expect(throws: RE2Pattern.CompileError.self) { try RE2Atoms.atoms(of: "(") }
     }
 }

@@ -370,3 +370,61 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         }
     }
 }
+
+@Suite struct ViewWindowTests {
+    private func windows(_ text: String, _ finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool) -> (found: Bool, windows: ViewWindows) {
+        var windows = ViewWindows()
+        let bytes = Array(text.utf8)
+        windows.reset(textCount: bytes.count)
+        let found = bytes.withUnsafeBytes { finder($0, 4, &windows) }
+        return (found, windows)
+    }
+
+    @Test func rangesMergeAndGiveUpWhenTheyCoverMostOfTheText() {
+        var windows = ViewWindows(capacity: 3)
+        windows.reset(textCount: 1000)
+        windows.add(100..<110, radius: 10)
+        windows.add(500..<510, radius: 10)
+        windows.add(115..<120, radius: 10)  // out of order, overlaps the first
+        #expect(windows.ranges == [90..<130, 490..<520])
+        windows.add(0..<5, radius: 10)
+        #expect(windows.ranges == [0..<15, 90..<130, 490..<520])
+        windows.add(700..<701, radius: 0)
+        #expect(windows.coversAll)  // past capacity
+        windows.reset(textCount: 100)
+        windows.add(10..<70, radius: 0)
+        #expect(windows.coversAll)  // more than half the text
+    }
+
+    @Test func windowsAreBuiltFromWholeWordsWithSeparators() {
+        var windows = ViewWindows()
+        let text = Array("alpha bravo charlie delta echo foxtrot".utf8)
+        windows.reset(textCount: text.count)
+        windows.add(7..<8, radius: 0)    // inside "bravo"
+        windows.add(31..<32, radius: 0)  // inside "foxtrot"
+        var output: [UInt8] = [], scratch: [UInt8] = []
+        let excerpt = text.withUnsafeBytes { windows.build($0, .rot13, separator: 2, into: &output, scratch: &scratch) }
+        #expect(excerpt)
+        #expect(String(decoding: output, as: UTF8.self) == "oenib\n\nsbkgebg")
+    }
+
+    @Test func skeletonWindowsIgnoreVersionsAndHashesButNotLeet() {
+        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { TextViews.skeletonWindows($0, radius: $1, into: &$2) }
+        for text in ["x86 and md5, sha256, ipv4, $var, C++ and v2", "plain words only"] {
+            #expect(!windows(text, finder).found, "\(text)")
+        }
+        for text in ["please h4ck it", "my pa$$word", "an expl0it", "some maIware", "a kéylogger"] {
+            #expect(windows(text, finder).found, "\(text)")
+        }
+    }
+
+    @Test func joinWindowsIgnoreIdentifiersButNotSplitLetters() {
+        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { TextTransforms.joinWindows($0, radius: $1, into: &$2) }
+        for text in ["a C function, e.g. this", "0, 0, 0, 1", "call `file_path` or some_name", "**bold** text"] {
+            #expect(!windows(text, finder).found, "\(text)")
+        }
+        for text in ["r a n s o m", "k.e.y.l.o.g", "ran**som**ware", "key~log~ger"] {
+            #expect(windows(text, finder).found, "\(text)")
+        }
+    }
+}

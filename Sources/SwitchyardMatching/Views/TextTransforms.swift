@@ -227,7 +227,8 @@ extension TextTransforms {
             if isTokenByte(text[index]) {
                 let start = index
                 while index < count && isTokenByte(text[index]) { index += 1 }
-                if characterCount(text, start, index) == 1 {
+                let length = index - start
+                if length == 1 || (length <= 4 && text[start] >= 0xC0 && characterCount(text, start, index) == 1) {
                     if singles == 0 { runStart = start }
                     singles += 1
                     if !(text[start] >= 0x30 && text[start] <= 0x39) { singleLetters += 1 }

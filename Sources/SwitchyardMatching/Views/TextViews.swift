@@ -267,7 +267,7 @@ public enum TextViews {
             previous = kind
         }
         if high >= 0x80 {
-            found = forEachLatinLookalike(text) { windows.add($0, radius: radius) } || found
+            found = addLatinLookalikes(text, radius: radius, into: &windows) || found
         }
         return found
     }
@@ -288,9 +288,9 @@ public enum TextViews {
         return LeetClass.other
     }
 
-    /// Calls `body` with the byte range of every non-ASCII look-alike (see `hasLatinLookalike`);
-    /// returns whether there was one.
-    static func forEachLatinLookalike(_ text: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) -> Bool {
+    /// Adds the byte range of every non-ASCII look-alike (see `hasLatinLookalike`), widened by
+    /// `radius`, to `windows`; returns whether there was one.
+    static func addLatinLookalikes(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
         let count = text.count
         let trie = ViewTables.skeleton
@@ -314,7 +314,7 @@ public enum TextViews {
                 for k in 0..<size {
                     let byte = bytes[offset + k]
                     if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) {
-                        body(index..<index + length)
+                        windows.add(index..<index + length, radius: radius)
                         found = true
                         break
                     }

@@ -215,6 +215,29 @@ enum ViewOutput {
         output.removeLast(output.count - written)
     }
 
+    /// Appends `count` copies of `byte` to `output`, without allocating when the capacity suffices
+    /// (see `grow`).
+    @inline(__always)
+    static func append(_ output: inout [UInt8], repeating byte: UInt8, count: Int) {
+        #if DEBUG
+        output.reserveCapacity(output.count + count)
+        for _ in 0..<count { output.append(byte) }
+        #else
+        output.append(contentsOf: repeatElement(byte, count: count))
+        #endif
+    }
+
+    /// Appends `bytes` to `output`, without allocating when the capacity suffices (see `grow`).
+    @inline(__always)
+    static func append(_ output: inout [UInt8], contentsOf bytes: [UInt8]) {
+        #if DEBUG
+        output.reserveCapacity(output.count + bytes.count)
+        for byte in bytes { output.append(byte) }
+        #else
+        output.append(contentsOf: bytes)
+        #endif
+    }
+
     /// Appends zeros to `output` up to `count` elements, without allocating when the capacity
     /// suffices. (Unoptimised builds run `append(contentsOf: repeatElement(...))` through
     /// unspecialised generic code that allocates per element, so debug builds append one by one.)

@@ -20,6 +20,7 @@ public struct ViewWindows: Sendable {
     /// Ranges kept before giving up and covering everything.
     public let capacity: Int
     private var textCount = 0
+    private var covered = 0
 
     /// An empty set that holds up to `capacity` ranges.
     public init(capacity: Int = 64) {
@@ -31,6 +32,7 @@ public struct ViewWindows: Sendable {
     public mutating func reset(textCount: Int) {
         ranges.removeAll(keepingCapacity: true)
         coversAll = false
+        covered = 0
         self.textCount = textCount
     }
 
@@ -48,71 +50,86 @@ public struct ViewWindows: Sendable {
         let lower = Swift.max(0, range.lowerBound - radius)
         let upper = Swift.min(textCount, range.upperBound + radius)
         guard lower < upper else { return }
-        // Insert in order (ranges mostly arrive in order, so this is usually an append), then
-        // merge overlapping neighbours in one sweep (there are at most `capacity + 1`).
-        var position = ranges.count
-        while position > 0 && ranges[position - 1].lowerBound > lower { position -= 1 }
-        ranges.insert(lower..<upper, at: position)
-        var kept = 0
-        for index in 1..<ranges.count {
-            if ranges[index].lowerBound <= ranges[kept].upperBound {
-                ranges[kept] = ranges[kept].lowerBound..<Swift.max(ranges[kept].upperBound, ranges[index].upperBound)
+        if ranges.isEmpty || lower >= ranges[ranges.count - 1].lowerBound {
+            // In order (the usual case): extend the last range or append.
+            // (Indexing, not `ranges.last`: unoptimised builds run that through generic code that allocates.)
+            if !ranges.isEmpty && lower <= ranges[ranges.count - 1].upperBound {
+                let last = ranges[ranges.count - 1]
+                if upper > last.upperBound {
+                    covered += upper - last.upperBound
+                    ranges[ranges.count - 1] = last.lowerBound..<upper
+                }
             } else {
-                kept += 1
-                ranges[kept] = ranges[index]
+                ranges.append(lower..<upper)
+                covered += upper - lower
             }
+        } else {
+            // Out of order: insert, then merge overlapping neighbours in one sweep (there are at
+            // most `capacity + 1`).
+            var position = ranges.count
+            while position > 0 && ranges[position - 1].lowerBound > lower { position -= 1 }
+            ranges.insert(lower..<upper, at: position)
+            var kept = 0
+            for index in 1..<ranges.count {
+                if ranges[index].lowerBound <= ranges[kept].upperBound {
+                    ranges[kept] = ranges[kept].lowerBound..<Swift.max(ranges[kept].upperBound, ranges[index].upperBound)
+                } else {
+                    kept += 1
+                    ranges[kept] = ranges[index]
+                }
+            }
+            ranges.removeLast(ranges.count - kept - 1)
+            covered = 0
+            for range in ranges { covered += range.count }
         }
-        ranges.removeLast(ranges.count - kept - 1)
-        if ranges.count > capacity { coversAll = true; return }
-        var covered = 0
-        for range in ranges { covered += range.count }
-        if covered * 2 > textCount { coversAll = true }
+        if ranges.count > capacity || covered * 2 > textCount { coversAll = true }
     }
 
-    /// Builds the view of `text` through `transform`: the whole text when `coversAll`, else each
-    /// window (widened to whole UTF-8 scalars) transformed on its own, the results joined by
-    /// `separator` newlines. `scratch` is a buffer for one window's output.
+    /// Builds `transform` of `text` into `output`: of the whole text when `coversAll`, else of
+    /// each window (widened to whole words) on its own, the results joined by `separator`
+    /// newlines. `scratch` holds one window's output.
     /// - Returns: whether the output is an excerpt (true) or the whole view (false).
     @discardableResult
-    public func build(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], scratch: inout [UInt8],
-                      transform: (UnsafeRawBufferPointer, inout [UInt8]) -> Void) -> Bool {
+    public func build(_ text: UnsafeRawBufferPointer, _ transform: ViewTransform, separator: Int, into output: inout [UInt8], scratch: inout [UInt8]) -> Bool {
         if coversAll {
-            transform(text, &output)
+            transform.apply(text, into: &output)
             return false
         }
         output.removeAll(keepingCapacity: true)
-        for (number, range) in ranges.enumerated() {
-            if number > 0 { output.append(contentsOf: repeatElement(0x0A, count: separator)) }
-            let window = Self.wordAligned(range, in: text)
+        for number in ranges.indices {
+            if number > 0 { ViewOutput.append(&output, repeating: 0x0A, count: separator) }
+            let window = Self.wordAligned(ranges[number], in: text)
             guard !window.isEmpty else { continue }
-            transform(UnsafeRawBufferPointer(rebasing: text[window]), &scratch)
-            output.append(contentsOf: scratch)
+            transform.apply(UnsafeRawBufferPointer(rebasing: text[window]), into: &scratch)
+            ViewOutput.append(&output, contentsOf: scratch)
         }
         return true
     }
 
-    /// Like `build`, for a transform that also writes a per-byte mask (the squeezed view's joined
-    /// letters); separators get mask 0.
+    /// Builds the squeezed view (the skeleton with split letters joined) like `build`, with its
+    /// joined-letters mask (separators get mask 0). `skeleton` and `scratch` / `scratchMask` hold
+    /// one window's intermediate output.
     @discardableResult
-    public func build(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], mask: inout [UInt8],
-                      scratch: inout [UInt8], scratchMask: inout [UInt8],
-                      transform: (UnsafeRawBufferPointer, inout [UInt8], inout [UInt8]) -> Void) -> Bool {
+    public func buildSqueezed(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], mask: inout [UInt8],
+                              skeleton: inout [UInt8], scratch: inout [UInt8], scratchMask: inout [UInt8]) -> Bool {
         if coversAll {
-            transform(text, &output, &mask)
+            TextViews.skeleton(text, into: &skeleton)
+            skeleton.withUnsafeBytes { TextTransforms.join($0, into: &output, joined: &mask) }
             return false
         }
         output.removeAll(keepingCapacity: true)
         mask.removeAll(keepingCapacity: true)
-        for (number, range) in ranges.enumerated() {
+        for number in ranges.indices {
             if number > 0 {
-                output.append(contentsOf: repeatElement(0x0A, count: separator))
-                mask.append(contentsOf: repeatElement(0, count: separator))
+                ViewOutput.append(&output, repeating: 0x0A, count: separator)
+                ViewOutput.append(&mask, repeating: 0, count: separator)
             }
-            let window = Self.wordAligned(range, in: text)
+            let window = Self.wordAligned(ranges[number], in: text)
             guard !window.isEmpty else { continue }
-            transform(UnsafeRawBufferPointer(rebasing: text[window]), &scratch, &scratchMask)
-            output.append(contentsOf: scratch)
-            mask.append(contentsOf: scratchMask)
+            TextViews.skeleton(UnsafeRawBufferPointer(rebasing: text[window]), into: &skeleton)
+            skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch, joined: &scratchMask) }
+            ViewOutput.append(&output, contentsOf: scratch)
+            ViewOutput.append(&mask, contentsOf: scratchMask)
         }
         return true
     }
@@ -136,5 +153,20 @@ public struct ViewWindows: Sendable {
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
         byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+    }
+}
+
+/// A whole-text transform that `ViewWindows.build` can apply window by window.
+public enum ViewTransform: Sendable {
+    case skeleton, readable, rot13, reversed
+
+    /// Writes the transform of `text` into `output`, replacing its contents.
+    public func apply(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        switch self {
+        case .skeleton: TextViews.skeleton(text, into: &output)
+        case .readable: TextViews.readable(text, into: &output)
+        case .rot13: TextTransforms.rot13(text, into: &output)
+        case .reversed: TextTransforms.reversed(text, into: &output)
+        }
     }
 }
