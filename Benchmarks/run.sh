@@ -23,6 +23,16 @@ fi
 what=${1:-all}
 [ $# -gt 0 ] && shift
 
+# Incremental release builds of the library through this path dependency (with cross-module
+# optimisation) can keep stale code after a struct's layout changes, which showed up as a double
+# free in RuleTables. Rebuild the library's modules every time (about 40 s); the benchmark
+# package's own dependencies stay cached.
+for dir in .build/*/release; do
+    [ -d "$dir" ] || continue
+    rm -rf "$dir"/CRE2.build "$dir"/CSwitchyard*.build "$dir"/Switchyard*.build "$dir"/switchyard.build \
+        "$dir"/switchyard_bench_report.build "$dir"/switchyard "$dir"/switchyard-bench-report
+done
+
 # The CLI next to the benchmark executables, for the stdin-pipeline suite.
 swift build -c release --product switchyard
 

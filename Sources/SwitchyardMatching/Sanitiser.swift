@@ -29,6 +29,18 @@ public enum Sanitiser {
         return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
+    /// Whether `a` and `b` are the same bytes up to ASCII letter case. The keyword automaton and
+    /// the regexes compare ASCII case-insensitively, so a sanitised view that differs from the
+    /// text only in ASCII case shows them nothing new.
+    public static func equalIgnoringASCIICase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count {
+            let x = a[index], y = b[index]
+            if x != y && (x | 0x20 != y | 0x20 || (x | 0x20) &- 0x61 >= 26) { return false }
+        }
+        return true
+    }
+
     /// Writes the sanitised view of `text` (UTF-8) into `output`, replacing its contents, and
     /// returns the number of scalars removed as invisible (Default_Ignorable_Code_Point).
     ///

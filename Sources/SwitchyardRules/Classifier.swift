@@ -119,7 +119,7 @@ public final class Classifier: Sendable {
             complete = scan(inspected, views: .rawAndSanitised, forms: .plainPass, using: scratch) && complete
         } else {
             Sanitiser.sanitise(inspected, into: &scratch.sanitised)
-            sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { $0.elementsEqual(inspected) }
+            sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, inspected) }
             complete = scan(inspected, views: sanitisedDiffers ? .rawOnly : .rawAndSanitised, forms: .plainPass, using: scratch) && complete
             if sanitisedDiffers {
                 complete = scratch.sanitised.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, using: scratch) } && complete
@@ -220,7 +220,7 @@ public final class Classifier: Sendable {
         var sanitisedDiffers = false
         if !ascii {
             scratch.transformed.withUnsafeBytes { Sanitiser.sanitise($0, into: &scratch.decodedDerived) }
-            sanitisedDiffers = scratch.transformed.withUnsafeBytes { decoded in scratch.decodedDerived.withUnsafeBytes { $0.elementsEqual(decoded) } } == false
+            sanitisedDiffers = scratch.transformed.withUnsafeBytes { decoded in scratch.decodedDerived.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, decoded) } } == false
         }
         if sanitisedDiffers {
             let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }

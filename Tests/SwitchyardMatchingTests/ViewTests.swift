@@ -428,3 +428,17 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         }
     }
 }
+
+@Suite struct SanitisedComparisonTests {
+    private func equal(_ a: String, _ b: String) -> Bool {
+        Array(a.utf8).withUnsafeBytes { x in Array(b.utf8).withUnsafeBytes { y in Sanitiser.equalIgnoringASCIICase(x, y) } }
+    }
+
+    @Test func onlyASCIILetterCaseIsIgnored() {
+        #expect(equal("Café NOTES", "café notes"))
+        #expect(!equal("Café", "cafe"))
+        #expect(!equal("a@b", "a`b"))  // 0x40 and 0x60 differ by the case bit but are not letters
+        #expect(!equal("[", "{"))
+        #expect(!equal("abc", "abcd"))
+    }
+}
