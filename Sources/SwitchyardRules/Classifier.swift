@@ -158,22 +158,28 @@ public final class Classifier: Sendable {
         // that would allocate on every request.)
         if !scratch.rot13Windows.isEmpty {
             scratch.statistics.rot13Decodes &+= 1
-            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.rot13Windows, transform: .rot13, using: scratch) } } else { transformedReading(inspected, windows: scratch.rot13Windows, transform: .rot13, using: scratch) }
-            complete = decodedPasses(using: scratch) && complete
+            complete = transformedPasses(.rot13, windows: scratch.rot13Windows, base: base, inspected: inspected, using: scratch) && complete
         }
         if !scratch.reversedWindows.isEmpty {
             scratch.statistics.reversedDecodes &+= 1
-            if let base { base.withUnsafeBytes { transformedReading($0, windows: scratch.reversedWindows, transform: .reversed, using: scratch) } } else { transformedReading(inspected, windows: scratch.reversedWindows, transform: .reversed, using: scratch) }
-            complete = decodedPasses(using: scratch) && complete
+            complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
 
         if !complete && indeterminate == nil { indeterminate = .regexFailure }
         return verdict(from: scratch, indeterminate: indeterminate, signals: signals)
     }
 
-    /// Writes `transform` of `windows` of `text` into `scratch.transformed`.
-    private func transformedReading(_ text: UnsafeRawBufferPointer, windows: ViewWindows, transform: ViewTransform, using scratch: ClassificationScratch) {
-        windows.build(text, transform, separator: tables.windowSeparatorBytes, into: &scratch.transformed, scratch: &scratch.windowScratch)
+    /// Reads `transform` of `windows` of the text (`base` when sanitising changed it, else
+    /// `inspected`) through every decoded pass.
+    private func transformedPasses(_ transform: ViewTransform, windows: ViewWindows, base: [UInt8]?, inspected: UnsafeRawBufferPointer,
+                                   using scratch: ClassificationScratch) -> Bool {
+        let separator = tables.windowSeparatorBytes
+        if let base {
+            base.withUnsafeBytes { windows.build($0, transform, separator: separator, into: &scratch.transformed, scratch: &scratch.windowScratch) }
+        } else {
+            windows.build(inspected, transform, separator: separator, into: &scratch.transformed, scratch: &scratch.windowScratch)
+        }
+        return decodedPasses(using: scratch)
     }
 
     /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when

@@ -178,42 +178,13 @@ extension TextTransforms {
         }
     }
 
-    /// Whether `join` would change anything: some separator run splits a word into single
-    /// letters, or holds markup. One pass, no writes; lets ordinary prose skip the squeezed pass.
-    public static func needsJoin(_ text: UnsafeRawBufferPointer) -> Bool {
-        let count = text.count
-        var index = 0
-        var previousTokenLength = 0
-        while index < count {
-            if isTokenByte(text[index]) {
-                let start = index
-                while index < count && isTokenByte(text[index]) { index += 1 }
-                previousTokenLength = characterCount(text, start, index)
-                continue
-            }
-            var onlyLight = true
-            while index < count && !isTokenByte(text[index]) {
-                let byte = text[index]
-                if isMarkup(byte) && previousTokenLength > 0 { return true }
-                if !isLight(byte) { onlyLight = false }
-                index += 1
-            }
-            if onlyLight && previousTokenLength == 1 && index < count {
-                var end = index
-                while end < count && isTokenByte(text[end]) { end += 1 }
-                if characterCount(text, index, end) == 1 { return true }
-            }
-        }
-        return false
-    }
-
     /// Adds to `windows` (each widened by `radius`) every place where `join` can reveal a split
     /// word: three or more single characters in a row, not all digits, split only by light
     /// separators ("r a n s", "m.a.l"), and markup inside a word ("ran**som**ware", "key~log").
-    /// Stricter than `needsJoin`, so that "a C function", "e.g.", "0, 0, 0", Markdown code spans
-    /// and snake_case identifiers in long technical texts do not pull in the squeezed pass (an
-    /// underscore alone never counts: it is how identifiers are written). Returns whether it
-    /// added any.
+    /// Stricter than "any single letter or markup", so that "a C function", "e.g.", "0, 0, 0",
+    /// Markdown code spans and snake_case identifiers in long technical texts do not pull in the
+    /// squeezed pass (an underscore alone never counts: it is how identifiers are written).
+    /// Returns whether it added any.
     @discardableResult
     public static func joinWindows(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
         let count = text.count

@@ -291,36 +291,12 @@ public enum TextViews {
     /// Adds the byte range of every non-ASCII look-alike (see `hasLatinLookalike`), widened by
     /// `radius`, to `windows`; returns whether there was one.
     static func addLatinLookalikes(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
-        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        let count = text.count
-        let trie = ViewTables.skeleton
-        let bytes = ViewTables.bytes.base
         var found = false
         var index = 0
-        // SAFETY: reads stay below `count`; trie outputs are range-checked offsets into `bytes`.
-        while index < count {
-            if input[index] < 0x80 {
-                index += 1
-                continue
-            }
-            let (scalar, length) = UTF8Scalar.decode(input, index, count)
-            if length == 0 {
-                index += 1
-                continue
-            }
-            let value = trie.value(scalar)
-            if value > 1 {
-                let offset = Int(value >> 13), size = Int(value & 63)
-                for k in 0..<size {
-                    let byte = bytes[offset + k]
-                    if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) {
-                        windows.add(index..<index + length, radius: radius)
-                        found = true
-                        break
-                    }
-                }
-            }
-            index += length
+        while let lookalike = nextLatinLookalike(text, from: index) {
+            windows.add(lookalike, radius: radius)
+            found = true
+            index = lookalike.upperBound
         }
         return found
     }
@@ -330,11 +306,16 @@ public enum TextViews {
     /// prototype, which the skeleton leaves alone. Lets text whose only non-ASCII characters are
     /// curly quotes, dashes or emoji skip the skeleton passes.
     static func hasLatinLookalike(_ text: UnsafeRawBufferPointer) -> Bool {
-        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        nextLatinLookalike(text, from: 0) != nil
+    }
+
+    /// The byte range of the first non-ASCII look-alike at or after `start`, if any.
+    static func nextLatinLookalike(_ text: UnsafeRawBufferPointer, from start: Int) -> Range<Int>? {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let count = text.count
         let trie = ViewTables.skeleton
         let bytes = ViewTables.bytes.base
-        var index = 0
+        var index = start
         // SAFETY: reads stay below `count`; trie outputs are range-checked offsets into `bytes`.
         while index < count {
             if input[index] < 0x80 {
@@ -351,12 +332,12 @@ public enum TextViews {
                 let offset = Int(value >> 13), size = Int(value & 63)
                 for k in 0..<size {
                     let byte = bytes[offset + k]
-                    if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) { return true }
+                    if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) { return index..<index + length }
                 }
             }
             index += length
         }
-        return false
+        return nil
     }
 
     /// Role bits per byte for `needsSkeleton`: the low byte says what the byte is as the left
