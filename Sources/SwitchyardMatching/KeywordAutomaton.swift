@@ -20,7 +20,7 @@ public protocol KeywordHitSink {
 
 /// Many byte-string keywords matched in one pass, ASCII case-insensitively, with optional
 /// word-boundary conditions per keyword. Build with `Builder`; immutable and shareable afterwards.
-public struct KeywordAutomaton: Sendable {
+public final class KeywordAutomaton: Sendable {
     /// Collects keywords, then compiles them with `build`.
     public struct Builder: Sendable {
         var patterns: [[UInt8]] = []

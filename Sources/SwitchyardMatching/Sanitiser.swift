@@ -105,4 +105,41 @@ public enum Sanitiser {
         }
         return removed
     }
+
+    /// Adds to `windows` (in the sanitised view's coordinates, each widened by `radius`) every
+    /// place where `sanitise` changed `text`: a scalar removed or replaced. Everything else in the
+    /// sanitised view is the text's own bytes, which a pass over the text has already read.
+    /// Call `windows.reset(textCount:)` with the sanitised view's length first.
+    /// - Complexity: O(n); ASCII runs are skipped eight bytes at a time.
+    public static func addChanges(of text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = text.count
+        let trie = ViewTables.sanitise
+        var index = 0
+        var written = 0  // the offset in the sanitised view that corresponds to `index`
+        // SAFETY: reads stay below `count` (`UTF8Scalar.decode` checks its own bounds).
+        while index < count {
+            while index + 8 <= count && UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                written += 8
+            }
+            if index == count { break }
+            if input[index] < 0x80 {
+                index += 1
+                written += 1
+                continue
+            }
+            let (scalar, length) = UTF8Scalar.decode(input, index, count)
+            if length == 0 {
+                index += 1
+                written += 1
+                continue
+            }
+            let value = trie.value(scalar)
+            let size = value == 0 ? length : value == 1 ? 0 : Int(value & 63)
+            if value != 0 { windows.add(written..<written + size, radius: radius) }
+            written += size
+            index += length
+        }
+    }
 }

@@ -11,9 +11,13 @@ import SwitchyardMatching
 public final class ClassificationScratch: @unchecked Sendable {
     // SAFETY (Sendable): only so that pools can hand scratch to worker threads; every use is by one
     // thread at a time, which the pools and the documentation above guarantee.
+    // SAFETY (`@exclusivity(unchecked)`): the dynamic exclusivity checks on these properties cost a
+    // runtime call per access on the hot path. They are safe to skip: one thread uses a scratch at
+    // a time, and no access to a property overlaps another access to the same property (the
+    // `inout` uses pass distinct properties).
     /// Sizes this scratch was made for (checked against the classifier on use).
     let ruleCount: Int
-    let slotCount: Int
+    let listCount: Int
     let regexCount: Int
 
     // Per view pass.
@@ -26,12 +30,16 @@ public final class ClassificationScratch: @unchecked Sendable {
     let exceptionSpans: UnsafeMutableBufferPointer<Range<Int>>
     static let maxExceptions = 4
     let touchedRules: UnsafeMutableBufferPointer<UInt32>
-    var touchedCount = 0
-    let slotGeneration: UnsafeMutableBufferPointer<UInt32>
-    let slotLatestStart: UnsafeMutableBufferPointer<Int>
+    @exclusivity(unchecked) var touchedCount = 0
+    /// Per distinct `near` list, valid when its generation is the pass's: the latest start of one
+    /// of its terms (`Int.min`: none yet), and the end offset up to which a term of it may
+    /// complete a clause whose anchor occurred (`Int.min`: not armed).
+    let listGeneration: UnsafeMutableBufferPointer<UInt32>
+    let listLatestStart: UnsafeMutableBufferPointer<Int>
+    let listArmedUntil: UnsafeMutableBufferPointer<Int>
     let candidateGeneration: UnsafeMutableBufferPointer<UInt32>
     let candidates: UnsafeMutableBufferPointer<UInt32>
-    var candidateCount = 0
+    @exclusivity(unchecked) var candidateCount = 0
     /// Per regex and atom group: the latest start of an atom of that group this pass (valid when
     /// the regex's `atomGeneration` is the pass's).
     let atomGeneration: UnsafeMutableBufferPointer<UInt32>
@@ -42,7 +50,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     let windowBounds: UnsafeMutableBufferPointer<Int>
     static let maxWindows = 16
     static let windowOverflow: UInt8 = .max
-    var passGeneration: UInt32 = 0
+    @exclusivity(unchecked) var passGeneration: UInt32 = 0
 
     // Per request.
     /// Tagged with the request generation when a rule's `unless` term occurred in the text itself
@@ -52,45 +60,46 @@ public final class ClassificationScratch: @unchecked Sendable {
     let firedRules: UnsafeMutableBufferPointer<UInt32>
     let firedView: UnsafeMutableBufferPointer<ViewKind>
     let firedSpan: UnsafeMutableBufferPointer<Range<Int>>
-    var firedCount = 0
-    var requestGeneration: UInt32 = 0
+    @exclusivity(unchecked) var firedCount = 0
+    @exclusivity(unchecked) var requestGeneration: UInt32 = 0
 
     /// What this scratch's classifications have cost so far (reset it freely).
-    public var statistics = ScanStatistics()
+    @exclusivity(unchecked) public var statistics = ScanStatistics()
 
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
-    var seenForms: UInt8 = 0
+    @exclusivity(unchecked) var seenForms: UInt8 = 0
 
     /// Where the derived views of the current text need to look (see `ViewWindows`): for the
     /// skeleton and readable views, the squeezed view, and the ROT13 and reversed readings (the
     /// last two filled from term-form evidence during the passes).
-    var windows = ViewWindows()
-    var rot13Windows = ViewWindows()
-    var reversedWindows = ViewWindows()
+    @exclusivity(unchecked) var windows = ViewWindows()
+    @exclusivity(unchecked) var squeezedWindows = ViewWindows()
+    @exclusivity(unchecked) var rot13Windows = ViewWindows()
+    @exclusivity(unchecked) var reversedWindows = ViewWindows()
     /// Evidence positions are scaled from the current pass's view to the base text by
     /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
-    var baseCount = 0
-    var passViewCount = 0
-    var passIsExcerpt = false
+    @exclusivity(unchecked) var baseCount = 0
+    @exclusivity(unchecked) var passViewCount = 0
+    @exclusivity(unchecked) var passIsExcerpt = false
     /// Bytes around a ROT13 or reversed term form that the decoded reading covers.
-    var evidenceRadius = 512
+    @exclusivity(unchecked) var evidenceRadius = 512
 
     /// View buffers of the current request, reused across requests.
-    var sanitised: [UInt8] = []
-    var skeleton: [UInt8] = []
-    var squeezed: [UInt8] = []
-    var readable: [UInt8] = []
-    var joinedMask: [UInt8] = []
-    var decoded: [UInt8] = []
-    var decodedDerived: [UInt8] = []
-    var transformed: [UInt8] = []
-    var windowScratch: [UInt8] = []
-    var windowScratchMask: [UInt8] = []
+    @exclusivity(unchecked) var sanitised: [UInt8] = []
+    @exclusivity(unchecked) var skeleton: [UInt8] = []
+    @exclusivity(unchecked) var squeezed: [UInt8] = []
+    @exclusivity(unchecked) var readable: [UInt8] = []
+    @exclusivity(unchecked) var joinedMask: [UInt8] = []
+    @exclusivity(unchecked) var decoded: [UInt8] = []
+    @exclusivity(unchecked) var decodedDerived: [UInt8] = []
+    @exclusivity(unchecked) var transformed: [UInt8] = []
+    @exclusivity(unchecked) var windowScratch: [UInt8] = []
+    @exclusivity(unchecked) var windowScratchMask: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
-    init(ruleCount: Int, slotCount: Int, regexCount: Int) {
+    init(ruleCount: Int, listCount: Int, regexCount: Int) {
         self.ruleCount = ruleCount
-        self.slotCount = slotCount
+        self.listCount = listCount
         self.regexCount = regexCount
         func zeroed<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1))
@@ -103,8 +112,9 @@ public final class ClassificationScratch: @unchecked Sendable {
         exceptionCount = zeroed(ruleCount, 0)
         exceptionSpans = zeroed(ruleCount * Self.maxExceptions, 0..<0)
         touchedRules = zeroed(ruleCount, 0)
-        slotGeneration = zeroed(slotCount, 0)
-        slotLatestStart = zeroed(slotCount, 0)
+        listGeneration = zeroed(listCount, 0)
+        listLatestStart = zeroed(listCount, 0)
+        listArmedUntil = zeroed(listCount, 0)
         candidateGeneration = zeroed(regexCount, 0)
         candidates = zeroed(regexCount, 0)
         atomGeneration = zeroed(regexCount, 0)
@@ -129,14 +139,15 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText, atomGeneration] {
+        for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText, atomGeneration] {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
         exceptionCount.deallocate()
         exceptionSpans.deallocate()
         firedSpan.deallocate()
-        slotLatestStart.deallocate()
+        listLatestStart.deallocate()
+        listArmedUntil.deallocate()
         windowCounts.deallocate()
         atomLatestStart.deallocate()
         windowBounds.deallocate()
@@ -158,12 +169,12 @@ public final class ClassificationScratch: @unchecked Sendable {
         requestGeneration += 1
     }
 
-    /// Starts a view pass: forgets the previous pass's triggers, exceptions, near terms and candidates.
+    /// Starts a view pass: forgets the previous pass's triggers, exceptions, `near` lists and candidates.
     func beginPass() {
         touchedCount = 0
         candidateCount = 0
         if passGeneration == .max {
-            for buffer in [triggeredGeneration, exceptedGeneration, slotGeneration, candidateGeneration, atomGeneration] { resetTags(buffer) }
+            for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, atomGeneration] { resetTags(buffer) }
             passGeneration = 0
         }
         passGeneration += 1

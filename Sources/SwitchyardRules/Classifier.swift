@@ -72,7 +72,7 @@ public final class Classifier: Sendable {
 
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
-        let scratch = ClassificationScratch(ruleCount: pack.rules.count, slotCount: tables.slots.count, regexCount: tables.regexes.count)
+        let scratch = ClassificationScratch(ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count)
         scratch.evidenceRadius = 2 * tables.windowRadius
         return scratch
     }
@@ -98,7 +98,7 @@ public final class Classifier: Sendable {
     /// a term's ROT13 or reversed form). Clean ASCII prose is read once.
     /// - Complexity: O(n) in the text length per pass, plus regex confirmation in bounded windows.
     public func classify(_ text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Verdict {
-        precondition(scratch.ruleCount == pack.rules.count && scratch.slotCount == tables.slots.count && scratch.regexCount == tables.regexes.count,
+        precondition(scratch.ruleCount == pack.rules.count && scratch.listCount == tables.nearLists.count && scratch.regexCount == tables.regexes.count,
                      "scratch was made by a different classifier")
         var indeterminate: Indeterminate? = nil
         var inspected = text
@@ -122,7 +122,7 @@ public final class Classifier: Sendable {
             sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, inspected) }
             complete = scan(inspected, views: sanitisedDiffers ? .rawOnly : .rawAndSanitised, forms: .plainPass, using: scratch) && complete
             if sanitisedDiffers {
-                complete = scratch.sanitised.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, using: scratch) } && complete
+                complete = scratch.sanitised.withUnsafeBytes { sanitisedPass($0, text: inspected, using: scratch) } && complete
             }
             if EvasionScan.invisibleInsideWords(inspected) >= 2 { signals.insert(Signals(.hiddenCharacters)) }
             if EvasionScan.hasMixedScriptWord(inspected) { signals.insert(Signals(.mixedScript)) }
@@ -169,6 +169,20 @@ public final class Classifier: Sendable {
         return verdict(from: scratch, indeterminate: indeterminate, signals: signals)
     }
 
+    /// The sanitised pass, over the windows around the scalars that sanitising changed: the rest
+    /// of the sanitised view is the text's own bytes, which the raw pass has read. (A chat context
+    /// with a few emoji variation selectors is not read twice.) When some rule reads the
+    /// sanitised view but not the raw one, the whole view is read.
+    private func sanitisedPass(_ sanitised: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Bool {
+        guard !tables.hasSanitisedOnlyRules else { return scan(sanitised, views: .sanitisedOnly, forms: .plainPass, using: scratch) }
+        scratch.windows.reset(textCount: sanitised.count)
+        Sanitiser.addChanges(of: text, radius: tables.windowRadius, into: &scratch.windows)
+        if scratch.windows.coversAll { return scan(sanitised, views: .sanitisedOnly, forms: .plainPass, using: scratch) }
+        // The skeleton buffer is free until the derived passes rebuild it.
+        scratch.windows.build(sanitised, .identity, separator: tables.windowSeparatorBytes, into: &scratch.skeleton, scratch: &scratch.windowScratch)
+        return scratch.skeleton.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, excerpt: true, using: scratch) }
+    }
+
     /// Reads `transform` of `windows` of the text (`base` when sanitising changed it, else
     /// `inspected`) through every decoded pass.
     private func transformedPasses(_ transform: ViewTransform, windows: ViewWindows, base: [UInt8]?, inspected: UnsafeRawBufferPointer,
@@ -190,7 +204,9 @@ public final class Classifier: Sendable {
         let radius = tables.windowRadius
         let separator = tables.windowSeparatorBytes
         scratch.windows.reset(textCount: source.count)
-        if TextViews.skeletonWindows(source, radius: radius, into: &scratch.windows) {
+        scratch.squeezedWindows.reset(textCount: source.count)
+        let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows)
+        if gates.skeleton {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)
             let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
@@ -201,10 +217,9 @@ public final class Classifier: Sendable {
             let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
             complete = complete && passed && readablePassed
         }
-        scratch.windows.reset(textCount: source.count)
-        if TextTransforms.joinWindows(source, radius: radius, into: &scratch.windows) {
+        if gates.squeezed {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
-            let excerpt = scratch.windows.buildSqueezed(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
+            let excerpt = scratch.squeezedWindows.buildSqueezed(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
                                                         skeleton: &scratch.skeleton, scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask)
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
             let passed = scratch.squeezed.withUnsafeBytes { text in
@@ -262,25 +277,12 @@ public final class Classifier: Sendable {
         }
         let generation = scratch.passGeneration
         let mask = views.rawValue
-        let pass = tables.passTables(for: forms)
-        pass.actionStart.withUnsafeBufferPointer { actionStart in
-            pass.actions.withUnsafeBufferPointer { actions in
-                tables.slots.withUnsafeBufferPointer { slots in
-                    tables.clauses.withUnsafeBufferPointer { clauses in
-                        tables.ruleViews.withUnsafeBufferPointer { ruleViews in
-                            pass.patternForms.withUnsafeBufferPointer { patternForms in
-                                tables.regexGroupMasks.withUnsafeBufferPointer { regexGroupMasks in
-                                    var collector = HitCollector(actionStart: actionStart, actions: actions, slots: slots, clauses: clauses,
-                                                                 ruleViews: ruleViews, patternForms: patternForms, regexGroupMasks: regexGroupMasks,
-                                                                 forms: forms.rawValue, scratch: scratch, viewMask: mask, generation: generation,
-                                                                 regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-                                    pass.automaton.scan(view, into: &collector)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        withExtendedLifetime(tables) {
+            // SAFETY: the collector reads the tables' buffers only during this scan, while
+            // `tables` is kept alive.
+            var collector = HitCollector(tables: tables, pass: tables.passTables(for: forms), forms: forms.rawValue, scratch: scratch, viewMask: mask,
+                                         generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
+            tables.passTables(for: forms).automaton.scan(view, into: &collector)
         }
         var complete = true
         func holds(_ rule: Int) -> Bool {

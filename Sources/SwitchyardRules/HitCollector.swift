@@ -9,8 +9,10 @@ import SwitchyardMatching
 struct HitCollector: KeywordHitSink {
     let actionStart: UnsafeBufferPointer<UInt32>
     let actions: UnsafeBufferPointer<UInt32>
-    let slots: UnsafeBufferPointer<RuleTables.NearSlot>
+    let nearLists: UnsafeBufferPointer<RuleTables.NearListTable>
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
+    let clauseLists: UnsafeBufferPointer<UInt32>
+    let listClauses: UnsafeBufferPointer<UInt32>
     let ruleViews: UnsafeBufferPointer<UInt8>
     let patternForms: UnsafeBufferPointer<UInt8>
     /// Per regex: the bits of its atom groups.
@@ -25,6 +27,26 @@ struct HitCollector: KeywordHitSink {
     let regexWindow: Int
     /// On squeezed passes: 1 where letters were joined; a rule fires only over such a byte.
     let joinedMask: UnsafeBufferPointer<UInt8>?
+
+    /// A collector reading `tables` and `pass`, which the caller must keep alive while it is used.
+    init(tables: RuleTables, pass: RuleTables.PassTables, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8, generation: UInt32,
+         regexWindow: Int, joinedMask: UnsafeBufferPointer<UInt8>?) {
+        actionStart = pass.actionStart.buffer
+        actions = pass.actions.buffer
+        patternForms = pass.patternForms.buffer
+        nearLists = tables.nearLists.buffer
+        clauses = tables.clauses.buffer
+        clauseLists = tables.clauseLists.buffer
+        listClauses = tables.listClauses.buffer
+        ruleViews = tables.ruleViews.buffer
+        regexGroupMasks = tables.regexGroupMasks.buffer
+        self.forms = forms
+        self.scratch = scratch
+        self.viewMask = viewMask
+        self.generation = generation
+        self.regexWindow = regexWindow
+        self.joinedMask = joinedMask
+    }
 
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
@@ -46,7 +68,7 @@ struct HitCollector: KeywordHitSink {
             case RuleTables.ActionKind.fire.rawValue:
                 trigger(rule: target, span: start..<end)
             case RuleTables.ActionKind.nearTerm.rawValue:
-                nearTerm(slot: target, start: start, end: end)
+                nearTerm(list: target, start: start, end: end)
             case RuleTables.ActionKind.except.rawValue:
                 if ruleViews[target] & viewMask != 0 {
                     if scratch.exceptedGeneration[target] != generation {
@@ -123,25 +145,71 @@ struct HitCollector: KeywordHitSink {
         return false
     }
 
-    /// A term of `slot`'s list ends at `end`. Hits arrive in order of end offset, so this term ends
-    /// last among those seen: the clause holds if every other list has a term whose latest start
-    /// keeps the whole span within the clause's distance. Taking each list's latest start is the
-    /// best choice for every list, so the test is exact.
+    /// A term of `list` occupies `start..<end`. Hits arrive in order of end offset, so a clause
+    /// can only become true when its last term arrives: then it holds if every other list has a
+    /// term whose latest start keeps the whole span within the clause's distance (taking each
+    /// list's latest start is the best choice for every list, so the test is exact).
+    ///
+    /// Clauses are tested from their anchor's hits, and from another list's hits only while an
+    /// anchor seen earlier could still be within distance (see `RuleTables.NearListTable`).
     @inline(__always)
-    func nearTerm(slot: Int, start: Int, end: Int) {
-        if scratch.slotGeneration[slot] != generation || scratch.slotLatestStart[slot] < start {
-            scratch.slotGeneration[slot] = generation
-            scratch.slotLatestStart[slot] = start
+    func nearTerm(list: Int, start: Int, end: Int) {
+        if scratch.listGeneration[list] != generation {
+            scratch.listGeneration[list] = generation
+            scratch.listLatestStart[list] = start
+            scratch.listArmedUntil[list] = .min
+        } else if scratch.listLatestStart[list] < start {
+            scratch.listLatestStart[list] = start
         }
-        let clause = clauses[Int(slots[slot].clause)]
-        let rule = Int(clause.rule)
+        let table = nearLists[list]
+        var index = Int(table.anchorStart)
+        let memberStart = Int(table.memberStart)
+        while index < memberStart {
+            let clause = Int(listClauses[index])
+            index &+= 1
+            armOtherLists(of: clause, until: start + clauses[clause].within)
+            testClause(clause, end: end)
+        }
+        guard scratch.listArmedUntil[list] >= end else { return }
+        for index in memberStart..<Int(table.memberEnd) {
+            testClause(Int(listClauses[index]), end: end)
+        }
+    }
+
+    /// An anchor of `clause` started at `until - within`: a term of another of its lists ending
+    /// by `until` may complete it.
+    @inline(__always)
+    func armOtherLists(of clause: Int, until: Int) {
+        let table = clauses[clause]
+        let first = Int(table.firstList)
+        for index in first + 1..<first + Int(table.listCount) {
+            let other = Int(clauseLists[index])
+            if scratch.listGeneration[other] != generation {
+                scratch.listGeneration[other] = generation
+                scratch.listLatestStart[other] = .min
+                scratch.listArmedUntil[other] = until
+            } else if scratch.listArmedUntil[other] < until {
+                scratch.listArmedUntil[other] = until
+            }
+        }
+    }
+
+    /// Triggers `clause`'s rule if a term of every list lies in a span ending at `end` no longer
+    /// than the clause's distance.
+    @inline(__always)
+    func testClause(_ clause: Int, end: Int) {
+        let table = clauses[clause]
+        let rule = Int(table.rule)
         guard ruleViews[rule] & viewMask != 0, scratch.triggeredGeneration[rule] != generation else { return }
-        var spanStart = start
-        let firstSlot = Int(clause.firstSlot)
-        for other in firstSlot..<firstSlot + Int(clause.slotCount) where other != slot {
-            guard scratch.slotGeneration[other] == generation else { return }
-            spanStart = min(spanStart, scratch.slotLatestStart[other])
+        var spanStart = end
+        let first = Int(table.firstList)
+        for index in first..<first + Int(table.listCount) {
+            let list = Int(clauseLists[index])
+            guard scratch.listGeneration[list] == generation else { return }
+            let latest = scratch.listLatestStart[list]
+            guard latest != .min else { return }
+            spanStart = min(spanStart, latest)
         }
-        if end - spanStart <= clause.within { trigger(rule: rule, span: spanStart..<end) }
+        if end - spanStart <= table.within { trigger(rule: rule, span: spanStart..<end) }
     }
 }

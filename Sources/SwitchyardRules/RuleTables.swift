@@ -9,11 +9,11 @@ import SwitchyardMatching
 /// An action is one `UInt32`: the top two bits say what it does, the low 30 bits name its target.
 ///
 ///     fire       rule      the rule's keyword occurred
-///     nearTerm   slot      a term of one list of one `near` clause occurred
+///     nearTerm   list      a term of one distinct `near` list occurred
 ///     except     rule      one of the rule's `unless` terms occurred
 ///     candidate  regex·4+g an atom of group g of the regex occurred: once every group has
 ///                          occurred, confirm it with RE2 after the scan
-struct RuleTables: Sendable {
+final class RuleTables: Sendable {
     enum ActionKind: UInt32 {
         case fire = 0, nearTerm = 1, except = 2, candidate = 3
     }
@@ -23,18 +23,28 @@ struct RuleTables: Sendable {
 
     static func action(_ kind: ActionKind, _ target: Int) -> UInt32 { kind.rawValue << kindShift | UInt32(target) }
 
-    /// One `near` list of one clause. Slots of a clause are consecutive.
-    struct NearSlot: Sendable {
-        /// The clause this list belongs to.
-        var clause: UInt32
-    }
-
-    /// One `near` clause: its lists are `firstSlot ..< firstSlot + slotCount`.
+    /// One `near` clause: its distinct lists are `clauseLists[firstList ..< firstList + listCount]`,
+    /// and the first of them is its anchor.
     struct NearClauseTable: Sendable {
         var rule: UInt32
-        var firstSlot: UInt32
-        var slotCount: UInt32
+        var firstList: UInt32
+        var listCount: UInt32
         var within: Int
+    }
+
+    /// One distinct `near` list, shared by every clause that uses it (a verb list may sit in
+    /// dozens). `listClauses[anchorStart ..< memberStart]` are the clauses it anchors and
+    /// `listClauses[memberStart ..< memberEnd]` those it is another member of.
+    ///
+    /// Each clause is anchored on its least shared list, so common words ("write", "code") rarely
+    /// anchor anything. A hit on an anchor tests its clauses at once and arms their other lists
+    /// for the clause's distance; a hit on any other list tests its clauses only while armed. So a
+    /// clause is still tested whenever its last term arrives, and a verb in plain prose costs one
+    /// store and one comparison.
+    struct NearListTable: Sendable {
+        var anchorStart: UInt32
+        var memberStart: UInt32
+        var memberEnd: UInt32
     }
 
     /// One regex of one rule.
@@ -45,7 +55,7 @@ struct RuleTables: Sendable {
 
     /// Per regex: one bit per atom group; a regex is confirmed only where an atom of every group
     /// occurred within `regexWindowBytes`.
-    var regexGroupMasks: [UInt8]
+    let regexGroupMasks: FlatTable<UInt8>
     /// Atom groups per regex at most (each group is a necessary condition, so more groups mean
     /// fewer candidates; FilteredRE2 rarely yields more than three disjoint ones).
     static let maxAtomGroups = 3
@@ -53,44 +63,58 @@ struct RuleTables: Sendable {
     static let groupShift: UInt32 = 2
 
     /// The automaton of one kind of pass and what its patterns do.
-    struct PassTables: Sendable {
-        var automaton: KeywordAutomaton
+    final class PassTables: Sendable {
+        let automaton: KeywordAutomaton
         /// Actions of automaton pattern `p` are `actions[actionStart[p] ..< actionStart[p + 1]]`.
-        var actionStart: [UInt32]
-        var actions: [UInt32]
+        let actionStart: FlatTable<UInt32>
+        let actions: FlatTable<UInt32>
         /// Per automaton pattern: its `TermForms` (the pass kind plus ROT13 / reversed markers).
-        var patternForms: [UInt8]
+        let patternForms: FlatTable<UInt8>
+
+        init(automaton: KeywordAutomaton, actionStart: FlatTable<UInt32>, actions: FlatTable<UInt32>, patternForms: FlatTable<UInt8>) {
+            self.automaton = automaton
+            self.actionStart = actionStart
+            self.actions = actions
+            self.patternForms = patternForms
+        }
     }
 
     /// Passes over text as written, sanitised, readable or decoded (`TermForms.plain`).
-    var plain: PassTables
+    let plain: PassTables
     /// Passes over the skeleton view (`TermForms.skeleton`).
-    var skeleton: PassTables
+    let skeleton: PassTables
     /// Passes over the squeezed view (`TermForms.joined`).
-    var joined: PassTables
+    let joined: PassTables
 
     /// The tables a pass reading `forms` uses.
     func passTables(for forms: TermForms) -> PassTables {
         forms.contains(.joined) ? joined : forms.contains(.skeleton) ? skeleton : plain
     }
 
-    var slots: [NearSlot]
-    var clauses: [NearClauseTable]
+    let nearLists: FlatTable<NearListTable>
+    let clauses: FlatTable<NearClauseTable>
+    /// The distinct lists of each clause (see `NearClauseTable`).
+    let clauseLists: FlatTable<UInt32>
+    /// The clauses of each list (see `NearListTable`).
+    let listClauses: FlatTable<UInt32>
     /// Regexes with prefilter atoms: confirmed only when an atom was seen.
-    var regexes: [RegexEntry]
+    let regexes: [RegexEntry]
     /// Regexes without usable atoms, run on every view, as one RE2::Set; `unfilteredRules[i]` owns
     /// pattern `i` of the set.
-    var unfiltered: RE2PatternSet?
-    var unfilteredRules: [UInt32]
+    let unfiltered: RE2PatternSet?
+    let unfilteredRules: [UInt32]
     /// Per rule: the `ViewSet` bits it runs on.
-    var ruleViews: [UInt8]
+    let ruleViews: FlatTable<UInt8>
+    /// Whether some rule reads the sanitised view but not the raw one (then the sanitised pass
+    /// must read the whole view, not just the places sanitising changed).
+    let hasSanitisedOnlyRules: Bool
     /// Per rule: 1 for enforce, 0 for shadow.
-    var ruleEnforced: [Bool]
+    let ruleEnforced: [Bool]
     /// Bytes a derived view covers on each side of a place where it can differ from the text: far
     /// enough for the longest `near` clause or regex window plus the exception distance.
-    var windowRadius: Int
+    let windowRadius: Int
     /// Newlines between two windows of a derived view: more than any rule can span.
-    var windowSeparatorBytes: Int
+    let windowSeparatorBytes: Int
 
     /// Why a pack could not be compiled (each names the rule).
     struct BuildFailure: Error {
@@ -103,8 +127,7 @@ struct RuleTables: Sendable {
 
     init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int, regexWindowBytes: Int, exceptionDistance: Int) throws(BuildFailure) {
         var assembler = FormAssembler()
-        var slots: [NearSlot] = []
-        var clauses: [NearClauseTable] = []
+        var nearLists = NearListBuilder()
         var regexes: [RegexEntry] = []
         var regexGroupMasks: [UInt8] = []
         var unfilteredPatterns: [String] = []
@@ -113,12 +136,8 @@ struct RuleTables: Sendable {
             for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index)) }
             for term in rule.unless { assembler.add(term, action: Self.action(.except, index)) }
             for clause in rule.near {
-                let clauseIndex = UInt32(clauses.count)
-                clauses.append(NearClauseTable(rule: UInt32(index), firstSlot: UInt32(slots.count), slotCount: UInt32(clause.lists.count), within: clause.within))
-                for list in clause.lists {
-                    let slot = slots.count
-                    slots.append(NearSlot(clause: clauseIndex))
-                    for term in list { assembler.add(term, action: Self.action(.nearTerm, slot)) }
+                nearLists.addClause(rule: index, lists: clause.lists, within: clause.within) { term, list in
+                    assembler.add(term, action: Self.action(.nearTerm, list))
                 }
             }
             for source in rule.patterns {
@@ -146,16 +165,19 @@ struct RuleTables: Sendable {
                 }
             }
         }
-        guard rules.count < Int(Self.targetMask), slots.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift) else {
+        guard rules.count < Int(Self.targetMask), nearLists.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift) else {
             throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
         }
         plain = try assembler.plain.compile(name: "plain", maxStates: maxAutomatonStates)
         skeleton = try assembler.skeleton.compile(name: "skeleton", maxStates: maxAutomatonStates)
         joined = try assembler.joined.compile(name: "joined", maxStates: maxAutomatonStates)
-        self.slots = slots
-        self.clauses = clauses
+        let near = nearLists.build()
+        clauses = FlatTable(near.clauses)
+        clauseLists = FlatTable(near.clauseLists)
+        self.nearLists = FlatTable(near.lists)
+        listClauses = FlatTable(near.listClauses)
         self.regexes = regexes
-        self.regexGroupMasks = regexGroupMasks
+        self.regexGroupMasks = FlatTable(regexGroupMasks)
         self.unfilteredRules = unfilteredRules
         if unfilteredPatterns.isEmpty {
             unfiltered = nil
@@ -166,11 +188,75 @@ struct RuleTables: Sendable {
                 throw BuildFailure(message: "patterns without prefilter atoms: \(error.description)")
             }
         }
-        ruleViews = rules.map(\.views.rawValue)
+        ruleViews = FlatTable(rules.map(\.views.rawValue))
+        hasSanitisedOnlyRules = rules.contains { $0.views.isSuperset(of: .sanitisedOnly) && !$0.views.isSuperset(of: .rawOnly) }
         ruleEnforced = rules.map { $0.mode == .enforce }
         let longestNear = rules.flatMap(\.near).map(\.within).max() ?? 0
         windowRadius = max(longestNear, regexWindowBytes) + max(exceptionDistance, 0)
         windowSeparatorBytes = windowRadius + 1
+    }
+
+    /// Deduplicates `near` lists across clauses and picks each clause's anchor.
+    private struct NearListBuilder {
+        private var listIDs: [Set<Term>: Int] = [:]
+        private var shortestTerm: [Int] = []
+        private var clauses: [(rule: Int, lists: [Int], within: Int)] = []
+
+        /// Number of distinct lists so far.
+        var count: Int { shortestTerm.count }
+
+        /// Adds one clause; `addTerm` is called for every term of a list seen for the first time,
+        /// with the list's id.
+        mutating func addClause(rule: Int, lists: [[Term]], within: Int, addTerm: (Term, Int) -> Void) {
+            var ids: [Int] = []
+            for list in lists {
+                let key = Set(list)
+                let id: Int
+                if let existing = listIDs[key] {
+                    id = existing
+                } else {
+                    id = shortestTerm.count
+                    listIDs[key] = id
+                    shortestTerm.append(list.map(\.text.utf8.count).min() ?? 0)
+                    for term in list { addTerm(term, id) }
+                }
+                // The same list twice in a clause is one condition: one term satisfies both.
+                if !ids.contains(id) { ids.append(id) }
+            }
+            clauses.append((rule, ids, within))
+        }
+
+        /// Flat tables: clauses with their anchor first, and each list's anchored and member clauses.
+        func build() -> (clauses: [NearClauseTable], clauseLists: [UInt32], lists: [NearListTable], listClauses: [UInt32]) {
+            var uses = [Int](repeating: 0, count: count)
+            for clause in clauses { for list in clause.lists { uses[list] += 1 } }
+            var tables: [NearClauseTable] = []
+            var clauseLists: [UInt32] = []
+            var anchored = [[UInt32]](repeating: [], count: count)
+            var members = [[UInt32]](repeating: [], count: count)
+            for (index, clause) in clauses.enumerated() {
+                // The least shared list, then the one with the longest shortest term: the rarest
+                // words in the text, as far as the pack alone can tell.
+                let anchor = clause.lists.min { (uses[$0], -shortestTerm[$0], $0) < (uses[$1], -shortestTerm[$1], $1) }!
+                tables.append(NearClauseTable(rule: UInt32(clause.rule), firstList: UInt32(clauseLists.count), listCount: UInt32(clause.lists.count), within: clause.within))
+                clauseLists.append(UInt32(anchor))
+                anchored[anchor].append(UInt32(index))
+                for list in clause.lists where list != anchor {
+                    clauseLists.append(UInt32(list))
+                    members[list].append(UInt32(index))
+                }
+            }
+            var lists: [NearListTable] = []
+            var listClauses: [UInt32] = []
+            for list in 0..<count {
+                let anchorStart = UInt32(listClauses.count)
+                listClauses += anchored[list]
+                let memberStart = UInt32(listClauses.count)
+                listClauses += members[list]
+                lists.append(NearListTable(anchorStart: anchorStart, memberStart: memberStart, memberEnd: UInt32(listClauses.count)))
+            }
+            return (tables, clauseLists, lists, listClauses)
+        }
     }
 
     /// Routes every form of every term to the assembler of the pass kinds that read it.
@@ -239,7 +325,7 @@ struct RuleTables: Sendable {
                 flat += list
                 start.append(UInt32(flat.count))
             }
-            return PassTables(automaton: automaton, actionStart: start, actions: flat, patternForms: patternForms)
+            return PassTables(automaton: automaton, actionStart: FlatTable(start), actions: FlatTable(flat), patternForms: FlatTable(patternForms))
         }
     }
 

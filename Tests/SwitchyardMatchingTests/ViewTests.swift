@@ -409,7 +409,11 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
     }
 
     @Test func skeletonWindowsIgnoreVersionsAndHashesButNotLeet() {
-        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { TextViews.skeletonWindows($0, radius: $1, into: &$2) }
+        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { text, radius, windows in
+            var squeezed = ViewWindows()
+            squeezed.reset(textCount: text.count)
+            return DisguiseGates.find(text, radius: radius, skeleton: &windows, squeezed: &squeezed).skeleton
+        }
         for text in ["x86 and md5, sha256, ipv4, $var, C++ and v2", "plain words only"] {
             #expect(!windows(text, finder).found, "\(text)")
         }
@@ -419,7 +423,11 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
     }
 
     @Test func joinWindowsIgnoreIdentifiersButNotSplitLetters() {
-        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { TextTransforms.joinWindows($0, radius: $1, into: &$2) }
+        let finder: (UnsafeRawBufferPointer, Int, inout ViewWindows) -> Bool = { text, radius, windows in
+            var skeleton = ViewWindows()
+            skeleton.reset(textCount: text.count)
+            return DisguiseGates.find(text, radius: radius, skeleton: &skeleton, squeezed: &windows).squeezed
+        }
         for text in ["a C function, e.g. this", "0, 0, 0, 1", "call `file_path` or some_name", "**bold** text"] {
             #expect(!windows(text, finder).found, "\(text)")
         }
@@ -440,5 +448,42 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         #expect(!equal("a@b", "a`b"))  // 0x40 and 0x60 differ by the case bit but are not letters
         #expect(!equal("[", "{"))
         #expect(!equal("abc", "abcd"))
+    }
+}
+
+@Suite struct DisguiseGateTests {
+    /// Random texts over the characters the gates care about.
+    private static func randomTexts(count: Int, seed: UInt64) -> [[UInt8]] {
+        let pieces = ["a", "b", "I", "l", "K", "x", "0", "3", "6", "4", "@", "$", "+", "|", "!", "*", "_", "~", "`", "^", " ", " ", " ", ".", ",", "-", "/",
+                      "'", "(", "\n", "é", "а", "к", "ｋ", "𝐚", "🙂", "ก", "क", "—", "\u{200B}", "word", "hack", "pass", "C++", "md5"]
+        var state = seed
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        return (0..<count).map { _ in
+            var text: [UInt8] = []
+            for _ in 0..<(next() % 90) { text += Array(pieces[next() % pieces.count].utf8) }
+            return text
+        }
+    }
+
+    @Test func oneFusedPassFindsExactlyWhatTheByteLoopsFind() {
+        for text in Self.randomTexts(count: 20000, seed: 7) {
+            var skeleton = ViewWindows(), squeezed = ViewWindows(), skeletonReference = ViewWindows(), squeezedReference = ViewWindows()
+            skeleton.reset(textCount: text.count)
+            squeezed.reset(textCount: text.count)
+            skeletonReference.reset(textCount: text.count)
+            squeezedReference.reset(textCount: text.count)
+            let found = text.withUnsafeBytes { DisguiseGates.find($0, radius: 3, skeleton: &skeleton, squeezed: &squeezed) }
+            let skeletonFound = text.withUnsafeBytes { ReferenceGates.skeletonWindows($0, radius: 3, into: &skeletonReference) }
+            let squeezedFound = text.withUnsafeBytes { ReferenceGates.joinWindows($0, radius: 3, into: &squeezedReference) }
+            let shown = String(decoding: text, as: UTF8.self)
+            #expect(found.skeleton == skeletonFound, "\(shown)")
+            #expect(found.squeezed == squeezedFound, "\(shown)")
+            // (Once a set covers everything, its ranges no longer matter and depend on the order of additions.)
+            #expect(skeleton.coversAll == skeletonReference.coversAll && (skeleton.coversAll || skeleton.ranges == skeletonReference.ranges), "\(shown)")
+            #expect(squeezed.coversAll == squeezedReference.coversAll && (squeezed.coversAll || squeezed.ranges == squeezedReference.ranges), "\(shown)")
+        }
     }
 }

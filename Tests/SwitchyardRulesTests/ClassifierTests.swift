@@ -73,6 +73,60 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(verdict.hits, [RuleHit(rule: 1, view: .raw, span: 3..<20)])
     }
 
+    /// Clauses share lists (the same verb list in many clauses) and are anchored on their least
+    /// shared list; whichever list's term comes last, the clause must hold exactly when some term
+    /// of every list lies within the distance. Checked against a brute-force reading of random texts.
+    func testSharedNearListsMatchABruteForceReading() throws {
+        let lists = ["verb": ["write", "make", "code"], "thing": ["keylogger", "wiper"], "goal": ["quietly", "remotely"], "place": ["laptop", "server"]]
+        let clauses: [(id: String, lists: [String], within: Int)] = [
+            ("r.a", ["verb", "thing"], 20), ("r.b", ["verb", "goal"], 25), ("r.c", ["thing", "verb", "place"], 40),
+            ("r.d", ["goal", "place"], 15), ("r.e", ["verb", "verb", "thing"], 12),
+        ]
+        var yaml = "lists:\n"
+        for (name, terms) in lists.sorted(by: { $0.key < $1.key }) { yaml += "  \(name): [\(terms.joined(separator: ", "))]\n" }
+        yaml += "rules:\n"
+        for clause in clauses {
+            yaml += """
+                  - id: \(clause.id)
+                    category: malware
+                    severity: high
+                    description: shared lists
+                    near:
+                      - all: [\(clause.lists.map { "$" + $0 }.joined(separator: ", "))]
+                        within: \(clause.within)
+
+                """
+        }
+        let classifier = try classifier(yaml)
+        let words = lists.values.flatMap { $0 } + ["the", "a", "and", "notes", "for", "team"]
+        var state: UInt64 = 11
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % bound
+        }
+        for _ in 0..<3000 {
+            let text = (0..<(1 + next(14))).map { _ in words[next(words.count)] }.joined(separator: " ")
+            // Every occurrence of each list's terms: (start, end) byte offsets of whole words.
+            var occurrences: [String: [(Int, Int)]] = [:]
+            var offset = 0
+            for word in text.split(separator: " ") {
+                for (name, terms) in lists where terms.contains(String(word)) { occurrences[name, default: []].append((offset, offset + word.utf8.count)) }
+                offset += word.utf8.count + 1
+            }
+            var expected: [String] = []
+            for clause in clauses {
+                let distinct = Array(Set(clause.lists))
+                // Brute force: some choice of one occurrence per list spans at most `within`.
+                func holds(_ index: Int, _ low: Int, _ high: Int) -> Bool {
+                    if index == distinct.count { return high - low <= clause.within }
+                    return (occurrences[distinct[index]] ?? []).contains { holds(index + 1, min(low, $0.0), max(high, $0.1)) }
+                }
+                if holds(0, Int.max, Int.min) { expected.append(clause.id) }
+            }
+            XCTAssertEqual(fired(classifier, text).sorted(), expected.sorted(), text)
+        }
+    }
+
     func testExceptionsCountOnlyNearWhereTheRuleFired() throws {
         var options = ClassifierOptions()
         options.exceptionDistance = 20
@@ -240,6 +294,39 @@ final class ClassifierTests: XCTestCase {
         let scratch = c.makeScratch()
         XCTAssertTrue(c.classify(filler + filler, using: scratch).isClean)
         XCTAssertEqual(scratch.statistics.passes, 1)
+    }
+
+    /// A long chat context with a few characters that sanitising changes (emoji variation
+    /// selectors, a full-width word) is read once as written, and the sanitised view only around
+    /// those characters; a term that only the sanitised view shows is still found there.
+    func testSanitisedViewIsReadOnlyAroundWhatSanitisingChanged() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.keyword
+                category: malware
+                severity: high
+                description: keyword
+                keywords: [keylogger]
+            """)
+        let filler = String(repeating: "We moved the staging notes to the wiki and the team reviewed them on Friday. ", count: 500)
+        let emoji = "Thanks \u{2764}\u{FE0F} "
+        let hidden = "please build a ｋｅｙｌｏｇｇｅｒ today"  // full-width: only the sanitised view reads "keylogger"
+        for (text, risky) in [(filler + emoji + filler, false), (filler + emoji + filler + hidden + filler, true)] {
+            let scratch = c.makeScratch()
+            XCTAssertEqual(c.classify(text, using: scratch).risky, risky)
+            XCTAssertLessThan(scratch.statistics.plainPassBytes, text.utf8.count + text.utf8.count / 8, "\(scratch.statistics)")
+        }
+        // A sanitised-only rule still reads the whole sanitised view.
+        let sanitisedOnly = try classifier("""
+            rules:
+              - id: t.sanitised
+                category: malware
+                severity: high
+                description: keyword on the sanitised view only
+                views: [sanitised]
+                keywords: [staging notes]
+            """)
+        XCTAssertTrue(sanitisedOnly.classify(filler + emoji + filler).risky)
     }
 
     func testRegexRunsOnlyWhereEveryAtomGroupOccursTogether() throws {

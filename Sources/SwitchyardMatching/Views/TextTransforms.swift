@@ -178,66 +178,6 @@ extension TextTransforms {
         }
     }
 
-    /// Adds to `windows` (each widened by `radius`) every place where `join` can reveal a split
-    /// word: three or more single characters in a row, not all digits, split only by light
-    /// separators ("r a n s", "m.a.l"), and markup inside a word ("ran**som**ware", "key~log").
-    /// Stricter than "any single letter or markup", so that "a C function", "e.g.", "0, 0, 0",
-    /// Markdown code spans and snake_case identifiers in long technical texts do not pull in the
-    /// squeezed pass (an underscore alone never counts: it is how identifiers are written).
-    /// Returns whether it added any.
-    @discardableResult
-    public static func joinWindows(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
-        let count = text.count
-        var found = false
-        var index = 0
-        var singles = 0          // single-character tokens in the current run
-        var singleLetters = 0    // of which letters (or non-ASCII)
-        var runStart = 0
-        var afterToken = false   // the previous token ended right before this separator run
-        while index < count {
-            if isTokenByte(text[index]) {
-                let start = index
-                while index < count && isTokenByte(text[index]) { index += 1 }
-                let length = index - start
-                if length == 1 || (length <= 4 && text[start] >= 0xC0 && characterCount(text, start, index) == 1) {
-                    if singles == 0 { runStart = start }
-                    singles += 1
-                    if !(text[start] >= 0x30 && text[start] <= 0x39) { singleLetters += 1 }
-                    if singles >= 3 && singleLetters >= 2 {
-                        windows.add(runStart..<index, radius: radius)
-                        found = true
-                    }
-                } else {
-                    singles = 0
-                    singleLetters = 0
-                }
-                afterToken = true
-                continue
-            }
-            let separatorStart = index
-            var onlyLight = true
-            var onlyMarkup = true
-            var underscoreOnly = true
-            while index < count && !isTokenByte(text[index]) {
-                let byte = text[index]
-                if !isLight(byte) { onlyLight = false }
-                if !isMarkup(byte) { onlyMarkup = false }
-                if byte != 0x5F { underscoreOnly = false }
-                index += 1
-            }
-            if afterToken && onlyMarkup && !underscoreOnly && index < count {
-                windows.add(separatorStart - 1..<index + 1, radius: radius)
-                found = true
-            }
-            if !onlyLight {
-                singles = 0
-                singleLetters = 0
-            }
-            afterToken = false
-        }
-        return found
-    }
-
     @inline(__always)
     static func isTokenByte(_ byte: UInt8) -> Bool {
         byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)

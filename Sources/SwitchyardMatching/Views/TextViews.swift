@@ -229,65 +229,6 @@ public enum TextViews {
         return high >= 0x80 && hasLatinLookalike(text)
     }
 
-    /// Adds to `windows` (each widened by `radius`) every place where the skeleton can reveal a
-    /// disguised word: a run of leet digits or symbols with letters on both sides ("h4ck",
-    /// "pa$$word", "expl0it"), an `I` after a lowercase letter or an `l` before an uppercase one
-    /// ("maIware"), and each non-ASCII look-alike. Stricter than `needsSkeleton` about leet, so
-    /// that version numbers, hashes and identifiers ("md5", "x86", "$var") in long technical
-    /// texts do not pull in the skeleton passes. Returns whether it added any.
-    @discardableResult
-    public static func skeletonWindows(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {
-        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return false }
-        let count = text.count
-        let classes = leetClasses
-        var found = false
-        var high: UInt8 = 0
-        var previous: UInt8 = LeetClass.other
-        var leetStart = -1  // start of the current leet run if it follows a letter, else -1
-        // SAFETY: every index read is below `count`; `classes` has 256 entries.
-        for index in 0..<count {
-            let byte = input[index]
-            high |= byte
-            let kind = classes[byte]
-            if kind & LeetClass.letter != 0 {
-                if leetStart >= 0 {
-                    windows.add(leetStart - 1..<index + 1, radius: radius)
-                    found = true
-                }
-                leetStart = -1
-                if (byte == 0x49 && previous == LeetClass.lower) || (kind == LeetClass.upper && index > 0 && input[index - 1] == 0x6C) {
-                    windows.add(index - 1..<index + 1, radius: radius)
-                    found = true
-                }
-            } else if kind == LeetClass.leet {
-                if leetStart < 0 && previous & LeetClass.letter != 0 { leetStart = index }
-            } else {
-                leetStart = -1
-            }
-            previous = kind
-        }
-        if high >= 0x80 {
-            found = addLatinLookalikes(text, radius: radius, into: &windows) || found
-        }
-        return found
-    }
-
-    /// Byte kinds for `skeletonWindows`.
-    enum LeetClass {
-        static let other: UInt8 = 0
-        static let lower: UInt8 = 1
-        static let upper: UInt8 = 2
-        static let letter: UInt8 = 3
-        static let leet: UInt8 = 4
-    }
-
-    static let leetClasses: ByteTable = ByteTable { byte in
-        if (0x61...0x7A).contains(byte) { return LeetClass.lower }
-        if (0x41...0x5A).contains(byte) { return LeetClass.upper }
-        if (0x30...0x35).contains(byte) || (0x37...0x39).contains(byte) || [0x40, 0x24, 0x2B, 0x7C, 0x21].contains(byte) { return LeetClass.leet }
-        return LeetClass.other
-    }
-
     /// Adds the byte range of every non-ASCII look-alike (see `hasLatinLookalike`), widened by
     /// `radius`, to `windows`; returns whether there was one.
     static func addLatinLookalikes(_ text: UnsafeRawBufferPointer, radius: Int, into windows: inout ViewWindows) -> Bool {

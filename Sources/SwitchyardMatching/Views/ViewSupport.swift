@@ -238,6 +238,17 @@ enum ViewOutput {
         #endif
     }
 
+    /// Appends raw `bytes` to `output`, without allocating when the capacity suffices.
+    @inline(__always)
+    static func append(_ output: inout [UInt8], contentsOf bytes: UnsafeRawBufferPointer) {
+        #if DEBUG
+        output.reserveCapacity(output.count + bytes.count)
+        for byte in bytes { output.append(byte) }
+        #else
+        output.append(contentsOf: bytes)
+        #endif
+    }
+
     /// Appends zeros to `output` up to `count` elements, without allocating when the capacity
     /// suffices. (Unoptimised builds run `append(contentsOf: repeatElement(...))` through
     /// unspecialised generic code that allocates per element, so debug builds append one by one.)

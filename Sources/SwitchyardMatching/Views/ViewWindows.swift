@@ -158,11 +158,14 @@ public struct ViewWindows: Sendable {
 
 /// A whole-text transform that `ViewWindows.build` can apply window by window.
 public enum ViewTransform: Sendable {
-    case skeleton, readable, rot13, reversed
+    case identity, skeleton, readable, rot13, reversed
 
     /// Writes the transform of `text` into `output`, replacing its contents.
     public func apply(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         switch self {
+        case .identity:
+            output.removeAll(keepingCapacity: true)
+            ViewOutput.append(&output, contentsOf: text)
         case .skeleton: TextViews.skeleton(text, into: &output)
         case .readable: TextViews.readable(text, into: &output)
         case .rot13: TextTransforms.rot13(text, into: &output)
