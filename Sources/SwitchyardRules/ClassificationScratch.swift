@@ -48,7 +48,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// confirm on the whole view), and their bounds, `maxWindows` (start, end) pairs per regex.
     let windowCounts: UnsafeMutableBufferPointer<UInt8>
     let windowBounds: UnsafeMutableBufferPointer<Int>
-    static let maxWindows = 16
+    static let maxWindows = 64
     static let windowOverflow: UInt8 = .max
     @exclusivity(unchecked) var passGeneration: UInt32 = 0
 

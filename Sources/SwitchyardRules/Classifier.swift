@@ -11,7 +11,7 @@ public struct ClassifierOptions: Sendable {
     public var maxAutomatonStates = 4_000_000
     /// A regex is confirmed only within this many bytes around the atoms that made it a candidate,
     /// so its cost does not grow with the text: a pattern's match must be at most this long to be
-    /// found. (Merged windows; more than 16 separate windows fall back to the whole view.)
+    /// found. (Merged windows; more than 64 separate windows fall back to the whole view.)
     public var regexWindowBytes = 256
     /// An `unless` term cancels a rule only if it lies within this many bytes of the span that
     /// fired the rule.

@@ -122,4 +122,61 @@ enum ReferenceGates {
         return found
     }
 
+    /// Zero-width characters (U+200B–U+200D, U+2060, U+FEFF, soft hyphen U+00AD) sitting between
+    /// two ASCII letters, as in "key\u{200B}logger".
+    static func invisibleInsideWords(_ text: UnsafeRawBufferPointer) -> Int {
+        var count = 0
+        var index = 1
+        let total = text.count
+        while index + 1 < total {
+            let byte = text[index]
+            var length = 0
+            if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) {
+                length = 3
+            } else if byte == 0xE2, index + 2 < total, text[index + 1] == 0x81, text[index + 2] == 0xA0 {
+                length = 3
+            } else if byte == 0xEF, index + 2 < total, text[index + 1] == 0xBB, text[index + 2] == 0xBF {
+                length = 3
+            } else if byte == 0xC2, text[index + 1] == 0xAD {
+                length = 2
+            }
+            if length > 0 {
+                let after = index + length
+                if after < total, EvasionScan.isASCIILetter(text[index - 1]), EvasionScan.isASCIILetter(text[after]) { count += 1 }
+                index = after
+            } else {
+                index += 1
+            }
+        }
+        return count
+    }
+
+    /// Whether some word mixes ASCII letters with Greek or Cyrillic letters (two-byte sequences
+    /// led by 0xCE–0xD3), as look-alike substitutions do ("pаyload" with a Cyrillic а).
+    static func hasMixedScriptWord(_ text: UnsafeRawBufferPointer) -> Bool {
+        var latin = false
+        var lookalike = false
+        var index = 0
+        let total = text.count
+        while index < total {
+            let byte = text[index]
+            if EvasionScan.isASCIILetter(byte) {
+                latin = true
+                index += 1
+            } else if (0xCE...0xD3).contains(byte), index + 1 < total, text[index + 1] & 0xC0 == 0x80 {
+                lookalike = true
+                index += 2
+            } else if byte >= 0x80 {
+                index += 1  // other letters and marks continue the word
+            } else {
+                latin = false
+                lookalike = false
+                index += 1
+                continue
+            }
+            if latin && lookalike { return true }
+        }
+        return false
+    }
+
 }

@@ -42,11 +42,14 @@ public enum TextTransforms {
 public enum EvasionScan {
     /// Zero-width characters (U+200B–U+200D, U+2060, U+FEFF, soft hyphen U+00AD) sitting between
     /// two ASCII letters, as in "key\u{200B}logger".
+    /// - Complexity: O(n); ASCII runs are skipped eight bytes at a time.
     public static func invisibleInsideWords(_ text: UnsafeRawBufferPointer) -> Int {
         var count = 0
         var index = 1
         let total = text.count
-        while index + 1 < total {
+        while true {
+            index = nextNonASCII(text, from: index)
+            guard index + 1 < total else { return count }
             let byte = text[index]
             var length = 0
             if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) {
@@ -66,36 +69,45 @@ public enum EvasionScan {
                 index += 1
             }
         }
-        return count
     }
 
-    /// Whether some word mixes ASCII letters with Greek or Cyrillic letters (two-byte sequences
-    /// led by 0xCE–0xD3), as look-alike substitutions do ("pаyload" with a Cyrillic а).
+    /// Whether some word (a run of ASCII letters and non-ASCII bytes) mixes ASCII letters with
+    /// Greek or Cyrillic letters (two-byte sequences led by 0xCE–0xD3), as look-alike
+    /// substitutions do ("pаyload" with a Cyrillic а).
+    /// - Complexity: O(n); ASCII runs are skipped eight bytes at a time, and each word around a
+    ///   Greek or Cyrillic letter is read once.
     public static func hasMixedScriptWord(_ text: UnsafeRawBufferPointer) -> Bool {
-        var latin = false
-        var lookalike = false
-        var index = 0
         let total = text.count
-        while index < total {
-            let byte = text[index]
-            if isASCIILetter(byte) {
-                latin = true
-                index += 1
-            } else if (0xCE...0xD3).contains(byte), index + 1 < total, text[index + 1] & 0xC0 == 0x80 {
-                lookalike = true
-                index += 2
-            } else if byte >= 0x80 {
-                index += 1  // other letters and marks continue the word
-            } else {
-                latin = false
-                lookalike = false
+        var index = 0
+        while true {
+            index = nextNonASCII(text, from: index)
+            guard index < total else { return false }
+            guard (0xCE...0xD3).contains(text[index]), index + 1 < total, text[index + 1] & 0xC0 == 0x80 else {
                 index += 1
                 continue
             }
-            if latin && lookalike { return true }
+            var start = index
+            while start > 0 && isWordPart(text[start - 1]) { start -= 1 }
+            var end = index + 2
+            while end < total && isWordPart(text[end]) { end += 1 }
+            for offset in start..<end where isASCIILetter(text[offset]) { return true }
+            index = end
         }
-        return false
     }
+
+    /// The first offset at or after `start` holding a non-ASCII byte, or `text.count`.
+    @inline(__always)
+    static func nextNonASCII(_ text: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        let count = text.count
+        while index + 8 <= count && text.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { index += 8 }
+        while index < count && text[index] < 0x80 { index += 1 }
+        return index
+    }
+
+    /// Bytes that continue a word for `hasMixedScriptWord`: ASCII letters and non-ASCII bytes.
+    @inline(__always)
+    static func isWordPart(_ byte: UInt8) -> Bool { byte >= 0x80 || isASCIILetter(byte) }
 
     @inline(__always)
     static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
