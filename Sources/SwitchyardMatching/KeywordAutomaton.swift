@@ -7,10 +7,10 @@
 //   C, so a state *is* its row offset and one step is `state = transitions[state + byteClass[b]]`.
 // - States are numbered so that those with outputs (their own or inherited through suffix links)
 //   come first; `state < matchLimit` (also premultiplied) is the only per-byte test.
-// - Match state m = state / C reports `outputs[outputStart[m] ..< outputStart[m + 1]]`: pattern
-//   ids already merged along suffix links, so nothing is chased at scan time.
-// - Per pattern: `patternLength` (start = end - length) and `patternFlags` (word-boundary bits),
-//   checked against the text bytes when a match is reported.
+// - Match state m = state / C reports `outputs[outputStart[m] ..< outputStart[m + 1]]`: patterns
+//   already merged along suffix links, so nothing is chased at scan time. Each output is one
+//   UInt64 holding everything a report needs: the pattern id (bits 0-31), its length (32-55;
+//   start = end - length) and its word-boundary flags (56-63), so a hit costs one table read.
 
 /// Receives keyword hits during a scan.
 public protocol KeywordHitSink {
@@ -59,12 +59,15 @@ public final class KeywordAutomaton: Sendable {
         case emptyPattern(id: UInt32)
         /// The automaton needs more than `limit` states.
         case tooManyStates(limit: Int)
+        /// Pattern `id` is longer than `maxPatternBytes`.
+        case patternTooLong(id: UInt32)
 
         /// A human-readable message.
         public var description: String {
             switch self {
             case .emptyPattern(let id): "keyword pattern \(id) is empty"
             case .tooManyStates(let limit): "keyword automaton needs more than \(limit) states"
+            case .patternTooLong(let id): "keyword pattern \(id) is longer than \(KeywordAutomaton.maxPatternBytes) bytes"
             }
         }
     }
@@ -82,18 +85,19 @@ public final class KeywordAutomaton: Sendable {
     /// Premultiplied: states below this have outputs.
     @usableFromInline let matchLimit: UInt32
     @usableFromInline let outputStart: [UInt32]
-    @usableFromInline let outputs: [UInt32]
-    @usableFromInline let patternLength: [UInt32]
-    @usableFromInline let patternFlags: [UInt8]
+    /// Packed outputs: pattern id | length << 32 | flags << 56 (see the file header).
+    @usableFromInline let outputs: [UInt64]
+
+    /// The longest pattern the packed outputs can describe.
+    public static let maxPatternBytes = (1 << 24) - 1
 
     /// Number of patterns (ids are 0..<patternCount).
-    public var patternCount: Int { patternLength.count }
+    public let patternCount: Int
     /// Number of DFA states.
     public let stateCount: Int
     /// Approximate size of the tables in bytes.
     public var memoryBytes: Int {
-        byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 4
-            + patternLength.count * 4 + patternFlags.count
+        byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 8
     }
 
     @usableFromInline static var wordStartFlag: UInt8 { 1 }
@@ -157,29 +161,24 @@ public final class KeywordAutomaton: Sendable {
         let match = Int(truncatingIfNeeded: (UInt64(state) &* matchReciprocal) >> 32)
         let count = text.count
         outputStart.withUnsafeBufferPointer { starts in
-            outputs.withUnsafeBufferPointer { ids in
-                patternLength.withUnsafeBufferPointer { lengths in
-                    patternFlags.withUnsafeBufferPointer { flags in
-                        // SAFETY: `state < matchLimit`, so `match` < the number of match states and
-                        // `starts` has one more entry (the sentinel); its values are offsets into `ids`,
-                        // whose values are pattern ids < lengths.count == flags.count.
-                        // The text reads are guarded by `end < count` here and `start > 0` below;
-                        // a state's outputs are never longer than the bytes consumed to reach it,
-                        // so `start >= 0`.
-                        let wordAfter = end < count && Self.isWordByte(text[end])
-                        var slot = Int(starts[match])
-                        let last = Int(starts[match &+ 1])
-                        while slot < last {
-                            let pattern = ids[slot]
-                            slot &+= 1
-                            let start = end &- Int(lengths[Int(pattern)])
-                            let wordBefore = start > 0 && Self.isWordByte(text[start &- 1])
-                            // The flags this occurrence would violate: one test instead of a branch per flag.
-                            let unmet = (wordBefore ? Self.wordStartFlag : 0) | (wordAfter ? Self.wordEndFlag : 0)
-                            if flags[Int(pattern)] & unmet == 0 {
-                                sink.keywordHit(pattern: pattern, start: start, end: end)
-                            }
-                        }
+            outputs.withUnsafeBufferPointer { entries in
+                // SAFETY: `state < matchLimit`, so `match` < the number of match states and `starts`
+                // has one more entry (the sentinel); its values are offsets into `entries`.
+                // The text reads are guarded by `end < count` here and `start > 0` below; a
+                // state's outputs are never longer than the bytes consumed to reach it, so
+                // `start >= 0`.
+                let wordAfter = end < count && Self.isWordByte(text[end])
+                var slot = Int(starts[match])
+                let last = Int(starts[match &+ 1])
+                while slot < last {
+                    let entry = entries[slot]
+                    slot &+= 1
+                    let start = end &- Int(truncatingIfNeeded: entry >> 32 & 0xFF_FFFF)
+                    let wordBefore = start > 0 && Self.isWordByte(text[start &- 1])
+                    // The flags this occurrence would violate: one test instead of a branch per flag.
+                    let unmet = (wordBefore ? Self.wordStartFlag : 0) | (wordAfter ? Self.wordEndFlag : 0)
+                    if UInt8(truncatingIfNeeded: entry >> 56) & unmet == 0 {
+                        sink.keywordHit(pattern: UInt32(truncatingIfNeeded: entry), start: start, end: end)
                     }
                 }
             }
@@ -208,6 +207,9 @@ public final class KeywordAutomaton: Sendable {
     private init(patterns: [[UInt8]], flags: [UInt8], maxStates: Int) throws(BuildError) {
         if let empty = patterns.firstIndex(where: \.isEmpty) {
             throw .emptyPattern(id: UInt32(empty))
+        }
+        if let long = patterns.firstIndex(where: { $0.count > Self.maxPatternBytes }) {
+            throw .patternTooLong(id: UInt32(long))
         }
 
         // Byte classes: one per distinct (folded) pattern byte, class 0 for the rest.
@@ -293,11 +295,13 @@ public final class KeywordAutomaton: Sendable {
         // Merged outputs: own ids, then the suffix link's (already flattened: it is earlier in BFS).
         var outputStart = [UInt32]()
         outputStart.reserveCapacity(matchStates + 1)
-        var outputs = [UInt32]()
+        var outputs = [UInt64]()
         for state in order where hasOutput[state] {
             guard outputs.count <= Int(UInt32.max) else { throw .tooManyStates(limit: maxStates) }
             outputStart.append(UInt32(outputs.count))
-            outputs.append(contentsOf: ownOutputs[state] ?? [])
+            for id in ownOutputs[state] ?? [] {
+                outputs.append(UInt64(id) | UInt64(patterns[Int(id)].count) << 32 | UInt64(flags[Int(id)]) << 56)
+            }
             let link = suffix[state]
             if state != 0 && hasOutput[link] {
                 let linked = newIndex[link]
@@ -328,8 +332,7 @@ public final class KeywordAutomaton: Sendable {
         self.matchLimit = UInt32(matchStates * classCount)
         self.outputStart = outputStart
         self.outputs = outputs
-        self.patternLength = patterns.map { UInt32($0.count) }
-        self.patternFlags = flags
+        self.patternCount = patterns.count
         self.stateCount = stateCount
     }
 }

@@ -7,14 +7,13 @@ import SwitchyardMatching
 /// Holds raw pointers into the classifier's tables and the caller's scratch; it lives only inside
 /// `Classifier.scan`, where both are alive.
 struct HitCollector: KeywordHitSink {
-    let actionStart: UnsafeBufferPointer<UInt32>
+    let patterns: UnsafeBufferPointer<RuleTables.PatternEntry>
     let actions: UnsafeBufferPointer<UInt32>
     let nearLists: UnsafeBufferPointer<RuleTables.NearListTable>
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
     let clauseLists: UnsafeBufferPointer<UInt32>
     let listClauses: UnsafeBufferPointer<UInt32>
     let ruleViews: UnsafeBufferPointer<UInt8>
-    let patternForms: UnsafeBufferPointer<UInt8>
     /// Per regex: the bits of its atom groups.
     let regexGroupMasks: UnsafeBufferPointer<UInt8>
     /// The `TermForms` bits this pass reads.
@@ -31,9 +30,8 @@ struct HitCollector: KeywordHitSink {
     /// A collector reading `tables` and `pass`, which the caller must keep alive while it is used.
     init(tables: RuleTables, pass: RuleTables.PassTables, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8, generation: UInt32,
          regexWindow: Int, joinedMask: UnsafeBufferPointer<UInt8>?) {
-        actionStart = pass.actionStart.buffer
+        patterns = pass.patterns.buffer
         actions = pass.actions.buffer
-        patternForms = pass.patternForms.buffer
         nearLists = tables.nearLists.buffer
         clauses = tables.clauses.buffer
         clauseLists = tables.clauseLists.buffer
@@ -51,7 +49,8 @@ struct HitCollector: KeywordHitSink {
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
         scratch.statistics.automatonHits &+= 1
-        let patternForm = patternForms[Int(pattern)]
+        let entry = patterns[Int(pattern)]
+        let patternForm = entry.forms
         guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
         // On a squeezed pass, ROT13 and reversed evidence counts only over joined letters, as rule
         // triggers do (short boundary-free forms turn up inside ordinary words).
@@ -59,9 +58,7 @@ struct HitCollector: KeywordHitSink {
             scratch.seenForms |= patternForm
             scratch.noteEvidence(form: patternForm, start: start, end: end)
         }
-        let first = Int(actionStart[Int(pattern)])
-        let last = Int(actionStart[Int(pattern) + 1])
-        for index in first..<last {
+        for index in Int(entry.actionStart)..<Int(entry.actionEnd) {
             let action = actions[index]
             let target = Int(action & RuleTables.targetMask)
             switch action >> RuleTables.kindShift {

@@ -62,20 +62,25 @@ final class RuleTables: Sendable {
     /// A candidate action's target is `regex << groupShift | group`.
     static let groupShift: UInt32 = 2
 
+    /// One automaton pattern: its actions are `actions[actionStart ..< actionEnd]`, and `forms`
+    /// are its `TermForms` (the pass kind plus ROT13 / reversed markers). One read per hit.
+    struct PatternEntry: Sendable, BitwiseCopyable {
+        var actionStart: UInt32
+        var actionEnd: UInt32
+        var forms: UInt8
+    }
+
     /// The automaton of one kind of pass and what its patterns do.
     final class PassTables: Sendable {
         let automaton: KeywordAutomaton
-        /// Actions of automaton pattern `p` are `actions[actionStart[p] ..< actionStart[p + 1]]`.
-        let actionStart: FlatTable<UInt32>
+        /// Per automaton pattern id.
+        let patterns: FlatTable<PatternEntry>
         let actions: FlatTable<UInt32>
-        /// Per automaton pattern: its `TermForms` (the pass kind plus ROT13 / reversed markers).
-        let patternForms: FlatTable<UInt8>
 
-        init(automaton: KeywordAutomaton, actionStart: FlatTable<UInt32>, actions: FlatTable<UInt32>, patternForms: FlatTable<UInt8>) {
+        init(automaton: KeywordAutomaton, patterns: FlatTable<PatternEntry>, actions: FlatTable<UInt32>) {
             self.automaton = automaton
-            self.actionStart = actionStart
+            self.patterns = patterns
             self.actions = actions
-            self.patternForms = patternForms
         }
     }
 
@@ -136,9 +141,7 @@ final class RuleTables: Sendable {
             for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index)) }
             for term in rule.unless { assembler.add(term, action: Self.action(.except, index)) }
             for clause in rule.near {
-                nearLists.addClause(rule: index, lists: clause.lists, within: clause.within) { term, list in
-                    assembler.add(term, action: Self.action(.nearTerm, list))
-                }
+                nearLists.addClause(rule: index, lists: clause.lists, within: clause.within)
             }
             for source in rule.patterns {
                 let compiled: RE2Pattern
@@ -168,10 +171,16 @@ final class RuleTables: Sendable {
         guard rules.count < Int(Self.targetMask), nearLists.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift) else {
             throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
         }
+        let near = nearLists.build()
+        // ROT13 and reversed forms only mark where to decode, and a clause needs its anchor, so
+        // anchor lists carry them, and the other lists only of clauses whose anchor has a term
+        // too short for them: the shared verb lists would double the automaton.
+        for (list, terms) in near.terms.enumerated() {
+            for term in terms { assembler.add(term, action: Self.action(.nearTerm, list), transformed: near.needsTransformedForms[list]) }
+        }
         plain = try assembler.plain.compile(name: "plain", maxStates: maxAutomatonStates)
         skeleton = try assembler.skeleton.compile(name: "skeleton", maxStates: maxAutomatonStates)
         joined = try assembler.joined.compile(name: "joined", maxStates: maxAutomatonStates)
-        let near = nearLists.build()
         clauses = FlatTable(near.clauses)
         clauseLists = FlatTable(near.clauseLists)
         self.nearLists = FlatTable(near.lists)
@@ -199,15 +208,15 @@ final class RuleTables: Sendable {
     /// Deduplicates `near` lists across clauses and picks each clause's anchor.
     private struct NearListBuilder {
         private var listIDs: [Set<Term>: Int] = [:]
+        private var terms: [[Term]] = []
         private var shortestTerm: [Int] = []
         private var clauses: [(rule: Int, lists: [Int], within: Int)] = []
 
         /// Number of distinct lists so far.
         var count: Int { shortestTerm.count }
 
-        /// Adds one clause; `addTerm` is called for every term of a list seen for the first time,
-        /// with the list's id.
-        mutating func addClause(rule: Int, lists: [[Term]], within: Int, addTerm: (Term, Int) -> Void) {
+        /// Adds one clause.
+        mutating func addClause(rule: Int, lists: [[Term]], within: Int) {
             var ids: [Int] = []
             for list in lists {
                 let key = Set(list)
@@ -218,7 +227,7 @@ final class RuleTables: Sendable {
                     id = shortestTerm.count
                     listIDs[key] = id
                     shortestTerm.append(list.map(\.text.utf8.count).min() ?? 0)
-                    for term in list { addTerm(term, id) }
+                    terms.append(list)
                 }
                 // The same list twice in a clause is one condition: one term satisfies both.
                 if !ids.contains(id) { ids.append(id) }
@@ -226,14 +235,18 @@ final class RuleTables: Sendable {
             clauses.append((rule, ids, within))
         }
 
-        /// Flat tables: clauses with their anchor first, and each list's anchored and member clauses.
-        func build() -> (clauses: [NearClauseTable], clauseLists: [UInt32], lists: [NearListTable], listClauses: [UInt32]) {
+        /// Flat tables: clauses with their anchor first, and each list's anchored and member
+        /// clauses; and per list, its terms and whether they need ROT13 and reversed forms (the
+        /// list anchors a clause, or belongs to one whose anchor has a term too short for them).
+        func build() -> (clauses: [NearClauseTable], clauseLists: [UInt32], lists: [NearListTable], listClauses: [UInt32], terms: [[Term]],
+                         needsTransformedForms: [Bool]) {
             var uses = [Int](repeating: 0, count: count)
             for clause in clauses { for list in clause.lists { uses[list] += 1 } }
             var tables: [NearClauseTable] = []
             var clauseLists: [UInt32] = []
             var anchored = [[UInt32]](repeating: [], count: count)
             var members = [[UInt32]](repeating: [], count: count)
+            var transformed = [Bool](repeating: false, count: count)
             for (index, clause) in clauses.enumerated() {
                 // The least shared list, then the one with the longest shortest term: the rarest
                 // words in the text, as far as the pack alone can tell.
@@ -241,7 +254,10 @@ final class RuleTables: Sendable {
                 tables.append(NearClauseTable(rule: UInt32(clause.rule), firstList: UInt32(clauseLists.count), listCount: UInt32(clause.lists.count), within: clause.within))
                 clauseLists.append(UInt32(anchor))
                 anchored[anchor].append(UInt32(index))
+                transformed[anchor] = true
+                let anchorFullyTransformed = shortestTerm[anchor] >= RuleTables.minimumTransformedTermBytes
                 for list in clause.lists where list != anchor {
+                    if !anchorFullyTransformed { transformed[list] = true }
                     clauseLists.append(UInt32(list))
                     members[list].append(UInt32(index))
                 }
@@ -255,7 +271,7 @@ final class RuleTables: Sendable {
                 listClauses += members[list]
                 lists.append(NearListTable(anchorStart: anchorStart, memberStart: memberStart, memberEnd: UInt32(listClauses.count)))
             }
-            return (tables, clauseLists, lists, listClauses)
+            return (tables, clauseLists, lists, listClauses, terms, transformed)
         }
     }
 
@@ -274,11 +290,12 @@ final class RuleTables: Sendable {
             if form.contains(.joined) { joined.add(bytes, wordStart: wordStart, wordEnd: wordEnd, form: markers.union(.joined), action: action) }
         }
 
-        /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes),
-        /// and its skeleton (skeleton and squeezed passes).
-        mutating func add(_ term: Term, action: UInt32) {
+        /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes; the
+        /// last two unless `transformed` is false), and its skeleton (skeleton and squeezed passes).
+        mutating func add(_ term: Term, action: UInt32, transformed: Bool = true) {
             let isException = action >> RuleTables.kindShift == RuleTables.ActionKind.except.rawValue
-            for variant in TermVariants.all(of: term, minimumTransformedBytes: RuleTables.minimumTransformedTermBytes, isException: isException) {
+            let minimum = transformed ? RuleTables.minimumTransformedTermBytes : Int.max
+            for variant in TermVariants.all(of: term, minimumTransformedBytes: minimum, isException: isException) {
                 add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
         }
@@ -318,14 +335,15 @@ final class RuleTables: Sendable {
             } catch {
                 throw BuildFailure(message: "\(name) keyword automaton: \(error)")
             }
-            var start: [UInt32] = [0]
-            start.reserveCapacity(actionLists.count + 1)
+            var entries: [PatternEntry] = []
+            entries.reserveCapacity(actionLists.count)
             var flat: [UInt32] = []
-            for list in actionLists {
+            for (list, form) in zip(actionLists, patternForms) {
+                let start = UInt32(flat.count)
                 flat += list
-                start.append(UInt32(flat.count))
+                entries.append(PatternEntry(actionStart: start, actionEnd: UInt32(flat.count), forms: form))
             }
-            return PassTables(automaton: automaton, actionStart: FlatTable(start), actions: FlatTable(flat), patternForms: FlatTable(patternForms))
+            return PassTables(automaton: automaton, patterns: FlatTable(entries), actions: FlatTable(flat))
         }
     }
 
