@@ -95,6 +95,8 @@ public final class KeywordAutomaton: Sendable {
     public let patternCount: Int
     /// Number of DFA states.
     public let stateCount: Int
+    /// Length of the longest pattern in bytes.
+    @usableFromInline let longestPattern: Int
     /// Approximate size of the tables in bytes.
     public var memoryBytes: Int {
         byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 8
@@ -147,6 +149,64 @@ public final class KeywordAutomaton: Sendable {
                     } while state >= limit && index < count
                     if state < limit {
                         reportMatches(state: UInt32(truncatingIfNeeded: state), end: index, text: text, into: &sink)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Texts at least this long are scanned as two interleaved halves by `scan(_:into:events:)`.
+    public static let minimumInterleavedBytes = 1024
+
+    /// Like `scan(_:into:)`, and reports the same hits in the same order, but reads a long text as
+    /// two halves stepped together. One scan is a chain of dependent table loads, each waiting for
+    /// the last; two independent chains overlap their waits. The second half starts
+    /// `longestPattern - 1` bytes early, so it sees every match that ends inside it, and its match
+    /// states are kept in `events` (reused: it grows only for a text with more matches than any
+    /// before) until the first half has reported, so hits still arrive in order of end offset.
+    @inlinable
+    public func scan<Sink: KeywordHitSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink, events: inout [UInt64]) {
+        let count = text.count
+        let middle = count / 2
+        let secondStart = middle - (longestPattern - 1)
+        guard count >= Self.minimumInterleavedBytes, count <= Int(UInt32.max), secondStart > 0 else {
+            scan(text, into: &sink)
+            return
+        }
+        events.removeAll(keepingCapacity: true)
+        let limit = Int(matchLimit)
+        transitions.withUnsafeBufferPointer { table in
+            byteClass.withUnsafeBufferPointer { classes in
+                // SAFETY: as in `scan(_:into:)`: `i < middle <= count` and `j < count` on every read,
+                // and every state is a row start, so `state + class` stays inside the table.
+                let base = table.baseAddress!
+                var first = Int(startState), second = Int(startState)
+                var i = 0, j = secondStart
+                // Both halves step together until the first ends (the second is the longer).
+                while i < middle {
+                    repeat {
+                        first = Int((base + Int(classes[Int(text[i])]))[first])
+                        second = Int((base + Int(classes[Int(text[j])]))[second])
+                        i &+= 1
+                        j &+= 1
+                    } while first >= limit && second >= limit && i < middle
+                    if first < limit {
+                        reportMatches(state: UInt32(truncatingIfNeeded: first), end: i, text: text, into: &sink)
+                    }
+                    // Matches ending at or before `middle` are the first half's.
+                    if second < limit && j > middle {
+                        events.append(UInt64(second) | UInt64(j) << 32)
+                    }
+                }
+                for index in 0..<events.count {
+                    let event = events[index]
+                    reportMatches(state: UInt32(truncatingIfNeeded: event), end: Int(event >> 32), text: text, into: &sink)
+                }
+                while j < count {
+                    second = Int((base + Int(classes[Int(text[j])]))[second])
+                    j &+= 1
+                    if second < limit {
+                        reportMatches(state: UInt32(truncatingIfNeeded: second), end: j, text: text, into: &sink)
                     }
                 }
             }
@@ -333,6 +393,7 @@ public final class KeywordAutomaton: Sendable {
         self.outputStart = outputStart
         self.outputs = outputs
         self.patternCount = patterns.count
+        self.longestPattern = patterns.map(\.count).max() ?? 0
         self.stateCount = stateCount
     }
 }

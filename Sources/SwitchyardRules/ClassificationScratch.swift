@@ -95,6 +95,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var transformed: [UInt8] = []
     @exclusivity(unchecked) var windowScratch: [UInt8] = []
     @exclusivity(unchecked) var windowScratchMask: [UInt8] = []
+    /// Match states of the second half of an interleaved automaton scan.
+    @exclusivity(unchecked) var automatonEvents: [UInt64] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
     init(ruleCount: Int, listCount: Int, regexCount: Int) {
@@ -136,6 +138,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         transformed.reserveCapacity(4096)
         windowScratch.reserveCapacity(4096)
         windowScratchMask.reserveCapacity(4096)
+        automatonEvents.reserveCapacity(4096)
     }
 
     deinit {

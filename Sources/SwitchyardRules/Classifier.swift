@@ -282,7 +282,7 @@ public final class Classifier: Sendable {
             // `tables` is kept alive.
             var collector = HitCollector(tables: tables, pass: tables.passTables(for: forms), forms: forms.rawValue, scratch: scratch, viewMask: mask,
                                          generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-            tables.passTables(for: forms).automaton.scan(view, into: &collector)
+            tables.passTables(for: forms).automaton.scan(view, into: &collector, events: &scratch.automatonEvents)
         }
         var complete = true
         func holds(_ rule: Int) -> Bool {
