@@ -38,7 +38,8 @@ public final class Router: Sendable {
     }
 
     /// Routes a batch, keeping order, spread over `threads` workers (default: all active cores).
-    /// Each worker takes one contiguous slice and one pooled scratch.
+    /// Workers take small chunks in turn (so a few long texts do not leave one core idle), each
+    /// with one pooled scratch.
     public func route(_ requests: [Request], threads: Int = ProcessInfoCores.active) -> [Decision] {
         route(count: requests.count, threads: threads) { index, scratch in route(requests[index], using: scratch) }
     }
@@ -52,16 +53,22 @@ public final class Router: Sendable {
             defer { returnScratch(scratch) }
             return (0..<count).map { decide($0, scratch) }
         }
+        let chunks = min(count, workers * Self.chunksPerWorker)
+        let next = Atomic<Int>(0)
         return [Decision](unsafeUninitializedCapacity: count) { buffer, initialized in
             let output = SendableBuffer(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 let scratch = takeScratch()
                 defer { returnScratch(scratch) }
-                let range = Self.slice(worker, of: workers, count: count)
-                for index in range {
-                    // SAFETY: slices are disjoint and cover 0..<count, so each element is
-                    // initialised exactly once, by one worker.
-                    (output.buffer.baseAddress! + index).initialize(to: decide(index, scratch))
+                while true {
+                    let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard chunk < chunks else { break }
+                    for index in Self.slice(chunk, of: chunks, count: count) {
+                        // SAFETY: the atomic counter hands each chunk to exactly one worker and
+                        // the chunks are disjoint and cover 0..<count, so each element is
+                        // initialised exactly once.
+                        (output.buffer.baseAddress! + index).initialize(to: decide(index, scratch))
+                    }
                 }
             }
             initialized = count
@@ -80,7 +87,7 @@ public final class Router: Sendable {
             defer { returnScratch(scratch) }
             return [body(0..<count, scratch)]
         }
-        let chunks = min(count, workers * 8)
+        let chunks = min(count, workers * Self.chunksPerWorker)
         let next = Atomic<Int>(0)
         return [T](unsafeUninitializedCapacity: chunks) { buffer, initialized in
             let output = SendableSlots(buffer: buffer)
@@ -101,6 +108,9 @@ public final class Router: Sendable {
 
     /// Fewer requests than this per worker are not worth a thread hop.
     public static let minimumPerWorker = 8
+    /// Chunks per worker that a batch is cut into: enough for the workers to even out long
+    /// texts, few enough that taking one (an atomic add) stays negligible.
+    static let chunksPerWorker = 16
 
     static func slice(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
         let base = count / workers, extra = count % workers
