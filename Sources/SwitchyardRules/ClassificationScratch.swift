@@ -44,12 +44,11 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// the regex's `atomGeneration` is the pass's).
     let atomGeneration: UnsafeMutableBufferPointer<UInt32>
     let atomLatestStart: UnsafeMutableBufferPointer<Int>
-    /// Per regex: how many confirmation windows it has this pass (`windowOverflow`: too many,
-    /// confirm on the whole view), and their bounds, `maxWindows` (start, end) pairs per regex.
+    /// Per regex: how many confirmation windows it has this pass, and their bounds, `maxWindows`
+    /// (start, end) pairs per regex (past that, the closest two merge).
     let windowCounts: UnsafeMutableBufferPointer<UInt8>
     let windowBounds: UnsafeMutableBufferPointer<Int>
     static let maxWindows = 64
-    static let windowOverflow: UInt8 = .max
     @exclusivity(unchecked) var passGeneration: UInt32 = 0
 
     // Per request.

@@ -11,7 +11,7 @@ public struct ClassifierOptions: Sendable {
     public var maxAutomatonStates = 4_000_000
     /// A regex is confirmed only within this many bytes around the atoms that made it a candidate,
     /// so its cost does not grow with the text: a pattern's match must be at most this long to be
-    /// found. (Merged windows; more than 64 separate windows fall back to the whole view.)
+    /// found. (Merged windows; past 64 separate windows, the closest two merge.)
     public var regexWindowBytes = 256
     /// An `unless` term cancels a rule only if it lies within this many bytes of the span that
     /// fired the rule.
@@ -311,7 +311,7 @@ public final class Classifier: Sendable {
             scratch.touchedCount += 1
         }
         // Candidates whose rule is still undecided: each regex runs only inside the windows around
-        // its atoms (or on the whole view when it had too many), and stops at its first match.
+        // its atoms, and stops at its first match.
         for index in 0..<(forms.contains(.plain) ? scratch.candidateCount : 0) {
             let candidate = Int(scratch.candidates[index])
             let regex = tables.regexes[candidate]
@@ -319,12 +319,6 @@ public final class Classifier: Sendable {
             guard holds(rule) else { continue }
             let count = Int(scratch.windowCounts[candidate])
             scratch.statistics.regexRuns &+= 1
-            if count == Int(ClassificationScratch.windowOverflow) {
-                scratch.statistics.wholeViewRegexRuns &+= 1
-                scratch.statistics.regexBytes &+= view.count
-                if let span = regex.pattern.firstMatch(in: view) { trigger(rule, span) }
-                continue
-            }
             let base = candidate * ClassificationScratch.maxWindows * 2
             for window in 0..<count {
                 let lower = max(0, scratch.windowBounds[base + window * 2])

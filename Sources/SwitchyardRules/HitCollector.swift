@@ -110,7 +110,6 @@ struct HitCollector: KeywordHitSink {
             return
         }
         let count = Int(scratch.windowCounts[regex])
-        guard count != Int(ClassificationScratch.windowOverflow) else { return }
         let lastEnd = base + (count - 1) * 2 + 1
         if end - regexWindow <= scratch.windowBounds[lastEnd] {
             scratch.windowBounds[lastEnd] = end + regexWindow
@@ -119,8 +118,37 @@ struct HitCollector: KeywordHitSink {
             scratch.windowBounds[base + count * 2 + 1] = end + regexWindow
             scratch.windowCounts[regex] = UInt8(count + 1)
         } else {
-            scratch.windowCounts[regex] = ClassificationScratch.windowOverflow
+            mergeClosestWindows(base: base, count: count, newStart: end - regexWindow, newEnd: end + regexWindow)
         }
+    }
+
+    /// The regex's window list (`count` windows at `base`) is full and a window `newStart ..<
+    /// newEnd` after them arrives: merge the two neighbours with the smallest gap (the new window
+    /// counting as the last), so the regex still reads only windows, a little wider.
+    func mergeClosestWindows(base: Int, count: Int, newStart: Int, newEnd: Int) {
+        scratch.statistics.regexWindowMerges &+= 1
+        let bounds = scratch.windowBounds
+        let lastEnd = base + (count - 1) * 2 + 1
+        var closest = -1  // -1: the last stored window and the new one
+        var smallest = newStart - bounds[lastEnd]
+        for window in 0..<count - 1 {
+            let gap = bounds[base + (window + 1) * 2] - bounds[base + window * 2 + 1]
+            if gap < smallest {
+                smallest = gap
+                closest = window
+            }
+        }
+        if closest < 0 {
+            bounds[lastEnd] = newEnd
+            return
+        }
+        bounds[base + closest * 2 + 1] = bounds[base + (closest + 1) * 2 + 1]
+        for window in (closest + 1)..<(count - 1) {
+            bounds[base + window * 2] = bounds[base + (window + 1) * 2]
+            bounds[base + window * 2 + 1] = bounds[base + (window + 1) * 2 + 1]
+        }
+        bounds[lastEnd - 1] = newStart
+        bounds[lastEnd] = newEnd
     }
 
     /// Records that `rule` holds in this pass, keeping the first span that made it hold.

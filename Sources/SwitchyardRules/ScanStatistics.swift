@@ -25,8 +25,8 @@ public struct ScanStatistics: Sendable, Equatable {
     public var reversedDecodes = 0
     /// Regexes confirmed with RE2 (every atom group seen in the pass).
     public var regexRuns = 0
-    /// Of those, runs over a whole view because the atoms had too many separate windows.
-    public var wholeViewRegexRuns = 0
+    /// Times a regex had more separate windows than the scratch holds, so the closest two merged.
+    public var regexWindowMerges = 0
     /// Bytes RE2 searched.
     public var regexBytes = 0
 

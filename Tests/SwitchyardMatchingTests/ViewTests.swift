@@ -390,7 +390,8 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         windows.add(0..<5, radius: 10)
         #expect(windows.ranges == [0..<15, 90..<130, 490..<520])
         windows.add(700..<701, radius: 0)
-        #expect(windows.coversAll)  // past capacity
+        #expect(windows.ranges == [0..<130, 490..<520, 700..<701])  // past capacity: the closest two merge
+        #expect(!windows.coversAll)
         windows.reset(textCount: 100)
         windows.add(10..<70, radius: 0)
         #expect(windows.coversAll)  // more than half the text

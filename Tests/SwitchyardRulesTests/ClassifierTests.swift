@@ -161,9 +161,19 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(fired(c, filler + "xdump lsass" + filler), [])
         // A match longer than the window is not found: the documented limit.
         XCTAssertEqual(fired(c, "dump " + String(repeating: "a", count: 50) + " lsass"), [])
-        // Many separate atom sites (more than the window list holds) fall back to the whole view.
-        let many = (0..<20).map { _ in "lsass " + String(repeating: "z", count: 100) }.joined(separator: " ")
-        XCTAssertEqual(fired(c, many + " dump lsass"), ["t.window"])
+        // More separate candidate sites ("lsass dump": both atoms, no match) than the window list
+        // holds: the closest windows merge, a match before, among or after them is still found,
+        // and the regex still reads windows, not the whole text.
+        for gaps in [[100], [100, 900, 300]] {
+            let many = (0..<200).map { "lsass dump " + String(repeating: "z", count: gaps[$0 % gaps.count]) }.joined(separator: " ")
+            let scratch = c.makeScratch()
+            XCTAssertTrue(c.classify(many, using: scratch).isClean)
+            XCTAssertGreaterThan(scratch.statistics.regexWindowMerges, 0)
+            XCTAssertLessThan(scratch.statistics.regexBytes, many.utf8.count, "\(scratch.statistics)")
+            for text in [many + " dump lsass", "dump lsass " + many, String(many.prefix(30_000)) + " dump lsass " + many] {
+                XCTAssertTrue(c.classify(text).risky)
+            }
+        }
     }
 
     func testRegexWithoutAtomsRunsOnEveryRequest() throws {

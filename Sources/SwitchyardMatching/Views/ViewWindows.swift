@@ -10,8 +10,9 @@
 /// Merged byte ranges of a text that a derived view must cover, or "the whole text".
 ///
 /// Reusable without allocating: `reset` keeps the capacity. Ranges are added in any order and kept
-/// sorted and merged; past `capacity` ranges, or once they cover half the text, the set becomes
-/// `coversAll` (building the windows would then cost about as much as the whole view).
+/// sorted and merged; past `capacity` ranges the two closest are merged, and once they cover half
+/// the text the set becomes `coversAll` (building the windows would then cost about as much as the
+/// whole view).
 public struct ViewWindows: Sendable {
     /// The sorted, disjoint ranges (meaningless when `coversAll`).
     public private(set) var ranges: [Range<Int>] = []
@@ -82,7 +83,22 @@ public struct ViewWindows: Sendable {
             covered = 0
             for range in ranges { covered += range.count }
         }
-        if ranges.count > capacity || covered * 2 > textCount { coversAll = true }
+        if ranges.count > capacity { mergeClosestPair() }
+        if covered * 2 > textCount { coversAll = true }
+    }
+
+    /// Merges the two neighbouring ranges with the smallest gap between them: past `capacity`
+    /// ranges the set covers a little more text rather than all of it (a 1 MiB chat context with
+    /// a look-alike every few KiB still reads only its windows).
+    private mutating func mergeClosestPair() {
+        var closest = 0
+        for index in 1..<(ranges.count - 1) where ranges[index + 1].lowerBound - ranges[index].upperBound
+            < ranges[closest + 1].lowerBound - ranges[closest].upperBound {
+            closest = index
+        }
+        covered += ranges[closest + 1].lowerBound - ranges[closest].upperBound
+        ranges[closest] = ranges[closest].lowerBound..<ranges[closest + 1].upperBound
+        ranges.remove(at: closest + 1)
     }
 
     /// Builds `transform` of `text` into `output`: of the whole text when `coversAll`, else of
