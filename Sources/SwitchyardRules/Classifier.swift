@@ -149,7 +149,7 @@ public final class Classifier: Sendable {
         }
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
         // term form can show it: decode both anyway (cheap at this size).
-        if inspected.count <= Self.blindDecodeLimit && TextViews.needsSkeleton(inspected) {
+        if inspected.count <= Self.blindDecodeLimit && scratch.textLooksDisguised {
             scratch.rot13Windows.coverAll()
             scratch.reversedWindows.coverAll()
         }
@@ -206,6 +206,7 @@ public final class Classifier: Sendable {
         scratch.windows.reset(textCount: source.count)
         scratch.squeezedWindows.reset(textCount: source.count)
         let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows)
+        if view == nil { scratch.textLooksDisguised = gates.skeleton || gates.squeezed }
         if gates.skeleton {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)

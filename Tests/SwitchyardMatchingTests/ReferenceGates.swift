@@ -6,7 +6,7 @@ enum ReferenceGates {
     /// Adds to `windows` (each widened by `radius`) every place where the skeleton can reveal a
     /// disguised word: a run of leet digits or symbols with letters on both sides ("h4ck",
     /// "pa$$word", "expl0it"), an `I` after a lowercase letter or an `l` before an uppercase one
-    /// ("maIware"), and each non-ASCII look-alike. Stricter than `needsSkeleton` about leet, so
+    /// ("maIware"), and each non-ASCII look-alike. Stricter than "any leet character", so
     /// that version numbers, hashes and identifiers ("md5", "x86", "$var") in long technical
     /// texts do not pull in the skeleton passes. Returns whether it added any.
     @discardableResult

@@ -17,13 +17,6 @@ private func squeezed(_ text: String) -> String {
     String(decoding: TextViews.squeeze(of: Array(text.utf8)), as: UTF8.self)
 }
 
-private func needsSkeleton(_ text: String) -> Bool {
-    Array(text.utf8).withUnsafeBytes { TextViews.needsSkeleton($0) }
-}
-
-private func needsSqueeze(_ text: String) -> Bool {
-    Array(text.utf8).withUnsafeBytes { TextViews.needsSqueeze($0) }
-}
 
 /// Deterministic pseudo-random numbers for fuzz loops (SplitMix64).
 struct ViewsRandom: RandomNumberGenerator {
@@ -273,73 +266,6 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
     }
 }
 
-@Suite struct GateTests {
-    @Test(arguments: ["r4n", "m@l", "k3y", "|og", "4dmin", "h!dden", "maIware", "MAlWARE", "lNJECT", "pass5", "c++",
-                      "naïve", "ｒａｎ", "plain ascii then é", "x86"])
-    func needsSkeletonTrue(_ text: String) {
-        #expect(needsSkeleton(text))
-    }
-
-    @Test(arguments: ["", "Hello world.", "Thanks! See you at 10 am.", "I think I can.", "The year 2024 was long",
-                      "Email me at example dot com", "HELLO WORLD", "a b c", "1337",
-                      "Please help. All good. Also fine."])
-    func needsSkeletonFalse(_ text: String) {
-        #expect(!needsSkeleton(text))
-    }
-
-    @Test(arguments: ["r a n s o m", "r.a.n", "r\na\nn", "ran**som**ware", "mal-ware", "snake_case", "e.g.",
-                      "ran'som'ware", "~~strike~~through", "ran/som", "x, y, z", "ｒａｎ", "r•a•n", "a.txt"])
-    func needsSqueezeTrue(_ text: String) {
-        #expect(needsSqueeze(text))
-    }
-
-    @Test(arguments: ["", "Hello world.", "I don't think it's 3.14 or 10:30 or 1,000.", "Write a poem about spring",
-                      "a b", "It is a cat", "rock and roll", "ra ns om wa re", "**bold** text", "(see above)",
-                      "version 2024-01-01"])
-    func needsSqueezeFalse(_ text: String) {
-        #expect(!needsSqueeze(text))
-    }
-
-    /// Long inputs: the gates look at the whole text, including the end and chunk boundaries.
-    @Test func gatesSeeTheWholeText() {
-        let prose = String(repeating: "the quick brown fox jumps over the lazy dog ", count: 100)
-        #expect(!needsSkeleton(prose))
-        #expect(!needsSqueeze(prose))
-        for position in [0, 63, 64, 65, 1000, prose.utf8.count] {
-            var bytes = Array(prose.utf8)
-            bytes.insert(contentsOf: Array("r4n".utf8), at: position)
-            #expect(bytes.withUnsafeBytes { TextViews.needsSkeleton($0) })
-            var spaced = Array(prose.utf8)
-            spaced.insert(contentsOf: Array(" r a n ".utf8), at: position)
-            #expect(spaced.withUnsafeBytes { TextViews.needsSqueeze($0) })
-        }
-        #expect(needsSqueeze(prose + "x y z"))
-    }
-
-    /// Long texts run as two interleaved halves; the answer equals one pass over the whole text.
-    @Test func splitSqueezeGateAgreesWithOnePass() {
-        var generator = ViewsRandom(state: 11)
-        let pieces = ["word ", "ab ", "a ", "don't ", "it's ", "3.14 ", "**bold** ", "\n", ". ", "x86-64 ", "the ", "of ", "and "]
-        let triggers = [" c d e ", "x.y", "ran**som", "é", "a'b'c", "r\na\nn\n"]
-        let machine = SqueezeGate.shared
-        var hits = 0
-        for _ in 0..<2000 {
-            var words = (0..<Int.random(in: 100...400, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
-            if Bool.random(using: &generator) {
-                words.insert(triggers.randomElement(using: &generator)!, at: Int.random(in: 0...words.count, using: &generator))
-            }
-            let text = Array(words.joined().utf8)
-            let split = text.withUnsafeBytes { TextViews.needsSqueeze($0) }
-            let whole = text.withUnsafeBufferPointer { buffer in
-                machine.finish(machine.run(buffer.baseAddress!, from: 0, to: buffer.count, state: SqueezeGate.startState)) == SqueezeGate.hitState
-            }
-            #expect(split == whole, "\(String(decoding: text, as: UTF8.self))")
-            if whole { hits += 1 }
-        }
-        #expect(hits > 100 && hits < 1900)
-    }
-}
-
 @Suite struct ViewFuzzTests {
     /// Random bytes and random mixes of tricky scalars: nothing crashes, outputs stay bounded.
     @Test func randomInputsStayBounded() {
@@ -364,8 +290,12 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
                 let skeletonCount = output.count
                 TextViews.squeeze(text, into: &output)
                 #expect(output.count <= skeletonCount)
-                _ = TextViews.needsSkeleton(text)
-                _ = TextViews.needsSqueeze(text)
+                var skeletonWindows = ViewWindows(), squeezedWindows = ViewWindows()
+                skeletonWindows.reset(textCount: text.count)
+                squeezedWindows.reset(textCount: text.count)
+                _ = DisguiseGates.find(text, radius: 8, skeleton: &skeletonWindows, squeezed: &squeezedWindows)
+                _ = EvasionScan.hasMixedScriptWord(text)
+                _ = EvasionScan.invisibleInsideWords(text)
             }
         }
     }
