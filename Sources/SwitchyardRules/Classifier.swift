@@ -206,7 +206,7 @@ public final class Classifier: Sendable {
         scratch.windows.reset(textCount: source.count)
         scratch.squeezedWindows.reset(textCount: source.count)
         let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows)
-        if view == nil { scratch.textLooksDisguised = gates.skeleton || gates.squeezed }
+        if view == nil { scratch.textLooksDisguised = gates.disguisedLetters || gates.squeezed }
         if gates.skeleton {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)

@@ -18,15 +18,14 @@ public enum DisguiseGates {
     /// Stricter than "any digit" or "any single letter", so that version numbers, hashes,
     /// identifiers ("md5", "x86", "$var", "snake_case"), "a C function", "e.g." and Markdown code
     /// spans in long technical texts open no window.
-    /// - Returns: whether each view got a window.
+    /// - Returns: whether each view got a window, and why.
     /// - Complexity: O(n), eight bytes per step.
     @discardableResult
-    public static func find(_ text: UnsafeRawBufferPointer, radius: Int, skeleton: inout ViewWindows, squeezed: inout ViewWindows)
-        -> (skeleton: Bool, squeezed: Bool) {
-        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return (false, false) }
+    public static func find(_ text: UnsafeRawBufferPointer, radius: Int, skeleton: inout ViewWindows, squeezed: inout ViewWindows) -> Findings {
+        var findings = Findings()
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return findings }
         let count = text.count
         var singles = SingleRun()
-        var foundSkeleton = false, foundSqueezed = false
         var seen: UInt64 = 0
         var previous: UInt64 = 0
         var current = kinds(input, 0, count)
@@ -49,26 +48,51 @@ public enum DisguiseGates {
             while skeletonLanes != 0 {
                 let index = offset + skeletonLanes.trailingZeroBitCount / 8
                 skeletonLanes &= skeletonLanes - 1
-                foundSkeleton = checkSkeleton(input, index, count, radius: radius, into: &skeleton) || foundSkeleton
+                switch checkSkeleton(input, index, count, radius: radius, into: &skeleton) {
+                case .leet:
+                    findings.skeleton = true
+                    findings.disguisedLetters = true
+                case .caseSwap:
+                    findings.skeleton = true
+                case .none:
+                    break
+                }
             }
             while singleLanes != 0 {
                 let index = offset + singleLanes.trailingZeroBitCount / 8
                 singleLanes &= singleLanes - 1
-                foundSqueezed = singles.token(at: index, input, count, radius: radius, into: &squeezed) || foundSqueezed
+                if singles.token(at: index, input, count, radius: radius, into: &squeezed) { findings.squeezed = true }
             }
             while markupLanes != 0 {
                 let index = offset + markupLanes.trailingZeroBitCount / 8
                 markupLanes &= markupLanes - 1
-                foundSqueezed = checkMarkup(input, index, count, radius: radius, into: &squeezed) || foundSqueezed
+                if checkMarkup(input, index, count, radius: radius, into: &squeezed) { findings.squeezed = true }
             }
             previous = current
             current = next
             offset += 8
         }
-        if seen & lanes << 5 != 0 {
-            foundSkeleton = TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) || foundSkeleton
+        if seen & lanes << 5 != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
+            findings.skeleton = true
+            findings.disguisedLetters = true
         }
-        return (foundSkeleton, foundSqueezed)
+        return findings
+    }
+
+    /// What `find` found.
+    public struct Findings: Sendable {
+        /// The skeleton view got a window.
+        public var skeleton = false
+        /// The squeezed view got a window.
+        public var squeezed = false
+        /// A skeleton window is for leet between letters or a non-ASCII look-alike, not only for
+        /// `I`/`l` case swaps (which camelCase identifiers such as "lastIndexOf" also make).
+        public var disguisedLetters = false
+    }
+
+    /// Why `checkSkeleton` opened a window.
+    enum SkeletonReason {
+        case none, leet, caseSwap
     }
 
     // MARK: Byte kinds
@@ -120,22 +144,22 @@ public enum DisguiseGates {
 
     /// Byte `index` is a leet byte after a letter, or an uppercase letter after a lowercase one.
     @inline(__always)
-    static func checkSkeleton(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int, radius: Int, into windows: inout ViewWindows) -> Bool {
+    static func checkSkeleton(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int, radius: Int, into windows: inout ViewWindows) -> SkeletonReason {
         let table = kindTable
         let kind = table[input[index]]
         if kind & leet != 0 {
             // A leet run that a letter closes: "h4ck", "pa$$word".
             var end = index
             while end < count && table[input[end]] & (leet | letter) == leet { end += 1 }
-            guard end < count && table[input[end]] & letter != 0 else { return false }
+            guard end < count && table[input[end]] & letter != 0 else { return .none }
             windows.add(index - 1..<end + 1, radius: radius)
-            return true
+            return .leet
         }
         // "maIware" (I for l) and "Ioader"-style swaps: an I after a lowercase letter, or an
         // uppercase letter after an l.
-        guard input[index] == 0x49 || input[index - 1] == 0x6C else { return false }
+        guard input[index] == 0x49 || input[index - 1] == 0x6C else { return .none }
         windows.add(index - 1..<index + 1, radius: radius)
-        return true
+        return .caseSwap
     }
 
     /// Byte `index` starts a separator run right after a token, with markup first: a window if
