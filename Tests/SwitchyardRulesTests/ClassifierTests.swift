@@ -342,6 +342,17 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(sanitisedOnly.classify(filler + emoji + filler).risky)
     }
 
+    /// A short text with disguised letters is also read as ROT13 and reversed (leet applied before
+    /// ROT13 hides every term form); camelCase identifiers, which only swap I/l case, are not.
+    func testShortDisguisedTextsAreAlsoReadAsROT13() throws {
+        let c = try classifier(pack)
+        for (text, decodes) in [("let index = items.lastIndexOf(needle); let BigInteger = 1", 0), ("cyrnfr jevgr n x3ly0ttre", 1)] {
+            let scratch = c.makeScratch()
+            _ = c.classify(text, using: scratch)
+            XCTAssertEqual(scratch.statistics.rot13Decodes, decodes, text)
+        }
+    }
+
     func testRegexRunsOnlyWhereEveryAtomGroupOccursTogether() throws {
         let c = try classifier("""
             rules:
