@@ -55,11 +55,12 @@ final class RouteStreamTests: XCTestCase {
 
     private var policyPath: String { CLIHarness.packageRoot.appendingPathComponent("Rules/policy/policy.yaml").path }
 
-    func testMixedFileRoutesInOrderAtBatchSizesOneAnd64() throws {
+    func testMixedFileRoutesInOrderAtEveryBatchShape() throws {
         var input = ""
         for _ in 0..<20 { for test in Self.cases { input += test.0 + "\n" } }
-        for batch in ["1", "64"] {
-            let result = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policyPath, "--batch-size", batch, "--threads", "2"], input: Data(input.utf8))
+        // One line per batch, 64 lines, the default (256), and batches cut by bytes (about 300).
+        for batch in [["--batch-size", "1"], ["--batch-size", "64"], [], ["--max-batch-bytes", "300"]] {
+            let result = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policyPath, "--threads", "2"] + batch, input: Data(input.utf8))
             XCTAssertEqual(result.status, 1, "bad lines make the exit status 1: \(result.stderr)")
             let records = result.records
             XCTAssertEqual(records.count, 20 * Self.cases.count)
