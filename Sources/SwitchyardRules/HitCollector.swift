@@ -1,8 +1,9 @@
 import SwitchyardMatching
 
 /// Turns automaton hits into rule triggers for one view pass: keywords fire their rule, `near`
-/// terms update their list's latest start and test their clause, `unless` terms mark their rule as
-/// excepted, and regex atoms queue their regex for confirmation.
+/// terms update their list's latest start and test the clauses that could now hold (see
+/// `nearTerm`), `unless` terms mark their rule as excepted, and regex atoms queue their regex for
+/// confirmation.
 ///
 /// Holds raw pointers into the classifier's tables and the caller's scratch; it lives only inside
 /// `Classifier.scan`, where both are alive.
