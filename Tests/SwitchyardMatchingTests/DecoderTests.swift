@@ -313,6 +313,42 @@ private func selectors(_ bytes: [UInt8]) -> String {
     func trueForEncodings(_ text: String) {
         #expect(mightDecode(text))
     }
+
+    /// The eight-bytes-at-a-time check agrees with the byte loop it stands in front of, for every
+    /// budget's run lengths.
+    @Test func wordAtATimePrefilterMatchesTheByteLoop() {
+        var generator = ViewsRandom(state: 99)
+        let pieces = ["a", "Z", "f", "0", "9", "x", "+", "/", "=", "-", "_", " ", ",", ":", ";", ".", "\n", "%", "&", "\\", "é", "q", "deadbeef", "QUJD"]
+        for round in 0..<6000 {
+            var budget = DecodeBudget()
+            budget.minBase64Length = [4, 7, 8, 9, 16, 17][round % 6]
+            budget.minHexLength = [2, 5, 8, 16][round % 4]
+            let text = Array((0..<Int.random(in: 0...80, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined().utf8)
+            text.withUnsafeBytes { buffer in
+                guard let input = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
+                var reference = CandidateScanner(input, count: buffer.count, budget: budget)
+                let scanner = CandidateScanner(input, count: buffer.count, budget: budget)
+                // The byte loop stops (returns a candidate or moves past an event) iff the fast check says so.
+                let stops = Self.byteLoopStops(input, buffer.count, budget)
+                #expect(scanner.prefilterStopsAnywhere() == stops, "\(String(decoding: text, as: UTF8.self))")
+                if !stops { #expect(reference.next() == nil) }
+            }
+        }
+    }
+
+    /// The prefilter's rule as a plain byte loop: a special byte, or a run of base64 characters
+    /// as long as the shorter minimum, or of hex characters as long as `minHexLength`.
+    private static func byteLoopStops(_ input: UnsafePointer<UInt8>, _ count: Int, _ budget: DecodeBudget) -> Bool {
+        let minBase64 = max(budget.minBase64Length, 4), minHex = max(budget.minHexLength, 2)
+        var base64Run = 0, hexRun = 0
+        for index in 0..<count {
+            let bits = DecodeClass.prefilter[input[index]]
+            base64Run = bits & 1 != 0 ? base64Run + 1 : 0
+            hexRun = bits & 2 != 0 ? hexRun + 1 : 0
+            if bits & 4 != 0 || base64Run >= min(minBase64, minHex) || hexRun >= minHex { return true }
+        }
+        return false
+    }
 }
 
 @Suite struct DecoderFuzzTests {

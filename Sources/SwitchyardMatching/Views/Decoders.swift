@@ -82,6 +82,8 @@ public enum Decoders {
     public static func mightDecode(_ text: UnsafeRawBufferPointer, budget: DecodeBudget) -> Bool {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return false }
         var scanner = CandidateScanner(input, count: text.count, budget: budget)
+        // Ordinary prose never stops the prefilter: check that eight bytes at a time first.
+        guard scanner.prefilterStopsAnywhere() else { return false }
         return scanner.next() != nil
     }
 
@@ -260,6 +262,68 @@ struct CandidateScanner {
             if let candidate = exactNext(through: event) { return candidate }
         }
         return nil
+    }
+
+    /// Whether the prefilter in `next` would stop anywhere in the text (without it, there is no
+    /// candidate). The same test eight bytes at a time: each byte's prefilter bits go into one
+    /// lane of a `UInt64`, the lanes' bits are gathered into one mask per kind, and a run of
+    /// base64 or hex characters is tracked across words by its length at the end of each word.
+    func prefilterStopsAnywhere() -> Bool {
+        let filter = DecodeClass.prefilter
+        let shortest = Swift.min(minBase64, minHex)
+        let lanes: UInt64 = 0x0101_0101_0101_0101
+        var base64Run = 0, hexRun = 0
+        var offset = 0
+        // SAFETY: eight-byte loads at `offset + 8 <= count`, single bytes below `count`.
+        while offset + 8 <= count {
+            let word = UnsafeRawPointer(input + offset).loadUnaligned(as: UInt64.self)
+            var kinds: UInt64 = 0
+            for lane in 0..<8 {
+                kinds |= UInt64(filter[UInt8(truncatingIfNeeded: word >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
+            }
+            if kinds & lanes << 2 != 0 { return true }
+            if Self.runReaches(&base64Run, Self.gather(kinds & lanes), shortest) { return true }
+            if Self.runReaches(&hexRun, Self.gather(kinds >> 1 & lanes), minHex) { return true }
+            offset += 8
+        }
+        while offset < count {
+            let bits = filter[input[offset]]
+            base64Run = bits & 1 != 0 ? base64Run + 1 : 0
+            hexRun = bits & 2 != 0 ? hexRun + 1 : 0
+            if bits & 4 != 0 || base64Run >= shortest || hexRun >= minHex { return true }
+            offset += 1
+        }
+        return false
+    }
+
+    /// The low bit of each byte lane of `lanes`, as one bit per lane (lane 0 → bit 0).
+    @inline(__always)
+    static func gather(_ lanes: UInt64) -> UInt8 {
+        UInt8(truncatingIfNeeded: (lanes &* 0x0102_0408_1020_4080) >> 56)
+    }
+
+    /// Extends a run that had `run` characters before this word with the word's `mask` (bit i:
+    /// byte i belongs to the run's kind); true once some run reaches `length`. Leaves in `run` the
+    /// length of the run at the word's end.
+    @inline(__always)
+    static func runReaches(_ run: inout Int, _ mask: UInt8, _ length: Int) -> Bool {
+        if mask == 0xFF {
+            run += 8
+            return run >= length
+        }
+        if run + (~mask).trailingZeroBitCount >= length || Int(longestRun[mask]) >= length { return true }
+        run = (~mask).leadingZeroBitCount
+        return false
+    }
+
+    /// Per byte: the longest run of set bits in it.
+    static let longestRun = ByteTable { value in
+        var longest = 0, current = 0
+        for bit in 0..<8 {
+            current = value >> bit & 1 != 0 ? current + 1 : 0
+            longest = Swift.max(longest, current)
+        }
+        return UInt8(longest)
     }
 
     /// The exact scanner: the next candidate starting at or before `limit` (a run that starts
