@@ -31,7 +31,7 @@ public struct ViewWindows: Sendable {
 
     /// Forgets every range; the next ones are for a text of `textCount` bytes.
     public mutating func reset(textCount: Int) {
-        ranges.removeAll(keepingCapacity: true)
+        if !ranges.isEmpty { ranges.removeAll(keepingCapacity: true) }  // the usual case costs nothing
         coversAll = false
         covered = 0
         self.textCount = textCount
