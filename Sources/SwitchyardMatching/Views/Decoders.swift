@@ -270,6 +270,7 @@ struct CandidateScanner {
     /// base64 or hex characters is tracked across words by its length at the end of each word.
     func prefilterStopsAnywhere() -> Bool {
         let filter = DecodeClass.prefilter
+        let longestRun = Self.longestRun
         let shortest = Swift.min(minBase64, minHex)
         let lanes: UInt64 = 0x0101_0101_0101_0101
         var base64Run = 0, hexRun = 0
@@ -282,8 +283,8 @@ struct CandidateScanner {
                 kinds |= UInt64(filter[UInt8(truncatingIfNeeded: word >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
             }
             if kinds & lanes << 2 != 0 { return true }
-            if Self.runReaches(&base64Run, Self.gather(kinds & lanes), shortest) { return true }
-            if Self.runReaches(&hexRun, Self.gather(kinds >> 1 & lanes), minHex) { return true }
+            if Self.runReaches(&base64Run, Self.gather(kinds & lanes), shortest, longestRun) { return true }
+            if Self.runReaches(&hexRun, Self.gather(kinds >> 1 & lanes), minHex, longestRun) { return true }
             offset += 8
         }
         while offset < count {
@@ -306,7 +307,7 @@ struct CandidateScanner {
     /// byte i belongs to the run's kind); true once some run reaches `length`. Leaves in `run` the
     /// length of the run at the word's end.
     @inline(__always)
-    static func runReaches(_ run: inout Int, _ mask: UInt8, _ length: Int) -> Bool {
+    static func runReaches(_ run: inout Int, _ mask: UInt8, _ length: Int, _ longestRun: ByteTable) -> Bool {
         if mask == 0xFF {
             run += 8
             return run >= length

@@ -26,12 +26,13 @@ public enum DisguiseGates {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return findings }
         let count = text.count
         var singles = SingleRun()
+        let table = kindTable
         var seen: UInt64 = 0
         var previous: UInt64 = 0
-        var current = kinds(input, 0, count)
+        var current = kinds(input, 0, count, table)
         var offset = 0
         while offset < count {
-            let next = kinds(input, offset + 8, count)
+            let next = kinds(input, offset + 8, count, table)
             seen |= current
             let before = current << 8 | previous >> 56  // lane i: the kind of the byte before byte i
             let after = current >> 8 | next << 56       // lane i: the kind of the byte after byte i
@@ -122,8 +123,7 @@ public enum DisguiseGates {
     /// The kinds of bytes `offset ..< offset + 8`, one per lane (lane 0 = byte `offset`); lanes
     /// past `count` are 0, as if the text ended in non-token bytes.
     @inline(__always)
-    static func kinds(_ input: UnsafePointer<UInt8>, _ offset: Int, _ count: Int) -> UInt64 {
-        let table = kindTable
+    static func kinds(_ input: UnsafePointer<UInt8>, _ offset: Int, _ count: Int, _ table: ByteTable) -> UInt64 {
         var word: UInt64 = 0
         if offset + 8 <= count {
             // SAFETY: `offset + 8 <= count`.
