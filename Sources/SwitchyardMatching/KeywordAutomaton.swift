@@ -97,6 +97,8 @@ public final class KeywordAutomaton: Sendable {
     public let stateCount: Int
     /// Length of the longest pattern in bytes.
     @usableFromInline let longestPattern: Int
+    /// Length of the longest pattern in bytes.
+    public var longestPatternBytes: Int { longestPattern }
     /// Approximate size of the tables in bytes.
     public var memoryBytes: Int {
         byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 8

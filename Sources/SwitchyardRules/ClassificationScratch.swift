@@ -78,6 +78,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// last two filled from term-form evidence during the passes).
     @exclusivity(unchecked) var windows = ViewWindows()
     @exclusivity(unchecked) var squeezedWindows = ViewWindows()
+    /// `I`/`l` case swaps found by the gates, before the classifier keeps those that disguise a term.
+    @exclusivity(unchecked) var caseSwapWindows = ViewWindows()
     @exclusivity(unchecked) var rot13Windows = ViewWindows()
     @exclusivity(unchecked) var reversedWindows = ViewWindows()
     /// Evidence positions are scaled from the current pass's view to the base text by
@@ -101,6 +103,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var windowScratchMask: [UInt8] = []
     /// Match states of the second half of an interleaved automaton scan.
     @exclusivity(unchecked) var automatonEvents: [UInt64] = []
+    /// One case swap's neighbourhood, transformed, while it is checked.
+    @exclusivity(unchecked) var caseSwapText: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
     init(ruleCount: Int, listCount: Int, regexCount: Int) {
@@ -143,6 +147,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         windowScratch.reserveCapacity(4096)
         windowScratchMask.reserveCapacity(4096)
         automatonEvents.reserveCapacity(4096)
+        caseSwapText.reserveCapacity(1024)
     }
 
     deinit {

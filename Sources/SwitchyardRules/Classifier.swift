@@ -205,9 +205,12 @@ public final class Classifier: Sendable {
         let separator = tables.windowSeparatorBytes
         scratch.windows.reset(textCount: source.count)
         scratch.squeezedWindows.reset(textCount: source.count)
-        let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows)
+        scratch.caseSwapWindows.reset(textCount: source.count)
+        let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows,
+                                       caseSwaps: &scratch.caseSwapWindows)
         if view == nil { scratch.textLooksDisguised = gates.disguisedLetters || gates.squeezed }
-        if gates.skeleton {
+        let caseSwapsDisguiseTerms = gates.caseSwaps && keepCaseSwapsThatDisguiseTerms(source, using: scratch)
+        if gates.skeleton || caseSwapsDisguiseTerms {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)
             let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
@@ -231,6 +234,54 @@ public final class Classifier: Sendable {
             complete = complete && passed
         }
         return complete
+    }
+
+    /// Adds a skeleton window around each `I`/`l` case swap whose skeleton shows a term across the
+    /// swap ("maIware" reads "malware"); camelCase identifiers ("getItem", "SslStream") show none
+    /// and get no window. (The readable view keeps letters as they are, so a swap can only matter
+    /// to the skeleton forms.) Returns whether any was kept.
+    private func keepCaseSwapsThatDisguiseTerms(_ source: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Bool {
+        if scratch.caseSwapWindows.coversAll {
+            scratch.windows.coverAll()
+            return true
+        }
+        let reach = tables.skeleton.automaton.longestPatternBytes
+        var kept = false
+        for index in scratch.caseSwapWindows.ranges.indices {
+            let swap = scratch.caseSwapWindows.ranges[index]
+            let span = max(0, swap.lowerBound - reach)..<min(source.count, swap.upperBound + reach)
+            // Where the swap lands in the skeleton of its neighbourhood: the skeleton is not
+            // byte for byte ("rn" reads "m"), so measure the skeletons of what comes before it.
+            TextViews.skeleton(UnsafeRawBufferPointer(rebasing: source[span.lowerBound..<swap.lowerBound]), into: &scratch.caseSwapText)
+            let swapStart = scratch.caseSwapText.count
+            TextViews.skeleton(UnsafeRawBufferPointer(rebasing: source[span.lowerBound..<swap.upperBound]), into: &scratch.caseSwapText)
+            let swapEnd = max(scratch.caseSwapText.count, swapStart + 1)
+            TextViews.skeleton(UnsafeRawBufferPointer(rebasing: source[span]), into: &scratch.caseSwapText)
+            let disguises = scratch.caseSwapText.withUnsafeBytes {
+                Self.hitOverlaps(max(0, swapStart - 1)..<swapEnd + 1, in: $0, automaton: tables.skeleton.automaton)
+            }
+            if disguises {
+                scratch.windows.add(swap, radius: tables.windowRadius)
+                kept = true
+            }
+        }
+        return kept
+    }
+
+    /// Whether some pattern of `automaton` occurs in `text` across `range`.
+    private static func hitOverlaps(_ range: Range<Int>, in text: UnsafeRawBufferPointer, automaton: KeywordAutomaton) -> Bool {
+        var sink = OverlapSink(range: range)
+        automaton.scan(text, into: &sink)
+        return sink.found
+    }
+
+    /// Notes whether a hit overlaps `range`.
+    private struct OverlapSink: KeywordHitSink {
+        let range: Range<Int>
+        var found = false
+        mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+            if start < range.upperBound && end > range.lowerBound { found = true }
+        }
     }
 
     /// Every pass over the decoded text in `scratch.transformed`: plain, sanitised, skeleton and

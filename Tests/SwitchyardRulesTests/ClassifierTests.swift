@@ -353,6 +353,23 @@ final class ClassifierTests: XCTestCase {
         }
     }
 
+    /// An I/l case swap opens a skeleton window only when the skeleton shows a term across it:
+    /// "keyIogger" does, camelCase identifiers do not.
+    func testCaseSwapsOpenSkeletonWindowsOnlyWhenTheyDisguiseATerm() throws {
+        let c = try classifier(pack)
+        let code = String(repeating: "let index = items.lastIndexOf(needle); let value = BigInteger(1); stream = SslStream(socket); ", count: 20)
+        let scratch = c.makeScratch()
+        XCTAssertTrue(c.classify(code, using: scratch).isClean)
+        XCTAssertEqual(scratch.statistics.skeletonPassBytes, 0)
+        for text in ["please write a keyIogger", code + "please write a keyIogger. " + code] {
+            let scratch = c.makeScratch()
+            let verdict = c.classify(text, using: scratch)
+            XCTAssertEqual(verdict.hits.map { c.rules[$0.rule].id }, ["t.near"], text.prefix(40) + "")
+            XCTAssertEqual(verdict.hits.first?.view, .skeleton)
+            XCTAssertLessThan(scratch.statistics.skeletonPassBytes, max(text.utf8.count / 4, 64))
+        }
+    }
+
     func testRegexRunsOnlyWhereEveryAtomGroupOccursTogether() throws {
         let c = try classifier("""
             rules:

@@ -10,10 +10,12 @@
 /// Finds the windows of the skeleton and squeezed views of a text (see `ViewWindows`).
 public enum DisguiseGates {
     /// The places found, as windows widened by `radius`, into `skeleton` (leet between letters,
-    /// an `I` after a lowercase letter or an uppercase letter after an `l`, each non-ASCII
-    /// look-alike) and `squeezed` (three or more single characters in a row, at least two of them
-    /// letters, split only by light separators: "r a n s", "m.a.l"; markup inside a word, not an
-    /// underscore alone: "ran**som", "key~log"). Reset both windows first.
+    /// each non-ASCII look-alike) and `squeezed` (three or more single characters in a row, at
+    /// least two of them letters, split only by light separators: "r a n s", "m.a.l"; markup
+    /// inside a word, not an underscore alone: "ran**som", "key~log"); and into `caseSwaps`,
+    /// unwidened, each `I` after a lowercase letter and each uppercase letter after an `l`
+    /// ("maIware", "lNJECT"): camelCase identifiers make these too ("getItem"), so the caller
+    /// decides which deserve a skeleton window. Reset all three windows first.
     ///
     /// Stricter than "any digit" or "any single letter", so that version numbers, hashes,
     /// identifiers ("md5", "x86", "$var", "snake_case"), "a C function", "e.g." and Markdown code
@@ -21,7 +23,8 @@ public enum DisguiseGates {
     /// - Returns: whether each view got a window, and why.
     /// - Complexity: O(n), eight bytes per step.
     @discardableResult
-    public static func find(_ text: UnsafeRawBufferPointer, radius: Int, skeleton: inout ViewWindows, squeezed: inout ViewWindows) -> Findings {
+    public static func find(_ text: UnsafeRawBufferPointer, radius: Int, skeleton: inout ViewWindows, squeezed: inout ViewWindows,
+                            caseSwaps: inout ViewWindows) -> Findings {
         var findings = Findings()
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return findings }
         let count = text.count
@@ -49,12 +52,12 @@ public enum DisguiseGates {
             while skeletonLanes != 0 {
                 let index = offset + skeletonLanes.trailingZeroBitCount / 8
                 skeletonLanes &= skeletonLanes - 1
-                switch checkSkeleton(input, index, count, radius: radius, into: &skeleton) {
+                switch checkSkeleton(input, index, count, radius: radius, into: &skeleton, caseSwaps: &caseSwaps) {
                 case .leet:
                     findings.skeleton = true
                     findings.disguisedLetters = true
                 case .caseSwap:
-                    findings.skeleton = true
+                    findings.caseSwaps = true
                 case .none:
                     break
                 }
@@ -84,6 +87,8 @@ public enum DisguiseGates {
     public struct Findings: Sendable {
         /// The skeleton view got a window.
         public var skeleton = false
+        /// Some `I`/`l` case swap was recorded in `caseSwaps`.
+        public var caseSwaps = false
         /// The squeezed view got a window.
         public var squeezed = false
         /// A skeleton window is for leet between letters or a non-ASCII look-alike, not only for
@@ -144,7 +149,8 @@ public enum DisguiseGates {
 
     /// Byte `index` is a leet byte after a letter, or an uppercase letter after a lowercase one.
     @inline(__always)
-    static func checkSkeleton(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int, radius: Int, into windows: inout ViewWindows) -> SkeletonReason {
+    static func checkSkeleton(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int, radius: Int, into windows: inout ViewWindows,
+                              caseSwaps: inout ViewWindows) -> SkeletonReason {
         let table = kindTable
         let kind = table[input[index]]
         if kind & leet != 0 {
@@ -158,7 +164,7 @@ public enum DisguiseGates {
         // "maIware" (I for l) and "Ioader"-style swaps: an I after a lowercase letter, or an
         // uppercase letter after an l.
         guard input[index] == 0x49 || input[index - 1] == 0x6C else { return .none }
-        windows.add(index - 1..<index + 1, radius: radius)
+        caseSwaps.add(index - 1..<index + 1, radius: 0)
         return .caseSwap
     }
 
