@@ -27,11 +27,14 @@ what=${1:-all}
 # optimisation) can keep stale code after a struct's layout changes, which showed up as a double
 # free in RuleTables. Rebuild the library's modules every time (about 40 s); the benchmark
 # package's own dependencies stay cached.
+# The build plan goes too: a cached plan still names the deleted modules' files ("unable to load
+# output file map") when no source file was added or removed since the last run.
 for dir in .build/*/release; do
     [ -d "$dir" ] || continue
     rm -rf "$dir"/CRE2.build "$dir"/CSwitchyard*.build "$dir"/Switchyard*.build "$dir"/switchyard.build \
         "$dir"/switchyard_bench_report.build "$dir"/switchyard "$dir"/switchyard-bench-report
 done
+rm -f .build/release.yaml .build/build.db
 
 # The CLI next to the benchmark executables, for the stdin-pipeline suite.
 swift build -c release --product switchyard
