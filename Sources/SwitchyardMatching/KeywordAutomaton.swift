@@ -96,9 +96,7 @@ public final class KeywordAutomaton: Sendable {
     /// Number of DFA states.
     public let stateCount: Int
     /// Length of the longest pattern in bytes.
-    @usableFromInline let longestPattern: Int
-    /// Length of the longest pattern in bytes.
-    public var longestPatternBytes: Int { longestPattern }
+    public let longestPattern: Int
     /// Approximate size of the tables in bytes.
     public var memoryBytes: Int {
         byteClass.count + transitions.count * 4 + outputStart.count * 4 + outputs.count * 8

@@ -53,22 +53,13 @@ public final class Router: Sendable {
             defer { returnScratch(scratch) }
             return (0..<count).map { decide($0, scratch) }
         }
-        let chunks = min(count, workers * Self.chunksPerWorker)
-        let next = Atomic<Int>(0)
         return [Decision](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let output = SendableBuffer(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let scratch = takeScratch()
-                defer { returnScratch(scratch) }
-                while true {
-                    let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard chunk < chunks else { break }
-                    for index in Self.slice(chunk, of: chunks, count: count) {
-                        // SAFETY: the atomic counter hands each chunk to exactly one worker and
-                        // the chunks are disjoint and cover 0..<count, so each element is
-                        // initialised exactly once.
-                        (output.buffer.baseAddress! + index).initialize(to: decide(index, scratch))
-                    }
+            let output = SendableSlots(buffer: buffer)
+            runChunks(count: count, workers: workers) { _, range, scratch in
+                for index in range {
+                    // SAFETY: each chunk goes to exactly one worker and the chunks are disjoint
+                    // and cover 0..<count, so each element is initialised exactly once.
+                    (output.buffer.baseAddress! + index).initialize(to: decide(index, scratch))
                 }
             }
             initialized = count
@@ -87,23 +78,38 @@ public final class Router: Sendable {
             defer { returnScratch(scratch) }
             return [body(0..<count, scratch)]
         }
-        let chunks = min(count, workers * Self.chunksPerWorker)
-        let next = Atomic<Int>(0)
+        let chunks = Self.chunkCount(count: count, workers: workers)
         return [T](unsafeUninitializedCapacity: chunks) { buffer, initialized in
             let output = SendableSlots(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let scratch = takeScratch()
-                defer { returnScratch(scratch) }
-                while true {
-                    let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard chunk < chunks else { break }
-                    // SAFETY: the atomic counter hands each chunk index to exactly one worker, so
-                    // every slot is initialised once.
-                    (output.buffer.baseAddress! + chunk).initialize(to: body(Self.slice(chunk, of: chunks, count: count), scratch))
-                }
+            runChunks(count: count, workers: workers) { chunk, range, scratch in
+                // SAFETY: each chunk index goes to exactly one worker, so every slot is
+                // initialised once.
+                (output.buffer.baseAddress! + chunk).initialize(to: body(range, scratch))
             }
             initialized = chunks
         }
+    }
+
+    /// Cuts `0..<count` into `chunkCount(count:workers:)` contiguous chunks and hands them to up to `workers`
+    /// threads in turn through an atomic counter, each thread with one pooled scratch (so a chunk
+    /// of long texts does not leave the other cores idle).
+    private func runChunks(count: Int, workers: Int, _ body: @Sendable (_ chunk: Int, _ range: Range<Int>, ClassificationScratch) -> Void) {
+        let chunks = Self.chunkCount(count: count, workers: workers)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let scratch = takeScratch()
+            defer { returnScratch(scratch) }
+            while true {
+                let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard chunk < chunks else { break }
+                body(chunk, Self.slice(chunk, of: chunks, count: count), scratch)
+            }
+        }
+    }
+
+    /// How many chunks a batch of `count` is cut into for `workers` threads.
+    static func chunkCount(count: Int, workers: Int) -> Int {
+        min(count, workers * chunksPerWorker)
     }
 
     /// Fewer requests than this per worker are not worth a thread hop.
@@ -127,15 +133,9 @@ public final class Router: Sendable {
     }
 }
 
-/// Lets batch workers write disjoint elements of one output buffer.
-private struct SendableBuffer: @unchecked Sendable {
-    // SAFETY (Sendable): workers write disjoint indices; the buffer outlives `concurrentPerform`.
-    let buffer: UnsafeMutableBufferPointer<Decision>
-}
-
-/// Lets batch workers initialise their own slot of one output buffer.
+/// Lets batch workers initialise disjoint elements of one output buffer.
 private struct SendableSlots<T>: @unchecked Sendable {
-    // SAFETY (Sendable): each worker writes only its own index; the buffer outlives `concurrentPerform`.
+    // SAFETY (Sendable): workers write disjoint indices; the buffer outlives `concurrentPerform`.
     let buffer: UnsafeMutableBufferPointer<T>
 }
 

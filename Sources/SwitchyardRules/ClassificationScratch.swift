@@ -65,11 +65,6 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// What this scratch's classifications have cost so far (reset it freely).
     @exclusivity(unchecked) public var statistics = ScanStatistics()
 
-    /// Whether the current text has disguised letters (leet between letters, look-alikes, split
-    /// letters or in-word markup; `I`/`l` case swaps alone do not count, camelCase makes them): a
-    /// short such text is also read as ROT13 and reversed.
-    @exclusivity(unchecked) var textLooksDisguised = false
-
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
     @exclusivity(unchecked) var seenForms: UInt8 = 0
 

@@ -132,7 +132,7 @@ public final class Classifier: Sendable {
 
         // Skeleton and squeezed views of the (sanitised) text.
         let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
-        complete = complete && derived
+        complete = complete && derived.complete
 
         // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
         // reversed form was seen.
@@ -149,7 +149,7 @@ public final class Classifier: Sendable {
         }
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
         // term form can show it: decode both anyway (cheap at this size).
-        if inspected.count <= Self.blindDecodeLimit && scratch.textLooksDisguised {
+        if inspected.count <= Self.blindDecodeLimit && derived.disguisedLetters {
             scratch.rot13Windows.coverAll()
             scratch.reversedWindows.coverAll()
         }
@@ -199,7 +199,10 @@ public final class Classifier: Sendable {
     /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when
     /// sanitising changed nothing), each only where its gate says it can reveal something: the
     /// views are built from windows around those places (or the whole text when they are many).
-    private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> Bool {
+    /// - Returns: whether every search finished, and whether `source` has disguised letters (leet
+    ///   between letters, look-alikes, split letters or in-word markup; `I`/`l` case swaps alone do
+    ///   not count, camelCase makes them).
+    private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> (complete: Bool, disguisedLetters: Bool) {
         var complete = true
         let radius = tables.windowRadius
         let separator = tables.windowSeparatorBytes
@@ -208,7 +211,6 @@ public final class Classifier: Sendable {
         scratch.caseSwapWindows.reset(textCount: source.count)
         let gates = DisguiseGates.find(source, radius: radius, skeleton: &scratch.windows, squeezed: &scratch.squeezedWindows,
                                        caseSwaps: &scratch.caseSwapWindows)
-        if view == nil { scratch.textLooksDisguised = gates.disguisedLetters || gates.squeezed }
         let caseSwapsDisguiseTerms = gates.caseSwaps && keepCaseSwapsThatDisguiseTerms(source, using: scratch)
         if gates.skeleton || caseSwapsDisguiseTerms {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
@@ -233,7 +235,7 @@ public final class Classifier: Sendable {
             }
             complete = complete && passed
         }
-        return complete
+        return (complete, gates.skeleton || gates.squeezed)
     }
 
     /// Adds a skeleton window around each `I`/`l` case swap whose skeleton shows a term across the
@@ -245,7 +247,7 @@ public final class Classifier: Sendable {
             scratch.windows.coverAll()
             return true
         }
-        let reach = tables.skeleton.automaton.longestPatternBytes
+        let reach = tables.skeleton.automaton.longestPattern
         var kept = false
         for index in scratch.caseSwapWindows.ranges.indices {
             let swap = scratch.caseSwapWindows.ranges[index]
@@ -298,10 +300,10 @@ public final class Classifier: Sendable {
         if sanitisedDiffers {
             let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
             let derived = scratch.decodedDerived.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
-            complete = complete && passed && derived
+            complete = complete && passed && derived.complete
         } else {
             let derived = scratch.transformed.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
-            complete = complete && derived
+            complete = complete && derived.complete
         }
         return complete
     }
@@ -329,12 +331,13 @@ public final class Classifier: Sendable {
         }
         let generation = scratch.passGeneration
         let mask = views.rawValue
-        withExtendedLifetime(tables) {
+        let pass = tables.passTables(for: forms)
+        withExtendedLifetime((tables, pass)) {
             // SAFETY: the collector reads the tables' buffers only during this scan, while
-            // `tables` is kept alive.
-            var collector = HitCollector(tables: tables, pass: tables.passTables(for: forms), forms: forms.rawValue, scratch: scratch, viewMask: mask,
+            // `tables` and `pass` are kept alive.
+            var collector = HitCollector(tables: tables, pass: pass, forms: forms.rawValue, scratch: scratch, viewMask: mask,
                                          generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-            tables.passTables(for: forms).automaton.scan(view, into: &collector, events: &scratch.automatonEvents)
+            pass.automaton.scan(view, into: &collector, events: &scratch.automatonEvents)
         }
         var complete = true
         func holds(_ rule: Int) -> Bool {

@@ -128,18 +128,10 @@ enum ReferenceGates {
         var count = 0
         var index = 1
         let total = text.count
+        // Every byte in turn (the production scan skips ASCII eight bytes at a time); the
+        // character test itself is shared.
         while index + 1 < total {
-            let byte = text[index]
-            var length = 0
-            if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) {
-                length = 3
-            } else if byte == 0xE2, index + 2 < total, text[index + 1] == 0x81, text[index + 2] == 0xA0 {
-                length = 3
-            } else if byte == 0xEF, index + 2 < total, text[index + 1] == 0xBB, text[index + 2] == 0xBF {
-                length = 3
-            } else if byte == 0xC2, text[index + 1] == 0xAD {
-                length = 2
-            }
+            let length = EvasionScan.invisibleLength(text, at: index)
             if length > 0 {
                 let after = index + length
                 if after < total, EvasionScan.isASCIILetter(text[index - 1]), EvasionScan.isASCIILetter(text[after]) { count += 1 }

@@ -55,7 +55,6 @@ public enum DisguiseGates {
                 switch checkSkeleton(input, index, count, radius: radius, into: &skeleton, caseSwaps: &caseSwaps) {
                 case .leet:
                     findings.skeleton = true
-                    findings.disguisedLetters = true
                 case .caseSwap:
                     findings.caseSwaps = true
                 case .none:
@@ -78,22 +77,18 @@ public enum DisguiseGates {
         }
         if seen & lanes << 5 != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
             findings.skeleton = true
-            findings.disguisedLetters = true
         }
         return findings
     }
 
     /// What `find` found.
     public struct Findings: Sendable {
-        /// The skeleton view got a window.
+        /// The skeleton view got a window: leet between letters or a non-ASCII look-alike.
         public var skeleton = false
         /// Some `I`/`l` case swap was recorded in `caseSwaps`.
         public var caseSwaps = false
         /// The squeezed view got a window.
         public var squeezed = false
-        /// A skeleton window is for leet between letters or a non-ASCII look-alike, not only for
-        /// `I`/`l` case swaps (which camelCase identifiers such as "lastIndexOf" also make).
-        public var disguisedLetters = false
     }
 
     /// Why `checkSkeleton` opened a window.

@@ -50,17 +50,7 @@ public enum EvasionScan {
         while true {
             index = nextNonASCII(text, from: index)
             guard index + 1 < total else { return count }
-            let byte = text[index]
-            var length = 0
-            if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) {
-                length = 3
-            } else if byte == 0xE2, index + 2 < total, text[index + 1] == 0x81, text[index + 2] == 0xA0 {
-                length = 3
-            } else if byte == 0xEF, index + 2 < total, text[index + 1] == 0xBB, text[index + 2] == 0xBF {
-                length = 3
-            } else if byte == 0xC2, text[index + 1] == 0xAD {
-                length = 2
-            }
+            let length = invisibleLength(text, at: index)
             if length > 0 {
                 let after = index + length
                 if after < total, isASCIILetter(text[index - 1]), isASCIILetter(text[after]) { count += 1 }
@@ -69,6 +59,19 @@ public enum EvasionScan {
                 index += 1
             }
         }
+    }
+
+    /// The byte length of the zero-width character at `index` (U+200B–U+200D, U+2060, U+FEFF,
+    /// soft hyphen), or 0. Needs `index + 1 < text.count`.
+    @inline(__always)
+    static func invisibleLength(_ text: UnsafeRawBufferPointer, at index: Int) -> Int {
+        let total = text.count
+        let byte = text[index]
+        if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) { return 3 }
+        if byte == 0xE2, index + 2 < total, text[index + 1] == 0x81, text[index + 2] == 0xA0 { return 3 }
+        if byte == 0xEF, index + 2 < total, text[index + 1] == 0xBB, text[index + 2] == 0xBF { return 3 }
+        if byte == 0xC2, text[index + 1] == 0xAD { return 2 }
+        return 0
     }
 
     /// Whether some word (a run of ASCII letters and non-ASCII bytes) mixes ASCII letters with
