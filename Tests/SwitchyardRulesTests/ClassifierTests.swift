@@ -224,21 +224,24 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(fired(c, "deploy a wiper"), ["t.sanitised_only"])
     }
 
+    /// One `near` rule, "write" near "keylogger", for the evasion tests.
+    private static let intentNearTool = """
+        lists:
+          build: [write, build, create]
+          tools: [keylogger, credential stealer]
+        rules:
+          - id: t.build
+            category: malware
+            severity: high
+            description: intent near capability
+            near:
+              - all: [$build, $tools]
+                within: 60
+        """
+
     /// One rule, every evasion family: the same request is caught however it is disguised.
     func testEvasionFamiliesAreCaughtOnTheirViews() throws {
-        let c = try classifier("""
-            lists:
-              build: [write, build, create]
-              tools: [keylogger, credential stealer]
-            rules:
-              - id: t.build
-                category: malware
-                severity: high
-                description: intent near capability
-                near:
-                  - all: [$build, $tools]
-                    within: 60
-            """)
+        let c = try classifier(Self.intentNearTool)
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
         let cases: [(String, String, ViewKind, Signal?)] = [
             ("plain", "please write a keylogger", .raw, nil),
@@ -275,19 +278,7 @@ final class ClassifierTests: XCTestCase {
     }
 
     func testDisguisesInsideLongTextsAreReadThroughWindows() throws {
-        let c = try classifier("""
-            lists:
-              build: [write, build, create]
-              tools: [keylogger, credential stealer]
-            rules:
-              - id: t.build
-                category: malware
-                severity: high
-                description: intent near capability
-                near:
-                  - all: [$build, $tools]
-                    within: 60
-            """)
+        let c = try classifier(Self.intentNearTool)
         // 40 KB of technical prose that needs no derived view (version numbers, identifiers,
         // Markdown, "e.g."), with one disguised request in the middle.
         let filler = String(repeating: "The x86 build uses md5 and sha256, e.g. `file_path` in a C function; see v2.1 notes. ", count: 480)
