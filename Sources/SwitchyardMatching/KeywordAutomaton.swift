@@ -155,61 +155,115 @@ public final class KeywordAutomaton: Sendable {
         }
     }
 
-    /// Texts at least this long are scanned as two interleaved halves by `scan(_:into:events:)`.
-    public static let minimumInterleavedBytes = 1024
+    /// Texts at least this long are scanned as `AutomatonEvents.lanes` interleaved segments by
+    /// `scan(_:into:events:)`.
+    public static let minimumInterleavedBytes = 512
 
     /// Like `scan(_:into:)`, and reports the same hits in the same order, but reads a long text as
-    /// two halves stepped together. One scan is a chain of dependent table loads, each waiting for
-    /// the last; two independent chains overlap their waits. The second half starts
-    /// `longestPattern - 1` bytes early, so it sees every match that ends inside it, and its match
-    /// states are kept in `events` (reused: it grows only for a text with more matches than any
-    /// before) until the first half has reported, so hits still arrive in order of end offset.
+    /// four segments stepped together. One scan is a chain of dependent table loads, each waiting
+    /// for the last; four independent chains overlap their waits. The steps do not branch on
+    /// matches: each lane writes its state to `events` at every step and moves its write position
+    /// on only in a match state, so the loop runs without mispredicted exits, and the recorded
+    /// match states are reported afterwards, lane by lane, in order of end offset. Lane k > 0
+    /// starts `longestPattern - 1` bytes before its segment so that it sees every match ending in
+    /// it, and drops the matches it sees ending before.
     @inlinable
-    public func scan<Sink: KeywordHitSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink, events: inout [UInt64]) {
+    public func scan<Sink: KeywordHitSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink, events: AutomatonEvents) {
         let count = text.count
-        let middle = count / 2
-        let secondStart = middle - (longestPattern - 1)
-        guard count >= Self.minimumInterleavedBytes, count <= Int(UInt32.max), secondStart > 0 else {
+        let overlap = longestPattern - 1
+        let segment = count / AutomatonEvents.lanes
+        guard count >= Self.minimumInterleavedBytes, count <= Int(UInt32.max), segment > overlap else {
             scan(text, into: &sink)
             return
         }
-        events.removeAll(keepingCapacity: true)
-        let limit = Int(matchLimit)
+        // Lane k reports matches ending in (bound[k], bound[k + 1]] and starts reading at
+        // first[k]; lane 0 reads from 0, the others `overlap` bytes before their bound. Lane 0
+        // has the fewest steps, so all four step together for that many, then lanes 1-3 finish.
+        let bounds = (0, segment, 2 * segment, 3 * segment)
+        let firsts = (0, segment - overlap, 2 * segment - overlap, 3 * segment - overlap)
+        let together = segment
+        events.reset()
         transitions.withUnsafeBufferPointer { table in
             byteClass.withUnsafeBufferPointer { classes in
-                // SAFETY: as in `scan(_:into:)`: `i < middle <= count` and `j < count` on every read,
-                // and every state is a row start, so `state + class` stays inside the table.
+                // SAFETY: lane k reads `text[firsts.k + step]` for `step` below its own length, so
+                // every read is inside the text (lane 3 ends at `count`, the others at the next
+                // bound). Every state is a row start and every class < C, so `state + class`
+                // stays inside the table. `events.room(for:)` guarantees room for one write per
+                // step in every lane before each round.
                 let base = table.baseAddress!
-                var first = Int(startState), second = Int(startState)
-                var i = 0, j = secondStart
-                // Both halves step together until the first ends (the second is the longer).
-                while i < middle {
-                    repeat {
-                        first = Int((base + Int(classes[Int(text[i])]))[first])
-                        second = Int((base + Int(classes[Int(text[j])]))[second])
-                        i &+= 1
-                        j &+= 1
-                    } while first >= limit && second >= limit && i < middle
-                    if first < limit {
-                        reportMatches(state: UInt32(truncatingIfNeeded: first), end: i, text: text, into: &sink)
+                let bytes = text.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                let limit = Int(matchLimit)
+                let t0 = bytes + firsts.0, t1 = bytes + firsts.1, t2 = bytes + firsts.2, t3 = bytes + firsts.3
+                var q0 = Int(startState), q1 = q0, q2 = q0, q3 = q0
+                var step = 0
+                while step < together {
+                    let roundEnd = min(step + AutomatonEvents.roundSteps, together)
+                    var w = events.room(for: roundEnd - step)
+                    // The end offset of each lane's current byte, in the high half of an event.
+                    var ends = (UInt64(firsts.0 + step + 1) << 32, UInt64(firsts.1 + step + 1) << 32,
+                                UInt64(firsts.2 + step + 1) << 32, UInt64(firsts.3 + step + 1) << 32)
+                    while step < roundEnd {
+                        q0 = Int((base + Int(classes[Int(t0[step])]))[q0])
+                        q1 = Int((base + Int(classes[Int(t1[step])]))[q1])
+                        q2 = Int((base + Int(classes[Int(t2[step])]))[q2])
+                        q3 = Int((base + Int(classes[Int(t3[step])]))[q3])
+                        w.0.pointee = UInt64(truncatingIfNeeded: q0) | ends.0
+                        w.1.pointee = UInt64(truncatingIfNeeded: q1) | ends.1
+                        w.2.pointee = UInt64(truncatingIfNeeded: q2) | ends.2
+                        w.3.pointee = UInt64(truncatingIfNeeded: q3) | ends.3
+                        w.0 += q0 < limit ? 1 : 0
+                        w.1 += q1 < limit ? 1 : 0
+                        w.2 += q2 < limit ? 1 : 0
+                        w.3 += q3 < limit ? 1 : 0
+                        ends.0 &+= 1 << 32
+                        ends.1 &+= 1 << 32
+                        ends.2 &+= 1 << 32
+                        ends.3 &+= 1 << 32
+                        step &+= 1
                     }
-                    // Matches ending at or before `middle` are the first half's.
-                    if second < limit && j > middle {
-                        events.append(UInt64(second) | UInt64(j) << 32)
-                    }
+                    events.wrote(w)
                 }
-                for index in 0..<events.count {
-                    let event = events[index]
-                    reportMatches(state: UInt32(truncatingIfNeeded: event), end: Int(event >> 32), text: text, into: &sink)
-                }
-                while j < count {
-                    second = Int((base + Int(classes[Int(text[j])]))[second])
-                    j &+= 1
-                    if second < limit {
-                        reportMatches(state: UInt32(truncatingIfNeeded: second), end: j, text: text, into: &sink)
-                    }
+                // Lanes 1-3 read to their own ends, one at a time.
+                finishLane(1, from: firsts.1 + together, to: bounds.2, state: q1, bytes: bytes, base: base, classes: classes, events: events)
+                finishLane(2, from: firsts.2 + together, to: bounds.3, state: q2, bytes: bytes, base: base, classes: classes, events: events)
+                finishLane(3, from: firsts.3 + together, to: count, state: q3, bytes: bytes, base: base, classes: classes, events: events)
+            }
+        }
+        let lowerBounds = (0, bounds.1, bounds.2, bounds.3)
+        for lane in 0..<AutomatonEvents.lanes {
+            let lower = lane == 0 ? lowerBounds.0 : lane == 1 ? lowerBounds.1 : lane == 2 ? lowerBounds.2 : lowerBounds.3
+            let recorded = events.recorded(lane)
+            for index in 0..<recorded.count {
+                let event = recorded[index]
+                let end = Int(truncatingIfNeeded: event >> 32)
+                if end > lower {
+                    reportMatches(state: UInt32(truncatingIfNeeded: event), end: end, text: text, into: &sink)
                 }
             }
+        }
+    }
+
+    /// Steps one lane of `scan(_:into:events:)` over `bytes[from..<to]`, recording its match states.
+    @inlinable
+    func finishLane(_ lane: Int, from: Int, to: Int, state: Int, bytes: UnsafePointer<UInt8>, base: UnsafePointer<UInt32>,
+                    classes: UnsafeBufferPointer<UInt8>, events: AutomatonEvents) {
+        let limit = Int(matchLimit)
+        var q = state
+        var index = from
+        while index < to {
+            let roundEnd = min(index + AutomatonEvents.roundSteps, to)
+            var write = events.room(lane, for: roundEnd - index)
+            var end = UInt64(index + 1) << 32
+            // SAFETY: `index < to <= text.count`; as in `scan(_:into:events:)` for the table, and
+            // `room` left a slot for every step of this round.
+            while index < roundEnd {
+                q = Int((base + Int(classes[Int(bytes[index])]))[q])
+                write.pointee = UInt64(truncatingIfNeeded: q) | end
+                write += q < limit ? 1 : 0
+                end &+= 1 << 32
+                index &+= 1
+            }
+            events.wrote(lane, write)
         }
     }
 

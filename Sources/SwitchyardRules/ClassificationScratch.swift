@@ -96,8 +96,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var transformed: [UInt8] = []
     @exclusivity(unchecked) var windowScratch: [UInt8] = []
     @exclusivity(unchecked) var windowScratchMask: [UInt8] = []
-    /// Match states of the second half of an interleaved automaton scan.
-    @exclusivity(unchecked) var automatonEvents: [UInt64] = []
+    /// Match states recorded by an interleaved automaton scan.
+    let automatonEvents = AutomatonEvents()
     /// One case swap's neighbourhood, transformed, while it is checked.
     @exclusivity(unchecked) var caseSwapText: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
@@ -141,7 +141,6 @@ public final class ClassificationScratch: @unchecked Sendable {
         transformed.reserveCapacity(4096)
         windowScratch.reserveCapacity(4096)
         windowScratchMask.reserveCapacity(4096)
-        automatonEvents.reserveCapacity(4096)
         caseSwapText.reserveCapacity(1024)
     }
 

@@ -63,10 +63,10 @@ public final class Classifier: Sendable {
                 tables.regexes.count, tables.unfilteredRules.count)
     }
 
-    /// Size facts per automaton: (pass kind, states, patterns, bytes).
-    public var automatonSizes: [(pass: String, states: Int, patterns: Int, bytes: Int)] {
+    /// Size facts per automaton: (pass kind, states, patterns, longest pattern in bytes, table bytes).
+    public var automatonSizes: [(pass: String, states: Int, patterns: Int, longest: Int, bytes: Int)] {
         [("plain", tables.plain), ("skeleton", tables.skeleton), ("joined", tables.joined)].map {
-            ($0.0, $0.1.automaton.stateCount, $0.1.automaton.patternCount, $0.1.automaton.memoryBytes)
+            ($0.0, $0.1.automaton.stateCount, $0.1.automaton.patternCount, $0.1.automaton.longestPattern, $0.1.automaton.memoryBytes)
         }
     }
 
@@ -337,7 +337,7 @@ public final class Classifier: Sendable {
             // `tables` and `pass` are kept alive.
             var collector = HitCollector(tables: tables, pass: pass, forms: forms.rawValue, scratch: scratch, viewMask: mask,
                                          generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-            pass.automaton.scan(view, into: &collector, events: &scratch.automatonEvents)
+            pass.automaton.scan(view, into: &collector, events: scratch.automatonEvents)
         }
         var complete = true
         func holds(_ rule: Int) -> Bool {

@@ -38,7 +38,7 @@ struct RulesCommand: ParsableCommand {
             print("categories: " + byCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             print("severities: " + Severity.allCases.compactMap { severity in bySeverity[severity].map { "\(severity.rawValue) \($0)" } }.joined(separator: ", "))
             print("keywords \(pack.rules.reduce(0) { $0 + $1.keywords.count }), near clauses \(pack.rules.reduce(0) { $0 + $1.near.count }), patterns \(pack.rules.reduce(0) { $0 + $1.patterns.count }) (\(stats.prefilteredRegexes) prefiltered, \(stats.unfilteredRegexes) run on every request)")
-            print("automata: " + classifier.automatonSizes.map { "\($0.pass) \($0.patterns) literals, \($0.states) states, \($0.bytes / 1024) KiB" }.joined(separator: "; "))
+            print("automata: " + classifier.automatonSizes.map { "\($0.pass) \($0.patterns) literals (longest \($0.longest) B), \($0.states) states, \($0.bytes / 1024) KiB" }.joined(separator: "; "))
             if atoms {
                 for rule in pack.rules {
                     for pattern in rule.patterns {

@@ -152,8 +152,8 @@ import Testing
         }
     }
 
-    /// The two-halves scan reports exactly the plain scan's hits, in order of end offset, also for
-    /// matches that straddle the middle of the text.
+    /// The four-lane scan reports exactly the plain scan's hits, in order of end offset, also for
+    /// matches that straddle the boundaries between lanes, while its event regions grow.
     @Test func interleavedScanMatchesThePlainScan() throws {
         struct Recorder: KeywordHitSink {
             var hits: [Hit] = []
@@ -161,7 +161,7 @@ import Testing
         }
         var random = SplitMix64(state: 0x5EED_0003)
         let alphabet = bytes("abcAB _é1.")
-        var events: [UInt64] = []
+        let events = AutomatonEvents(laneCapacity: 1)  // grows during the scans
         for round in 0..<60 {
             let keywords = (0..<random.int(1...30)).map { _ in
                 Keyword(bytes: random.bytes(count: random.int(1...(round % 2 == 0 ? 6 : 40)), from: alphabet),
@@ -169,14 +169,16 @@ import Testing
             }
             let matcher = try automaton(keywords)
             var text = random.bytes(count: random.int(KeywordAutomaton.minimumInterleavedBytes...5000), from: alphabet)
-            // Plant a long keyword across the middle.
+            // Plant the longest keyword across every boundary between lanes.
             let long = bytes(" ") + keywords.max { $0.bytes.count < $1.bytes.count }!.bytes + bytes(" ")
-            let at = text.count / 2 - long.count / 2
-            text.replaceSubrange(at..<at + long.count, with: long)
+            for lane in 1..<AutomatonEvents.lanes {
+                let at = text.count / AutomatonEvents.lanes * lane - long.count / 2
+                text.replaceSubrange(at..<at + long.count, with: long)
+            }
             var plain = Recorder(), interleaved = Recorder()
             text.withUnsafeBytes {
                 matcher.scan($0, into: &plain)
-                matcher.scan($0, into: &interleaved, events: &events)
+                matcher.scan($0, into: &interleaved, events: events)
             }
             #expect(zip(interleaved.hits, interleaved.hits.dropFirst()).allSatisfy { $0.end <= $1.end })
             let order: (Hit, Hit) -> Bool = { ($0.end, $0.pattern, $0.start) < ($1.end, $1.pattern, $1.start) }
