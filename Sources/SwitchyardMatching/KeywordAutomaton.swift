@@ -9,12 +9,14 @@
 //   come first; `state < matchLimit` (also premultiplied) is the only per-byte test.
 // - Match state m = state / C reports `outputs[outputStart[m] ..< outputStart[m + 1]]`: patterns
 //   already merged along suffix links, so nothing is chased at scan time. Each output is one
-//   UInt64 holding everything a report needs: the pattern id (bits 0-31), its length (32-55;
+//   UInt64 holding everything a report needs: the pattern id or the value the builder was given
+//   for it (bits 0-31), its length (32-55;
 //   start = end - length) and its word-boundary flags (56-63), so a hit costs one table read.
 
 /// Receives keyword hits during a scan.
 public protocol KeywordHitSink {
-    /// `pattern` is the id returned by `Builder.add`; `start..<end` is the byte range in the scanned text.
+    /// `pattern` is the id returned by `Builder.add` (or the value given for it to
+    /// `Builder.build(maxStates:reporting:)`); `start..<end` is the byte range in the scanned text.
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int)
 }
 
@@ -49,7 +51,16 @@ public final class KeywordAutomaton: Sendable {
         /// Compiles the patterns. Throws `emptyPattern` for the first empty pattern, or
         /// `tooManyStates` if the trie would need more than `maxStates` states.
         public func build(maxStates: Int = 4_000_000) throws(KeywordAutomaton.BuildError) -> KeywordAutomaton {
-            try KeywordAutomaton(patterns: patterns, flags: flags, maxStates: maxStates)
+            try KeywordAutomaton(patterns: patterns, flags: flags, values: nil, maxStates: maxStates)
+        }
+
+        /// Compiles the patterns as `build(maxStates:)` does, but hits on pattern `id` report
+        /// `values[id]` instead of `id`: for example an offset into the caller's own table, so
+        /// that a hit goes straight to what it means without a lookup by id.
+        /// - Precondition: `values.count == count`.
+        public func build(maxStates: Int = 4_000_000, reporting values: [UInt32]) throws(KeywordAutomaton.BuildError) -> KeywordAutomaton {
+            precondition(values.count == patterns.count, "one reported value per pattern")
+            return try KeywordAutomaton(patterns: patterns, flags: flags, values: values, maxStates: maxStates)
         }
     }
 
@@ -318,7 +329,7 @@ public final class KeywordAutomaton: Sendable {
 
     /// Compiles folded `patterns`: trie → BFS (suffix links, full DFA rows, merged outputs) →
     /// renumbering with match states first → premultiplied flat tables.
-    private init(patterns: [[UInt8]], flags: [UInt8], maxStates: Int) throws(BuildError) {
+    private init(patterns: [[UInt8]], flags: [UInt8], values: [UInt32]?, maxStates: Int) throws(BuildError) {
         if let empty = patterns.firstIndex(where: \.isEmpty) {
             throw .emptyPattern(id: UInt32(empty))
         }
@@ -414,7 +425,8 @@ public final class KeywordAutomaton: Sendable {
             guard outputs.count <= Int(UInt32.max) else { throw .tooManyStates(limit: maxStates) }
             outputStart.append(UInt32(outputs.count))
             for id in ownOutputs[state] ?? [] {
-                outputs.append(UInt64(id) | UInt64(patterns[Int(id)].count) << 32 | UInt64(flags[Int(id)]) << 56)
+                let value = values?[Int(id)] ?? id
+                outputs.append(UInt64(value) | UInt64(patterns[Int(id)].count) << 32 | UInt64(flags[Int(id)]) << 56)
             }
             let link = suffix[state]
             if state != 0 && hasOutput[link] {

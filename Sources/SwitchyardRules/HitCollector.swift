@@ -8,8 +8,8 @@ import SwitchyardMatching
 /// Holds raw pointers into the classifier's tables and the caller's scratch; it lives only inside
 /// `Classifier.scan`, where both are alive.
 struct HitCollector: KeywordHitSink {
-    let patterns: UnsafeBufferPointer<RuleTables.PatternEntry>
-    let actions: UnsafeBufferPointer<UInt32>
+    /// The pass's program: per pattern, a header word and its actions (see `PassTables`).
+    let program: UnsafeBufferPointer<UInt32>
     let nearLists: UnsafeBufferPointer<RuleTables.NearListTable>
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
     let clauseLists: UnsafeBufferPointer<UInt32>
@@ -31,8 +31,7 @@ struct HitCollector: KeywordHitSink {
     /// A collector reading `tables` and `pass`, which the caller must keep alive while it is used.
     init(tables: RuleTables, pass: RuleTables.PassTables, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8, generation: UInt32,
          regexWindow: Int, joinedMask: UnsafeBufferPointer<UInt8>?) {
-        patterns = pass.patterns.buffer
-        actions = pass.actions.buffer
+        program = pass.program.buffer
         nearLists = tables.nearLists.buffer
         clauses = tables.clauses.buffer
         clauseLists = tables.clauseLists.buffer
@@ -50,8 +49,8 @@ struct HitCollector: KeywordHitSink {
     @inline(__always)
     mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
         scratch.statistics.automatonHits &+= 1
-        let entry = patterns[Int(pattern)]
-        let patternForm = entry.forms
+        let header = program[Int(pattern)]
+        let patternForm = UInt8(truncatingIfNeeded: header)
         guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
         // On a squeezed pass, ROT13 and reversed evidence counts only over joined letters, as rule
         // triggers do (short boundary-free forms turn up inside ordinary words).
@@ -59,8 +58,9 @@ struct HitCollector: KeywordHitSink {
             scratch.seenForms |= patternForm
             scratch.noteEvidence(form: patternForm, start: start, end: end)
         }
-        for index in Int(entry.actionStart)..<Int(entry.actionEnd) {
-            let action = actions[index]
+        let first = Int(pattern) &+ 1
+        for index in first..<first &+ Int(header >> 8) {
+            let action = program[index]
             let target = Int(action & RuleTables.targetMask)
             switch action >> RuleTables.kindShift {
             case RuleTables.ActionKind.fire.rawValue:

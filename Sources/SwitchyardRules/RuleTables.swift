@@ -62,26 +62,20 @@ final class RuleTables: Sendable {
     /// A candidate action's target is `regex << groupShift | group`.
     static let groupShift: UInt32 = 2
 
-    /// One automaton pattern: its actions are `actions[actionStart ..< actionEnd]`, and `forms`
-    /// are its `TermForms` (the pass kind plus ROT13 / reversed markers). One read per hit.
-    struct PatternEntry: Sendable, BitwiseCopyable {
-        var actionStart: UInt32
-        var actionEnd: UInt32
-        var forms: UInt8
-    }
-
-    /// The automaton of one kind of pass and what its patterns do.
+    /// The automaton of one kind of pass and what its patterns do. A hit reports an offset into
+    /// `program`: there, one header word (the pattern's `TermForms` in the low byte, its action
+    /// count above) and then its actions, so a hit reads one place, usually one cache line.
     final class PassTables: Sendable {
         let automaton: KeywordAutomaton
-        /// Per automaton pattern id.
-        let patterns: FlatTable<PatternEntry>
-        let actions: FlatTable<UInt32>
+        let program: FlatTable<UInt32>
 
-        init(automaton: KeywordAutomaton, patterns: FlatTable<PatternEntry>, actions: FlatTable<UInt32>) {
+        init(automaton: KeywordAutomaton, program: FlatTable<UInt32>) {
             self.automaton = automaton
-            self.patterns = patterns
-            self.actions = actions
+            self.program = program
         }
+
+        /// The header word of a pattern with `forms` and `actionCount` actions.
+        static func header(forms: UInt8, actionCount: Int) -> UInt32 { UInt32(actionCount) << 8 | UInt32(forms) }
     }
 
     /// Passes over text as written, sanitised, readable or decoded (`TermForms.plain`).
@@ -330,20 +324,21 @@ final class RuleTables: Sendable {
         /// Builds the automaton and flattens the action lists.
         func compile(name: String, maxStates: Int) throws(BuildFailure) -> PassTables {
             let automaton: KeywordAutomaton
+            var offsets: [UInt32] = []
+            offsets.reserveCapacity(actionLists.count)
+            var program: [UInt32] = []
+            for (list, form) in zip(actionLists, patternForms) {
+                offsets.append(UInt32(program.count))
+                program.append(PassTables.header(forms: form, actionCount: list.count))
+                program += list
+            }
+            guard program.count <= Int(UInt32.max) else { throw BuildFailure(message: "\(name) keyword automaton: too many actions") }
             do {
-                automaton = try builder.build(maxStates: maxStates)
+                automaton = try builder.build(maxStates: maxStates, reporting: offsets)
             } catch {
                 throw BuildFailure(message: "\(name) keyword automaton: \(error)")
             }
-            var entries: [PatternEntry] = []
-            entries.reserveCapacity(actionLists.count)
-            var flat: [UInt32] = []
-            for (list, form) in zip(actionLists, patternForms) {
-                let start = UInt32(flat.count)
-                flat += list
-                entries.append(PatternEntry(actionStart: start, actionEnd: UInt32(flat.count), forms: form))
-            }
-            return PassTables(automaton: automaton, patterns: FlatTable(entries), actions: FlatTable(flat))
+            return PassTables(automaton: automaton, program: FlatTable(program))
         }
     }
 

@@ -51,6 +51,18 @@ import Testing
         #expect(hits(matcher, "a-cat/b\tdog\n") == [Hit(pattern: 0, start: 2, end: 5), Hit(pattern: 1, start: 8, end: 11)])
     }
 
+    /// A pattern built with a reported value reports that value instead of its id, also when its
+    /// outputs are inherited through a suffix link.
+    @Test func hitsReportTheValuesGivenAtBuild() throws {
+        var builder = KeywordAutomaton.Builder()
+        builder.add(bytes("abc"), wordStart: false, wordEnd: false)
+        builder.add(bytes("bc"), wordStart: false, wordEnd: false)
+        builder.add(bytes("q"), wordStart: false, wordEnd: true)
+        let matcher = try builder.build(reporting: [700, 41, 9_000_000])
+        #expect(matcher.hits(in: bytes("xabc q")).map(\.pattern) == [41, 700, 9_000_000])
+        #expect(matcher.hits(in: bytes("bcq!")).map(\.pattern) == [41, 9_000_000])
+    }
+
     @Test func duplicatesAndSuffixPatterns() throws {
         let matcher = try automaton([
             Keyword(bytes: bytes("abc")),
