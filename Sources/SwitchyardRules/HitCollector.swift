@@ -86,7 +86,9 @@ struct HitCollector: KeywordHitSink {
     /// An atom of `group` of `regex` ended at `end`. A match (at most `regexWindow` bytes long)
     /// holds an atom of every group, and the one of them that ends last arrives last: so when
     /// every group's latest atom starts within `regexWindow` bytes before `end`, a match may lie
-    /// in `end - regexWindow ..< end + regexWindow`. Queue the regex and add (or widen) that window.
+    /// in `end - regexWindow ..< end + regexWindow`. It also starts no later than the earliest of
+    /// those latest starts (its atoms are among the ones seen), so it ends by that plus
+    /// `regexWindow`. Queue the regex and add (or widen) that window.
     @inline(__always)
     func candidateAtom(regex: Int, group: Int, start: Int, end: Int) {
         let groups = RuleTables.maxAtomGroups
@@ -97,9 +99,13 @@ struct HitCollector: KeywordHitSink {
         }
         scratch.atomLatestStart[latest + group] = max(scratch.atomLatestStart[latest + group], start)
         let mask = Int(regexGroupMasks[regex])
+        var earliest = start
         for other in 0..<groups where mask & (1 << other) != 0 {
-            guard scratch.atomLatestStart[latest + other] >= end - regexWindow else { return }
+            let latestStart = scratch.atomLatestStart[latest + other]
+            guard latestStart >= end - regexWindow else { return }
+            earliest = min(earliest, latestStart)
         }
+        let windowEnd = earliest + regexWindow
         let base = regex * ClassificationScratch.maxWindows * 2
         if scratch.candidateGeneration[regex] != generation {
             scratch.candidateGeneration[regex] = generation
@@ -107,19 +113,19 @@ struct HitCollector: KeywordHitSink {
             scratch.candidateCount += 1
             scratch.windowCounts[regex] = 1
             scratch.windowBounds[base] = end - regexWindow
-            scratch.windowBounds[base + 1] = end + regexWindow
+            scratch.windowBounds[base + 1] = windowEnd
             return
         }
         let count = Int(scratch.windowCounts[regex])
         let lastEnd = base + (count - 1) * 2 + 1
         if end - regexWindow <= scratch.windowBounds[lastEnd] {
-            scratch.windowBounds[lastEnd] = end + regexWindow
+            scratch.windowBounds[lastEnd] = max(scratch.windowBounds[lastEnd], windowEnd)
         } else if count < ClassificationScratch.maxWindows {
             scratch.windowBounds[base + count * 2] = end - regexWindow
-            scratch.windowBounds[base + count * 2 + 1] = end + regexWindow
+            scratch.windowBounds[base + count * 2 + 1] = windowEnd
             scratch.windowCounts[regex] = UInt8(count + 1)
         } else {
-            mergeClosestWindows(base: base, count: count, newStart: end - regexWindow, newEnd: end + regexWindow)
+            mergeClosestWindows(base: base, count: count, newStart: end - regexWindow, newEnd: windowEnd)
         }
     }
 

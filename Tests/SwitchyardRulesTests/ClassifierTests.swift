@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SwitchyardRules
+import SwitchyardMatching
 
 final class ClassifierTests: XCTestCase {
     private func classifier(_ yaml: String, options: ClassifierOptions = ClassifierOptions()) throws -> Classifier {
@@ -177,6 +178,41 @@ final class ClassifierTests: XCTestCase {
                 XCTAssertTrue(c.classify(text).risky)
             }
         }
+    }
+
+    /// A regex whose matches all fit in the window fires exactly when RE2 finds it in the whole
+    /// text: the windows (which end where the earliest of the atoms seen allows) miss nothing.
+    func testWindowedRegexAgreesWithAWholeTextSearch() throws {
+        var options = ClassifierOptions()
+        options.regexWindowBytes = 40
+        let source = #"\b(dump|steal)\w{0,3} [a-z ]{0,16}(lsass|sam)\b"#  // at most 5 + 3 + 1 + 16 + 5 = 30 bytes
+        let c = try classifier("""
+            rules:
+              - id: t.bounded
+                category: demo
+                severity: low
+                description: bounded regex
+                patterns: ['\(source)']
+            """, options: options)
+        let oracle = try RE2Pattern(source)
+        let words = ["dump", "dumping", "steal", "stole", "lsass", "sam", "same", "the", "of", "a", "memory", "x", "ordinary", "\n"]
+        var state: UInt64 = 0x5EED_0004
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        var matched = 0
+        for _ in 0..<3_000 {
+            let text = (0..<next(60) + 1).map { _ in words[next(words.count)] }.joined(separator: " ")
+            let expected = oracle.firstMatch(in: text) != nil
+            matched += expected ? 1 : 0
+            XCTAssertEqual(c.classify(text).risky, expected, text)
+        }
+        XCTAssertGreaterThan(matched, 300)
+        XCTAssertLessThan(matched, 2_700)
     }
 
     func testRegexWithoutAtomsRunsOnEveryRequest() throws {
