@@ -150,6 +150,7 @@ final class RuleTables: Sendable {
                     unfilteredPatterns.append(source)
                     unfilteredRules.append(UInt32(index))
                 } else {
+                    let groups = Self.withoutCommonWordGroups(groups)
                     let regex = regexes.count
                     regexes.append(RegexEntry(rule: UInt32(index), pattern: compiled))
                     regexGroupMasks.append(UInt8((1 << groups.count) - 1))
@@ -293,6 +294,15 @@ final class RuleTables: Sendable {
                 add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
         }
+    }
+
+    /// Atom groups worth their hits. A group with an atom of three bytes or fewer ("the", "her",
+    /// "use") hits every few words of prose and barely narrows where a regex can match, so it is
+    /// left out while two other groups remain to place the windows; with fewer, it stays, since
+    /// without it the windows would cover much more text for RE2.
+    static func withoutCommonWordGroups(_ groups: [[[UInt8]]]) -> [[[UInt8]]] {
+        let strong = groups.filter { $0.allSatisfy { $0.count > 3 } }
+        return strong.count >= 2 ? strong : groups
     }
 
     /// Collects one pass kind's automaton patterns, deduplicated by folded bytes, boundary flags

@@ -215,6 +215,16 @@ final class ClassifierTests: XCTestCase {
         XCTAssertLessThan(matched, 2_700)
     }
 
+    /// An atom group holding a common short word is dropped only while two other groups remain.
+    func testCommonWordAtomGroupsAreDroppedOnlyWhenTwoOthersRemain() {
+        let verbs: [[UInt8]] = [Array("deauth".utf8), Array("kick".utf8)]
+        let nouns: [[UInt8]] = [Array("clients".utf8), Array("devices".utf8)]
+        let common: [[UInt8]] = [Array("every".utf8), Array("the".utf8)]
+        XCTAssertEqual(RuleTables.withoutCommonWordGroups([verbs, nouns, common]), [verbs, nouns])
+        XCTAssertEqual(RuleTables.withoutCommonWordGroups([verbs, common]), [verbs, common])
+        XCTAssertEqual(RuleTables.withoutCommonWordGroups([common]), [common])
+    }
+
     func testRegexWithoutAtomsRunsOnEveryRequest() throws {
         let c = try classifier("""
             rules:
