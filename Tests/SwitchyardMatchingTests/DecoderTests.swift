@@ -318,36 +318,43 @@ private func selectors(_ bytes: [UInt8]) -> String {
     /// budget's run lengths.
     @Test func wordAtATimePrefilterMatchesTheByteLoop() {
         var generator = ViewsRandom(state: 99)
-        let pieces = ["a", "Z", "f", "0", "9", "x", "+", "/", "=", "-", "_", " ", ",", ":", ";", ".", "\n", "%", "&", "\\", "é", "q", "deadbeef", "QUJD"]
+        // Plain words of prose ("the word") next to long base64 and hex runs exercise the skip.
+        let pieces = ["a", "Z", "f", "0", "9", "x", "+", "/", "=", "-", "_", " ", ",", ":", ";", ".", "\n", "%", "&", "\\", "é", "q", "deadbeef",
+                      "QUJD", "AbCdEfGhIjKl", "the word ", "go home ", "12 34 56 "]
         for round in 0..<6000 {
             var budget = DecodeBudget()
-            budget.minBase64Length = [4, 7, 8, 9, 16, 17][round % 6]
-            budget.minHexLength = [2, 5, 8, 16][round % 4]
+            budget.minBase64Length = [4, 7, 8, 9, 15, 16, 17][round % 7]
+            budget.minHexLength = [2, 5, 8, 15, 16][round % 5]
             let text = Array((0..<Int.random(in: 0...80, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined().utf8)
             text.withUnsafeBytes { buffer in
                 guard let input = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
                 var reference = CandidateScanner(input, count: buffer.count, budget: budget)
                 let scanner = CandidateScanner(input, count: buffer.count, budget: budget)
-                // The byte loop stops (returns a candidate or moves past an event) iff the fast check says so.
-                let stops = Self.byteLoopStops(input, buffer.count, budget)
-                #expect(scanner.prefilterStopsAnywhere() == stops, "\(String(decoding: text, as: UTF8.self))")
-                if !stops { #expect(reference.next() == nil) }
+                // The stop the word-at-a-time reading finds is the byte loop's, from anywhere.
+                for from in [0, Int.random(in: 0..<buffer.count, using: &generator)] {
+                    let fast = scanner.prefilterEvent(from: from)
+                    let slow = Self.byteLoopEvent(input, buffer.count, from: from, budget)
+                    #expect(fast?.index == slow?.index && fast?.base64Run == slow?.base64Run && fast?.hexRun == slow?.hexRun,
+                            "\(String(decoding: text, as: UTF8.self)) from \(from)")
+                }
+                if Self.byteLoopEvent(input, buffer.count, from: 0, budget) == nil { #expect(reference.next() == nil) }
             }
         }
     }
 
-    /// The prefilter's rule as a plain byte loop: a special byte, or a run of base64 characters
-    /// as long as the shorter minimum, or of hex characters as long as `minHexLength`.
-    private static func byteLoopStops(_ input: UnsafePointer<UInt8>, _ count: Int, _ budget: DecodeBudget) -> Bool {
+    /// The prefilter's rule as a plain byte loop: the first special byte, or the end of the first
+    /// run of base64 characters as long as the shorter minimum, or of hex characters as long as
+    /// `minHexLength`, with both runs' lengths there.
+    private static func byteLoopEvent(_ input: UnsafePointer<UInt8>, _ count: Int, from: Int, _ budget: DecodeBudget) -> (index: Int, base64Run: Int, hexRun: Int)? {
         let minBase64 = max(budget.minBase64Length, 4), minHex = max(budget.minHexLength, 2)
         var base64Run = 0, hexRun = 0
-        for index in 0..<count {
+        for index in from..<count {
             let bits = DecodeClass.prefilter[input[index]]
             base64Run = bits & 1 != 0 ? base64Run + 1 : 0
             hexRun = bits & 2 != 0 ? hexRun + 1 : 0
-            if bits & 4 != 0 || base64Run >= min(minBase64, minHex) || hexRun >= minHex { return true }
+            if bits & 4 != 0 || base64Run >= min(minBase64, minHex) || hexRun >= minHex { return (index, base64Run, hexRun) }
         }
-        return false
+        return nil
     }
 }
 

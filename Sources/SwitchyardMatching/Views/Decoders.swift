@@ -82,8 +82,6 @@ public enum Decoders {
     public static func mightDecode(_ text: UnsafeRawBufferPointer, budget: DecodeBudget) -> Bool {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return false }
         var scanner = CandidateScanner(input, count: text.count, budget: budget)
-        // Ordinary prose never stops the prefilter: check that eight bytes at a time first.
-        guard scanner.prefilterStopsAnywhere() else { return false }
         return scanner.next() != nil
     }
 
@@ -233,48 +231,34 @@ struct CandidateScanner {
     /// `minHex` (a superset of every candidate's shape). From there the exact scanner takes over
     /// until it has passed that point.
     mutating func next() -> Candidate? {
-        let filter = DecodeClass.prefilter
-        let shortest = Swift.min(minBase64, minHex)
         while position < count {
-            var cursor = position
-            var runLength = 0
-            var hexLength = 0
-            var event = -1
-            // SAFETY: reads at `cursor < count`.
-            while cursor < count {
-                let bits = Int(filter[input[cursor]])
-                runLength = (runLength &+ 1) & (0 &- (bits & 1))
-                hexLength = (hexLength &+ 1) & (0 &- (bits >> 1 & 1))
-                if bits & 4 != 0 || runLength >= shortest || hexLength >= minHex {
-                    event = cursor
-                    break
-                }
-                cursor += 1
-            }
-            if event < 0 {
+            guard let event = prefilterEvent(from: position) else {
                 position = count
                 return nil
             }
             // Start the exact scan at the beginning of the run or hex region that ends here.
-            var start = event + 1 - Swift.max(runLength, hexLength, 1)
+            var start = event.index + 1 - Swift.max(Swift.max(event.base64Run, event.hexRun), 1)
             while start > position, DecodeClass.table[input[start - 1]] & DecodeClass.base64 != 0 { start -= 1 }
             position = start
-            if let candidate = exactNext(through: event) { return candidate }
+            if let candidate = exactNext(through: event.index) { return candidate }
         }
         return nil
     }
 
-    /// Whether the prefilter in `next` would stop anywhere in the text (without it, there is no
-    /// candidate). The same test eight bytes at a time: each byte's prefilter bits go into one
-    /// lane of a `UInt64`, the lanes' bits are gathered into one mask per kind, and a run of
-    /// base64 or hex characters is tracked across words by its length at the end of each word.
-    func prefilterStopsAnywhere() -> Bool {
+    /// Where the prefilter, reading from `from` with empty runs, first stops: the byte's index and
+    /// the lengths of the base64 and hex runs that end there (counted from `from`), or nil.
+    ///
+    /// Eight bytes at a time: each byte's prefilter bits go into one lane of a `UInt64`, the
+    /// lanes' bits are gathered into one mask per kind, and a run is tracked across words by its
+    /// length at the end of each word. A word that holds the stop is read again byte by byte, so
+    /// the answer is the byte loop's.
+    func prefilterEvent(from: Int) -> (index: Int, base64Run: Int, hexRun: Int)? {
         let filter = DecodeClass.prefilter
         let longestRun = Self.longestRun
         let shortest = Swift.min(minBase64, minHex)
         let lanes: UInt64 = 0x0101_0101_0101_0101
         var base64Run = 0, hexRun = 0
-        var offset = 0
+        var offset = from
         // SAFETY: eight-byte loads at `offset + 8 <= count`, single bytes below `count`.
         while offset + 8 <= count {
             let word = UnsafeRawPointer(input + offset).loadUnaligned(as: UInt64.self)
@@ -282,19 +266,23 @@ struct CandidateScanner {
             for lane in 0..<8 {
                 kinds |= UInt64(filter[UInt8(truncatingIfNeeded: word >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
             }
-            if kinds & lanes << 2 != 0 { return true }
-            if Self.runReaches(&base64Run, Self.gather(kinds & lanes), shortest, longestRun) { return true }
-            if Self.runReaches(&hexRun, Self.gather(kinds >> 1 & lanes), minHex, longestRun) { return true }
+            let base64Mask = Self.gather(kinds & lanes), hexMask = Self.gather(kinds >> 1 & lanes)
+            if kinds & lanes << 2 != 0 || Self.runReaches(base64Run, base64Mask, shortest, longestRun)
+                || Self.runReaches(hexRun, hexMask, minHex, longestRun) {
+                break
+            }
+            base64Run = Self.runAtEnd(base64Run, base64Mask)
+            hexRun = Self.runAtEnd(hexRun, hexMask)
             offset += 8
         }
         while offset < count {
             let bits = filter[input[offset]]
             base64Run = bits & 1 != 0 ? base64Run + 1 : 0
             hexRun = bits & 2 != 0 ? hexRun + 1 : 0
-            if bits & 4 != 0 || base64Run >= shortest || hexRun >= minHex { return true }
+            if bits & 4 != 0 || base64Run >= shortest || hexRun >= minHex { return (offset, base64Run, hexRun) }
             offset += 1
         }
-        return false
+        return nil
     }
 
     /// The low bit of each byte lane of `lanes`, as one bit per lane (lane 0 → bit 0).
@@ -303,18 +291,18 @@ struct CandidateScanner {
         UInt8(truncatingIfNeeded: (lanes &* 0x0102_0408_1020_4080) >> 56)
     }
 
-    /// Extends a run that had `run` characters before this word with the word's `mask` (bit i:
-    /// byte i belongs to the run's kind); true once some run reaches `length`. Leaves in `run` the
-    /// length of the run at the word's end.
+    /// Whether a run that had `run` characters before this word reaches `length` inside it, given
+    /// the word's `mask` (bit i: byte i belongs to the run's kind).
     @inline(__always)
-    static func runReaches(_ run: inout Int, _ mask: UInt8, _ length: Int, _ longestRun: ByteTable) -> Bool {
-        if mask == 0xFF {
-            run += 8
-            return run >= length
-        }
-        if run + (~mask).trailingZeroBitCount >= length || Int(longestRun[mask]) >= length { return true }
-        run = (~mask).leadingZeroBitCount
-        return false
+    static func runReaches(_ run: Int, _ mask: UInt8, _ length: Int, _ longestRun: ByteTable) -> Bool {
+        if mask == 0xFF { return run + 8 >= length }
+        return run + (~mask).trailingZeroBitCount >= length || Int(longestRun[mask]) >= length
+    }
+
+    /// The length of the run at the end of the word, given its length before it and the word's `mask`.
+    @inline(__always)
+    static func runAtEnd(_ run: Int, _ mask: UInt8) -> Int {
+        mask == 0xFF ? run + 8 : (~mask).leadingZeroBitCount
     }
 
     /// Per byte: the longest run of set bits in it.
