@@ -123,7 +123,7 @@ public final class KeywordAutomaton: Sendable {
 
     /// Word bytes: ASCII letters and digits, '_', and every byte >= 0x80.
     @inlinable @inline(__always)
-    static func isWordByte(_ byte: UInt8) -> Bool {
+    public static func isWordByte(_ byte: UInt8) -> Bool {
         // Bitmaps of the ASCII word bytes: '0'-'9' among 0x00-0x3F; 'A'-'Z', '_', 'a'-'z' among 0x40-0x7F.
         let bits: UInt64 = byte < 0x40 ? 0x03FF_0000_0000_0000 : 0x07FF_FFFE_87FF_FFFE
         return byte >= 0x80 || (bits >> UInt64(byte & 0x3F)) & 1 != 0

@@ -335,7 +335,7 @@ public final class Classifier: Sendable {
         withExtendedLifetime((tables, pass)) {
             // SAFETY: the collector reads the tables' buffers only during this scan, while
             // `tables` and `pass` are kept alive.
-            var collector = HitCollector(tables: tables, pass: pass, forms: forms.rawValue, scratch: scratch, viewMask: mask,
+            var collector = HitCollector(tables: tables, pass: pass, text: view, forms: forms.rawValue, scratch: scratch, viewMask: mask,
                                          generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
             pass.automaton.scan(view, into: &collector, events: scratch.automatonEvents)
         }

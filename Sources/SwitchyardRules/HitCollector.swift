@@ -10,6 +10,8 @@ import SwitchyardMatching
 struct HitCollector: KeywordHitSink {
     /// The pass's program: per pattern, a header word and its actions (see `PassTables`).
     let program: UnsafeBufferPointer<UInt32>
+    /// The text this pass reads, for the boundary conditions of single actions.
+    let text: UnsafeRawBufferPointer
     let nearLists: UnsafeBufferPointer<RuleTables.NearListTable>
     let clauses: UnsafeBufferPointer<RuleTables.NearClauseTable>
     let clauseLists: UnsafeBufferPointer<UInt32>
@@ -29,9 +31,10 @@ struct HitCollector: KeywordHitSink {
     let joinedMask: UnsafeBufferPointer<UInt8>?
 
     /// A collector reading `tables` and `pass`, which the caller must keep alive while it is used.
-    init(tables: RuleTables, pass: RuleTables.PassTables, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8, generation: UInt32,
-         regexWindow: Int, joinedMask: UnsafeBufferPointer<UInt8>?) {
+    init(tables: RuleTables, pass: RuleTables.PassTables, text: UnsafeRawBufferPointer, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8,
+         generation: UInt32, regexWindow: Int, joinedMask: UnsafeBufferPointer<UInt8>?) {
         program = pass.program.buffer
+        self.text = text
         nearLists = tables.nearLists.buffer
         clauses = tables.clauses.buffer
         clauseLists = tables.clauseLists.buffer
@@ -61,6 +64,8 @@ struct HitCollector: KeywordHitSink {
         let first = Int(pattern) &+ 1
         for index in first..<first &+ Int(header >> 8) {
             let action = program[index]
+            let boundaries = UInt8(truncatingIfNeeded: action >> RuleTables.boundaryShift & 3)
+            if boundaries != 0 && !holds(boundaries, start: start, end: end) { continue }
             let target = Int(action & RuleTables.targetMask)
             switch action >> RuleTables.kindShift {
             case RuleTables.ActionKind.fire.rawValue:
@@ -81,6 +86,16 @@ struct HitCollector: KeywordHitSink {
                 candidateAtom(regex: target >> Int(RuleTables.groupShift), group: target & (1 << Int(RuleTables.groupShift) - 1), start: start, end: end)
             }
         }
+    }
+
+    /// Whether the hit `start..<end` meets an action's own boundary conditions (1: no word byte
+    /// before it, 2: none after it).
+    @inline(__always)
+    func holds(_ boundaries: UInt8, start: Int, end: Int) -> Bool {
+        // SAFETY: the hit lies inside `text`, so `start - 1` and `end` are read only when in range.
+        if boundaries & 1 != 0 && start > 0 && KeywordAutomaton.isWordByte(text[start - 1]) { return false }
+        if boundaries & 2 != 0 && end < text.count && KeywordAutomaton.isWordByte(text[end]) { return false }
+        return true
     }
 
     /// An atom of `group` of `regex` ended at `end`. A match (at most `regexWindow` bytes long)

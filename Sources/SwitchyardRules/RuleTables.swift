@@ -6,7 +6,8 @@ import SwitchyardMatching
 /// it triggers. Separate automata keep each one small enough for the cache and keep a pass from
 /// reporting hits on forms it would ignore.
 ///
-/// An action is one `UInt32`: the top two bits say what it does, the low 30 bits name its target.
+/// An action is one `UInt32`: the top two bits say what it does, the next two are word-boundary
+/// conditions of its own (see `PatternAssembler`), the low 28 bits name its target.
 ///
 ///     fire       rule      the rule's keyword occurred
 ///     nearTerm   list      a term of one distinct `near` list occurred
@@ -19,7 +20,10 @@ final class RuleTables: Sendable {
     }
 
     static let kindShift: UInt32 = 30
-    static let targetMask: UInt32 = (1 << 30) - 1
+    /// Bits 28-29: the action's own boundary conditions, as `KeywordAutomaton` flags (1: nothing
+    /// word-like before the hit, 2: nothing word-like after it).
+    static let boundaryShift: UInt32 = 28
+    static let targetMask: UInt32 = (1 << 28) - 1
 
     static func action(_ kind: ActionKind, _ target: Int) -> UInt32 { kind.rawValue << kindShift | UInt32(target) }
 
@@ -305,44 +309,60 @@ final class RuleTables: Sendable {
         return strong.count >= 2 ? strong : groups
     }
 
-    /// Collects one pass kind's automaton patterns, deduplicated by folded bytes, boundary flags
-    /// and form, each with the actions a hit on it triggers.
+    /// Collects one pass kind's automaton patterns, deduplicated by folded bytes and form, each
+    /// with the actions a hit on it triggers.
+    ///
+    /// The same word is often a `near` term (whole words only) and a regex atom (anywhere): one
+    /// pattern serves both, so common words cost one hit, not two. The pattern keeps the boundary
+    /// conditions all its actions share, and an action that needs more carries them in its
+    /// boundary bits, checked on the hit.
     private struct PatternAssembler {
-        var builder = KeywordAutomaton.Builder()
-        var patternIDs: [TermKey: UInt32] = [:]
-        var actionLists: [[UInt32]] = []
+        var patternIDs: [TermKey: Int] = [:]
+        var patternBytes: [[UInt8]] = []
         var patternForms: [UInt8] = []
+        /// Per pattern: its actions, each with its own boundary flags.
+        var actionLists: [[(action: UInt32, flags: UInt8)]] = []
 
         /// Adds one pattern carrying `action`.
         mutating func add(_ bytes: [UInt8], wordStart: Bool, wordEnd: Bool, form: TermForms, action: UInt32) {
             // The form is part of the key: actions are shared by everything merged into one
             // pattern, so a ROT13 form must never merge with a plain term of the same bytes.
-            let key = TermKey(bytes: RuleTables.foldASCII(bytes), wordStart: wordStart, wordEnd: wordEnd, form: form.rawValue)
+            let key = TermKey(bytes: RuleTables.foldASCII(bytes), form: form.rawValue)
             let id: Int
             if let existing = patternIDs[key] {
-                id = Int(existing)
+                id = existing
             } else {
-                let added = builder.add(key.bytes, wordStart: wordStart, wordEnd: wordEnd)
-                patternIDs[key] = added
-                actionLists.append([])
+                id = patternBytes.count
+                patternIDs[key] = id
+                patternBytes.append(key.bytes)
                 patternForms.append(form.rawValue)
-                id = Int(added)
+                actionLists.append([])
             }
-            if !actionLists[id].contains(action) { actionLists[id].append(action) }
+            let flags: UInt8 = (wordStart ? 1 : 0) | (wordEnd ? 2 : 0)
+            if let same = actionLists[id].firstIndex(where: { $0.action == action }) {
+                actionLists[id][same].flags &= flags  // the weaker condition covers both
+            } else {
+                actionLists[id].append((action, flags))
+            }
         }
 
-        /// Builds the automaton and flattens the action lists.
+        /// Builds the automaton and the program its hits report into.
         func compile(name: String, maxStates: Int) throws(BuildFailure) -> PassTables {
-            let automaton: KeywordAutomaton
+            var builder = KeywordAutomaton.Builder()
             var offsets: [UInt32] = []
             offsets.reserveCapacity(actionLists.count)
             var program: [UInt32] = []
-            for (list, form) in zip(actionLists, patternForms) {
+            for (id, list) in actionLists.enumerated() {
+                let shared = list.reduce(UInt8(3)) { $0 & $1.flags }
+                builder.add(patternBytes[id], wordStart: shared & 1 != 0, wordEnd: shared & 2 != 0)
                 offsets.append(UInt32(program.count))
-                program.append(PassTables.header(forms: form, actionCount: list.count))
-                program += list
+                program.append(PassTables.header(forms: patternForms[id], actionCount: list.count))
+                for entry in list {
+                    program.append(entry.action | UInt32(entry.flags & ~shared) << RuleTables.boundaryShift)
+                }
             }
             guard program.count <= Int(UInt32.max) else { throw BuildFailure(message: "\(name) keyword automaton: too many actions") }
+            let automaton: KeywordAutomaton
             do {
                 automaton = try builder.build(maxStates: maxStates, reporting: offsets)
             } catch {
@@ -352,11 +372,9 @@ final class RuleTables: Sendable {
         }
     }
 
-    /// A deduplicated automaton pattern: folded bytes plus boundary flags.
+    /// A deduplicated automaton pattern: folded bytes plus form.
     private struct TermKey: Hashable {
         var bytes: [UInt8]
-        var wordStart: Bool
-        var wordEnd: Bool
         var form: UInt8
     }
 

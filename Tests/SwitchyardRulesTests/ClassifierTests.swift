@@ -225,6 +225,42 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(RuleTables.withoutCommonWordGroups([common]), [common])
     }
 
+    /// A word that is both a whole-word `near` term and a regex atom is one automaton pattern,
+    /// and each use still keeps its own boundary conditions.
+    func testSharedPatternKeepsEachActionsBoundaries() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.near
+                category: demo
+                severity: low
+                description: whole words near each other
+                near:
+                  - all: [[write], [keylogger]]
+                    within: 30
+              - id: t.regex
+                category: demo
+                severity: low
+                description: the same word as a regex atom, anywhere
+                patterns: ['write[a-z]* my keylogger']
+            """)
+        let alone = try classifier("""
+            rules:
+              - id: t.near
+                category: demo
+                severity: low
+                description: whole words near each other
+                near:
+                  - all: [[write], [keylogger]]
+                    within: 30
+            """)
+        // "write" and "keylogger" are the near terms; the regex adds no new literal for them.
+        XCTAssertEqual(c.automatonSizes[0].patterns, alone.automatonSizes[0].patterns + 1)
+        XCTAssertEqual(fired(c, "please write a keylogger"), ["t.near"])
+        XCTAssertEqual(fired(c, "we rewrites my keylogger notes"), ["t.regex"])
+        XCTAssertEqual(fired(c, "writes my keylogger"), ["t.regex"])
+        XCTAssertEqual(fired(c, "write my keylogger"), ["t.near", "t.regex"])
+    }
+
     func testRegexWithoutAtomsRunsOnEveryRequest() throws {
         let c = try classifier("""
             rules:
