@@ -300,14 +300,23 @@ final class RuleTables: Sendable {
         }
     }
 
-    /// Atom groups worth their hits. A group with an atom of three bytes or fewer ("the", "her",
-    /// "use") hits every few words of prose and barely narrows where a regex can match, so it is
-    /// left out while two other groups remain to place the windows; with fewer, it stays, since
-    /// without it the windows would cover much more text for RE2.
+    /// Atom groups worth their hits. A group with a very common atom (three bytes or fewer, such
+    /// as "the", "her", "use", or one of `commonWords`) hits every few words of prose and barely
+    /// narrows where a regex can match, so it is left out while two other groups remain to place
+    /// the windows; with fewer, it stays, since without it the windows would cover much more text
+    /// for RE2. Leaving a group out never loses a match: every group is only a necessary condition.
     static func withoutCommonWordGroups(_ groups: [[[UInt8]]]) -> [[[UInt8]]] {
-        let strong = groups.filter { $0.allSatisfy { $0.count > 3 } }
+        let strong = groups.filter { $0.allSatisfy { $0.count > 3 && !commonWords.contains($0) } }
         return strong.count >= 2 ? strong : groups
     }
+
+    /// Words (and the stems FilteredRE2 cuts from them) that occur in most requests of any kind:
+    /// requests ask to write, make or explain things with code, data and files.
+    static let commonWords: Set<[UInt8]> = Set([
+        "write", "writ", "create", "creat", "generate", "generat", "make", "build", "give", "show", "send", "need", "want", "help",
+        "find", "list", "take", "turn", "work", "like", "have", "type", "sign", "code", "program", "script", "data", "file", "user",
+        "name", "form", "word", "number", "information", "time", "using", "with", "from", "other", "this", "that", "your", "what", "what is",
+    ].map { Array($0.utf8) })
 
     /// Collects one pass kind's automaton patterns, deduplicated by folded bytes and form, each
     /// with the actions a hit on it triggers.

@@ -215,7 +215,7 @@ final class ClassifierTests: XCTestCase {
         XCTAssertLessThan(matched, 2_700)
     }
 
-    /// An atom group holding a common short word is dropped only while two other groups remain.
+    /// An atom group holding a common word is dropped only while two other groups remain.
     func testCommonWordAtomGroupsAreDroppedOnlyWhenTwoOthersRemain() {
         let verbs: [[UInt8]] = [Array("deauth".utf8), Array("kick".utf8)]
         let nouns: [[UInt8]] = [Array("clients".utf8), Array("devices".utf8)]
@@ -223,6 +223,8 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(RuleTables.withoutCommonWordGroups([verbs, nouns, common]), [verbs, nouns])
         XCTAssertEqual(RuleTables.withoutCommonWordGroups([verbs, common]), [verbs, common])
         XCTAssertEqual(RuleTables.withoutCommonWordGroups([common]), [common])
+        let verbsWithWrite: [[UInt8]] = [Array("deauth".utf8), Array("write".utf8)]
+        XCTAssertEqual(RuleTables.withoutCommonWordGroups([verbs, nouns, verbsWithWrite]), [verbs, nouns])
     }
 
     /// A word that is both a whole-word `near` term and a regex atom is one automaton pattern,
