@@ -331,14 +331,13 @@ public final class Classifier: Sendable {
         }
         let generation = scratch.passGeneration
         let mask = views.rawValue
-        let pass = tables.passTables(for: forms)
-        withExtendedLifetime((tables, pass)) {
-            // SAFETY: the collector reads the tables' buffers only during this scan, while
-            // `tables` and `pass` are kept alive.
-            var collector = HitCollector(tables: tables, pass: pass, text: view, forms: forms.rawValue, scratch: scratch, viewMask: mask,
-                                         generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
-            pass.automaton.scan(view, into: &collector, events: scratch.automatonEvents)
-        }
+        // SAFETY: `self` holds `tables`, which holds every pass's tables, for the whole call, and
+        // the collector reads their buffers (and `scratch`, which the caller holds) only during
+        // this scan. Unowned references spare the retain and release per pass.
+        unowned(unsafe) let pass = tables.passTables(for: forms)
+        var collector = HitCollector(tables: tables, pass: pass, text: view, forms: forms.rawValue, scratch: scratch, viewMask: mask,
+                                     generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
+        Unmanaged.passUnretained(pass.automaton)._withUnsafeGuaranteedRef { $0.scan(view, into: &collector, events: scratch.automatonEvents) }
         var complete = true
         func holds(_ rule: Int) -> Bool {
             tables.ruleViews[rule] & mask != 0

@@ -21,7 +21,9 @@ struct HitCollector: KeywordHitSink {
     let regexGroupMasks: UnsafeBufferPointer<UInt8>
     /// The `TermForms` bits this pass reads.
     let forms: UInt8
-    let scratch: ClassificationScratch
+    /// Unowned: the collector lives only inside `Classifier.scan`, whose caller holds the scratch,
+    /// and a strong reference would cost a retain and a release per pass.
+    unowned(unsafe) let scratch: ClassificationScratch
     /// The `ViewSet` bits this pass stands for.
     let viewMask: UInt8
     let generation: UInt32
