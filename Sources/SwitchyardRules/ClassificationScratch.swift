@@ -45,10 +45,13 @@ public final class ClassificationScratch: @unchecked Sendable {
     let atomGeneration: UnsafeMutableBufferPointer<UInt32>
     let atomLatestStart: UnsafeMutableBufferPointer<Int>
     /// Per regex: how many confirmation windows it has this pass, and their bounds, `maxWindows`
-    /// (start, end) pairs per regex (past that, the closest two merge).
-    let windowCounts: UnsafeMutableBufferPointer<UInt8>
+    /// (start, end) pairs from `regex * windowStride` (past that, the closest two merge).
+    let windowCounts: UnsafeMutableBufferPointer<UInt16>
     let windowBounds: UnsafeMutableBufferPointer<Int>
-    static let maxWindows = 64
+    static let maxWindows = 256
+    /// Ints from one regex's windows to the next: one cache line more than they need, so that the
+    /// regexes' first windows (the ones most passes use) do not all fall in the same cache set.
+    static let windowStride = maxWindows * 2 + 8
     @exclusivity(unchecked) var passGeneration: UInt32 = 0
 
     // Per request.
@@ -125,7 +128,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         atomGeneration = zeroed(regexCount, 0)
         atomLatestStart = zeroed(regexCount * RuleTables.maxAtomGroups, 0)
         windowCounts = zeroed(regexCount, 0)
-        windowBounds = zeroed(regexCount * Self.maxWindows * 2, 0)
+        windowBounds = zeroed(regexCount * Self.windowStride, 0)
         firedGeneration = zeroed(ruleCount, 0)
         exceptedInText = zeroed(ruleCount, 0)
         firedRules = zeroed(ruleCount, 0)

@@ -373,7 +373,7 @@ public final class Classifier: Sendable {
             guard holds(rule) else { continue }
             let count = Int(scratch.windowCounts[candidate])
             scratch.statistics.regexRuns &+= 1
-            let base = candidate * ClassificationScratch.maxWindows * 2
+            let base = candidate * ClassificationScratch.windowStride
             for window in 0..<count {
                 let lower = max(0, scratch.windowBounds[base + window * 2])
                 let upper = min(view.count, scratch.windowBounds[base + window * 2 + 1])

@@ -123,7 +123,7 @@ struct HitCollector: KeywordHitSink {
             earliest = min(earliest, latestStart)
         }
         let windowEnd = earliest + regexWindow
-        let base = regex * ClassificationScratch.maxWindows * 2
+        let base = regex * ClassificationScratch.windowStride
         if scratch.candidateGeneration[regex] != generation {
             scratch.candidateGeneration[regex] = generation
             scratch.candidates[scratch.candidateCount] = UInt32(regex)
@@ -140,7 +140,7 @@ struct HitCollector: KeywordHitSink {
         } else if count < ClassificationScratch.maxWindows {
             scratch.windowBounds[base + count * 2] = end - regexWindow
             scratch.windowBounds[base + count * 2 + 1] = windowEnd
-            scratch.windowCounts[regex] = UInt8(count + 1)
+            scratch.windowCounts[regex] = UInt16(count + 1)
         } else {
             mergeClosestWindows(base: base, count: count, newStart: end - regexWindow, newEnd: windowEnd)
         }
