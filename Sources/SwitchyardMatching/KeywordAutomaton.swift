@@ -356,10 +356,18 @@ public final class KeywordAutomaton: Sendable {
         let stateLimit = min(maxStates, Int(UInt32.max) / classCount)
         guard stateLimit >= 1 else { throw .tooManyStates(limit: maxStates) }
 
-        // Trie, stored as dense rows; 0 means "no child" (the root is nobody's child).
-        var delta = [UInt32](repeating: 0, count: classCount)
+        // Trie, stored as dense rows; 0 means "no child" (the root is nobody's child). Room for
+        // every state the patterns could need is reserved up front, and a new row is a copy of
+        // one zero row.
+        let mostStates = min(stateLimit, 1 + patterns.reduce(0) { $0 + $1.count })
+        let zeroRow = [UInt32](repeating: 0, count: classCount)
+        var delta = zeroRow
+        delta.reserveCapacity(mostStates * classCount)
         var stateCount = 1
-        var ownOutputs: [Int: [UInt32]] = [:]  // state → ids of the patterns ending exactly there
+        // The ids of the patterns ending exactly at each state, in order: a list through `nextOwn`.
+        var firstOwn = [Int32](repeating: -1, count: mostStates)
+        var lastOwn = [Int32](repeating: -1, count: mostStates)
+        var nextOwn = [Int32](repeating: -1, count: patterns.count)
         for (id, pattern) in patterns.enumerated() {
             var state = 0
             for byte in pattern {
@@ -367,12 +375,13 @@ public final class KeywordAutomaton: Sendable {
                 if delta[slot] == 0 {
                     guard stateCount < stateLimit else { throw .tooManyStates(limit: maxStates) }
                     delta[slot] = UInt32(stateCount)
-                    delta.append(contentsOf: repeatElement(0, count: classCount))
+                    delta.append(contentsOf: zeroRow)
                     stateCount += 1
                 }
                 state = Int(delta[slot])
             }
-            ownOutputs[state, default: []].append(UInt32(id))
+            if lastOwn[state] < 0 { firstOwn[state] = Int32(id) } else { nextOwn[Int(lastOwn[state])] = Int32(id) }
+            lastOwn[state] = Int32(id)
         }
 
         // BFS: suffix links and the full DFA. A state's suffix link is shallower, so its row is
@@ -382,28 +391,34 @@ public final class KeywordAutomaton: Sendable {
         order.reserveCapacity(stateCount)
         order.append(0)
         var head = 0
-        while head < order.count {
-            let state = order[head]
-            head += 1
-            let row = state * classCount
-            let suffixRow = suffix[state] * classCount
-            for symbol in 0..<classCount {
-                // This row is still pure trie here: only rows of visited states have been filled.
-                let child = Int(delta[row + symbol])
-                if child != 0 {
-                    suffix[child] = state == 0 ? 0 : Int(delta[suffixRow + symbol])
-                    order.append(child)
-                } else if state != 0 {
-                    delta[row + symbol] = delta[suffixRow + symbol]
+        delta.withUnsafeMutableBufferPointer { delta in
+            suffix.withUnsafeMutableBufferPointer { suffix in
+                // SAFETY: every state is < stateCount, so its row lies inside `delta`, and every
+                // child and suffix link is a state.
+                while head < order.count {
+                    let state = order[head]
+                    head += 1
+                    let row = state * classCount
+                    let suffixRow = suffix[state] * classCount
+                    for symbol in 0..<classCount {
+                        // This row is still pure trie here: only rows of visited states have been filled.
+                        let child = Int(delta[row + symbol])
+                        if child != 0 {
+                            suffix[child] = state == 0 ? 0 : Int(delta[suffixRow + symbol])
+                            order.append(child)
+                        } else if state != 0 {
+                            delta[row + symbol] = delta[suffixRow + symbol]
+                        }
+                        // At the root, missing children stay 0: the root loops to itself.
+                    }
                 }
-                // At the root, missing children stay 0: the root loops to itself.
             }
         }
 
         // Renumber: states with outputs first (in BFS order), then the rest.
         var hasOutput = [Bool](repeating: false, count: stateCount)
         for state in order {
-            hasOutput[state] = ownOutputs[state] != nil || (state != 0 && hasOutput[suffix[state]])
+            hasOutput[state] = firstOwn[state] >= 0 || (state != 0 && hasOutput[suffix[state]])
         }
         var newIndex = [Int](repeating: 0, count: stateCount)
         var matchStates = 0
@@ -424,9 +439,11 @@ public final class KeywordAutomaton: Sendable {
         for state in order where hasOutput[state] {
             guard outputs.count <= Int(UInt32.max) else { throw .tooManyStates(limit: maxStates) }
             outputStart.append(UInt32(outputs.count))
-            for id in ownOutputs[state] ?? [] {
-                let value = values?[Int(id)] ?? id
-                outputs.append(UInt64(value) | UInt64(patterns[Int(id)].count) << 32 | UInt64(flags[Int(id)]) << 56)
+            var own = Int(firstOwn[state])
+            while own >= 0 {
+                let value = values?[own] ?? UInt32(own)
+                outputs.append(UInt64(value) | UInt64(patterns[own].count) << 32 | UInt64(flags[own]) << 56)
+                own = Int(nextOwn[own])
             }
             let link = suffix[state]
             if state != 0 && hasOutput[link] {
@@ -441,13 +458,21 @@ public final class KeywordAutomaton: Sendable {
         outputStart.append(UInt32(outputs.count))
 
         // Final table: rows moved to their new positions, targets renumbered and premultiplied.
-        var transitions = [UInt32](repeating: 0, count: stateCount * classCount)
-        for old in 0..<stateCount {
-            let oldRow = old * classCount
-            let newRow = newIndex[old] * classCount
-            for symbol in 0..<classCount {
-                transitions[newRow + symbol] = UInt32(newIndex[Int(delta[oldRow + symbol])] * classCount)
+        let transitions = [UInt32](unsafeUninitializedCapacity: stateCount * classCount) { table, initialized in
+            delta.withUnsafeBufferPointer { delta in
+                newIndex.withUnsafeBufferPointer { newIndex in
+                    // SAFETY: `newIndex` is a permutation of 0..<stateCount, so every row of `table`
+                    // is written exactly once, and every `delta` entry is a state.
+                    for old in 0..<stateCount {
+                        let oldRow = old * classCount
+                        let newRow = newIndex[old] * classCount
+                        for symbol in 0..<classCount {
+                            table[newRow + symbol] = UInt32(newIndex[Int(delta[oldRow + symbol])] * classCount)
+                        }
+                    }
+                }
             }
+            initialized = stateCount * classCount
         }
 
         self.byteClass = byteClass
