@@ -284,7 +284,10 @@ private struct PackParser {
                 continue
             }
             let term = Term(parsing: text)
-            if term.text.trimmingCharacters(in: .whitespaces).isEmpty { fail(file, item, id, "empty term `\(text)` in `\(field)`"); continue }
+            // Blank: only tabs and space separators (Foundation's `.whitespaces`), checked per scalar.
+            if term.text.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }) {
+                fail(file, item, id, "empty term `\(text)` in `\(field)`"); continue
+            }
             if term.text.utf8.count > limits.maxTermBytes { fail(file, item, id, "term of \(term.text.utf8.count) bytes exceeds \(limits.maxTermBytes)"); continue }
             if term.text.contains("*") { fail(file, item, id, "`*` is allowed only at the start or end of a term: `\(text)`"); continue }
             if seen.insert(term.source).inserted { result.append(term) }
