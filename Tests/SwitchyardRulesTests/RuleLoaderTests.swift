@@ -127,6 +127,7 @@ final class RuleLoaderTests: XCTestCase {
         assertError(rule("    keywords: abc\n"), "pack.yaml:6: rule demo.k", "`keywords` must be a list of strings")
         assertError(rule("    keywords: [[a, b]]\n"), "pack.yaml:6: rule demo.k", "`keywords` items must be strings")
         assertError(rule("    keywords: ['*']\n"), "pack.yaml:6: rule demo.k", "empty term")
+        assertError(rule("    keywords: [' \t\u{3000} ']\n"), "pack.yaml:6: rule demo.k", "empty term")
         assertError(rule("    keywords: [ab*cd]\n"), "pack.yaml:6: rule demo.k", "`*` is allowed only at the start or end")
         assertError(rule("    keywords: [$nowhere]\n"), "pack.yaml:6: rule demo.k", "undefined list `$nowhere`")
         assertError(rule("    keywords: [\(String(repeating: "a", count: 300))]\n"), "pack.yaml:6: rule demo.k", "term of 300 bytes exceeds 256")
