@@ -25,7 +25,7 @@ struct RouteCommand: ParsableCommand {
     var policy: String?
 
     @Option(help: "Most lines routed together. Bigger batches keep more cores busy (a long text holds up only its own chunk); smaller ones answer each line sooner under load.")
-    var batchSize: Int = 256
+    var batchSize: Int = 1024
 
     @Option(help: "A batch is also sent once its lines hold this many bytes, so memory stays bounded whatever the line lengths.")
     var maxBatchBytes: Int = 8 << 20

@@ -58,7 +58,7 @@ final class RouteStreamTests: XCTestCase {
     func testMixedFileRoutesInOrderAtEveryBatchShape() throws {
         var input = ""
         for _ in 0..<20 { for test in Self.cases { input += test.0 + "\n" } }
-        // One line per batch, 64 lines, the default (256), and batches cut by bytes (about 300).
+        // One line per batch, 64 lines, the default (1,024), and batches cut by bytes (about 300).
         for batch in [["--batch-size", "1"], ["--batch-size", "64"], [], ["--max-batch-bytes", "300"]] {
             let result = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policyPath, "--threads", "2"] + batch, input: Data(input.utf8))
             XCTAssertEqual(result.status, 1, "bad lines make the exit status 1: \(result.stderr)")

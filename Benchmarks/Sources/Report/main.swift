@@ -453,7 +453,7 @@ if want("pipeline") && !skipPipeline {
         }
         try? FileManager.default.removeItem(atPath: generatedPath)
         emit()
-        emit("Each run includes start-up (loading and compiling the pack); \"after start-up\" subtracts the time of a run on empty input. `route` uses its defaults (batches of 256 lines or 8 MiB, all cores). The last column compares the after-start-up text rate with one-thread in-process classification of the same corpus (>1: the pipeline costs more than classification alone).")
+        emit("Each run includes start-up (loading and compiling the pack); \"after start-up\" subtracts the time of a run on empty input. `route` uses its defaults (batches of 1,024 lines or 8 MiB, all cores). The last column compares the after-start-up text rate with one-thread in-process classification of the same corpus (>1: the pipeline costs more than classification alone).")
         emit()
     } else {
         problems.append("pipeline skipped: no switchyard executable (looked in \(candidates)); run `swift build -c release --product switchyard` in Benchmarks/ or set SWITCHYARD_BIN")
