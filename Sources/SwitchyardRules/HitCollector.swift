@@ -108,20 +108,21 @@ struct HitCollector: KeywordHitSink {
     /// `regexWindow`. Queue the regex and add (or widen) that window.
     @inline(__always)
     func candidateAtom(regex: Int, group: Int, start: Int, end: Int) {
-        let groups = RuleTables.maxAtomGroups
-        let latest = regex * groups
+        // Three slots per regex (`RuleTables.maxAtomGroups`): a group the regex lacks reads as
+        // `Int.max`, so "every group seen within the window" is one minimum and one comparison,
+        // without a branch per group.
+        let latest = regex &* RuleTables.maxAtomGroups
+        let starts = scratch.atomLatestStart
         if scratch.atomGeneration[regex] != generation {
             scratch.atomGeneration[regex] = generation
-            for slot in latest..<latest + groups { scratch.atomLatestStart[slot] = .min }
+            let mask = regexGroupMasks[regex]
+            starts[latest] = mask & 1 != 0 ? .min : .max
+            starts[latest &+ 1] = mask & 2 != 0 ? .min : .max
+            starts[latest &+ 2] = mask & 4 != 0 ? .min : .max
         }
-        scratch.atomLatestStart[latest + group] = max(scratch.atomLatestStart[latest + group], start)
-        let mask = Int(regexGroupMasks[regex])
-        var earliest = start
-        for other in 0..<groups where mask & (1 << other) != 0 {
-            let latestStart = scratch.atomLatestStart[latest + other]
-            guard latestStart >= end - regexWindow else { return }
-            earliest = min(earliest, latestStart)
-        }
+        starts[latest &+ group] = max(starts[latest &+ group], start)
+        let earliest = min(start, min(starts[latest], min(starts[latest &+ 1], starts[latest &+ 2])))
+        guard earliest >= end &- regexWindow else { return }
         let windowEnd = earliest + regexWindow
         let base = regex * ClassificationScratch.windowStride
         if scratch.candidateGeneration[regex] != generation {

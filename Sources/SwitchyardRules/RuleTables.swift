@@ -62,7 +62,7 @@ final class RuleTables: Sendable {
     let regexGroupMasks: FlatTable<UInt8>
     /// Atom groups per regex at most (each group is a necessary condition, so more groups mean
     /// fewer candidates; FilteredRE2 rarely yields more than three disjoint ones).
-    static let maxAtomGroups = 3
+    static let maxAtomGroups = 3  // `HitCollector.candidateAtom` reads exactly three slots
     /// A candidate action's target is `regex << groupShift | group`.
     static let groupShift: UInt32 = 2
 
