@@ -384,6 +384,12 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         #expect(!equal("a@b", "a`b"))  // 0x40 and 0x60 differ by the case bit but are not letters
         #expect(!equal("[", "{"))
         #expect(!equal("abc", "abcd"))
+        // Past the first eight bytes, and in the tail after the last whole word.
+        let long = "The Quick Brown Fox Jumps Over The Lazy Dog, Again"
+        #expect(equal(long, long.lowercased()))
+        #expect(!equal(long, long.replacingOccurrences(of: "Lazy", with: "Lazz")))
+        #expect(!equal(long, long.replacingOccurrences(of: "Again", with: "Agaio")))
+        #expect(!equal(long + "@", long + "`"))
     }
 }
 

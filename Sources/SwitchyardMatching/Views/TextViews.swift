@@ -217,6 +217,10 @@ public enum TextViews {
         while index < count {
             if input[index] < 0x80 {
                 index += 1
+                // ASCII runs are passed eight bytes at a time.
+                while index + 8 <= count && UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
+                }
                 continue
             }
             let (scalar, length) = UTF8Scalar.decode(input, index, count)
