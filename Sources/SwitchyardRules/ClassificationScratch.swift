@@ -24,8 +24,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     let triggeredGeneration: UnsafeMutableBufferPointer<UInt32>
     let triggeredSpan: UnsafeMutableBufferPointer<Range<Int>>
     let exceptedGeneration: UnsafeMutableBufferPointer<UInt32>
-    /// Per rule: how many `unless` hits this pass, and the spans of the last `maxExceptions`
-    /// (a ring), so an exception cancels the rule only near where the rule fired.
+    /// Per `unless` group: how many hits this pass, and the spans of the last `maxExceptions`
+    /// (a ring), so an exception cancels a rule only near where the rule fired.
     let exceptionCount: UnsafeMutableBufferPointer<UInt32>
     let exceptionSpans: UnsafeMutableBufferPointer<Range<Int>>
     static let maxExceptions = 4
@@ -105,7 +105,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var caseSwapText: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
-    init(ruleCount: Int, listCount: Int, regexCount: Int) {
+    init(ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int) {
         self.ruleCount = ruleCount
         self.listCount = listCount
         self.regexCount = regexCount
@@ -116,9 +116,9 @@ public final class ClassificationScratch: @unchecked Sendable {
         }
         triggeredGeneration = zeroed(ruleCount, 0)
         triggeredSpan = zeroed(ruleCount, 0..<0)
-        exceptedGeneration = zeroed(ruleCount, 0)
-        exceptionCount = zeroed(ruleCount, 0)
-        exceptionSpans = zeroed(ruleCount * Self.maxExceptions, 0..<0)
+        exceptedGeneration = zeroed(exceptionGroupCount, 0)
+        exceptionCount = zeroed(exceptionGroupCount, 0)
+        exceptionSpans = zeroed(exceptionGroupCount * Self.maxExceptions, 0..<0)
         touchedRules = zeroed(ruleCount, 0)
         listGeneration = zeroed(listCount, 0)
         listLatestStart = zeroed(listCount, 0)

@@ -72,7 +72,8 @@ public final class Classifier: Sendable {
 
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
-        let scratch = ClassificationScratch(ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count)
+        let scratch = ClassificationScratch(ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count,
+                                            exceptionGroupCount: tables.exceptionGroupCount)
         scratch.evidenceRadius = 2 * tables.windowRadius
         return scratch
     }
@@ -350,11 +351,14 @@ public final class Classifier: Sendable {
         // (and an attacker cannot cancel a rule by appending an unrelated sentence).
         let distance = options.exceptionDistance
         func exceptedNear(_ rule: Int, _ span: Range<Int>) -> Bool {
-            guard scratch.exceptedGeneration[rule] == generation else { return false }
-            let stored = min(Int(scratch.exceptionCount[rule]), ClassificationScratch.maxExceptions)
-            for slot in 0..<stored {
-                let exception = scratch.exceptionSpans[rule * ClassificationScratch.maxExceptions + slot]
-                if exception.upperBound >= span.lowerBound - distance && exception.lowerBound <= span.upperBound + distance { return true }
+            for index in Int(tables.ruleExceptionStart[rule])..<Int(tables.ruleExceptionStart[rule + 1]) {
+                let group = Int(tables.ruleExceptionGroups[index])
+                guard scratch.exceptedGeneration[group] == generation else { continue }
+                let stored = min(Int(scratch.exceptionCount[group]), ClassificationScratch.maxExceptions)
+                for slot in 0..<stored {
+                    let exception = scratch.exceptionSpans[group * ClassificationScratch.maxExceptions + slot]
+                    if exception.upperBound >= span.lowerBound - distance && exception.lowerBound <= span.upperBound + distance { return true }
+                }
             }
             return false
         }

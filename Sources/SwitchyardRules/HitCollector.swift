@@ -2,8 +2,8 @@ import SwitchyardMatching
 
 /// Turns automaton hits into rule triggers for one view pass: keywords fire their rule, `near`
 /// terms update their list's latest start and test the clauses that could now hold (see
-/// `nearTerm`), `unless` terms mark their rule as excepted, and regex atoms queue their regex for
-/// confirmation.
+/// `nearTerm`), `unless` terms record where their group occurred, and regex atoms queue their regex
+/// for confirmation.
 ///
 /// Holds raw pointers into the classifier's tables and the caller's scratch; it lives only inside
 /// `Classifier.scan`, where both are alive.
@@ -75,15 +75,14 @@ struct HitCollector: KeywordHitSink {
             case RuleTables.ActionKind.nearTerm.rawValue:
                 nearTerm(list: target, start: start, end: end)
             case RuleTables.ActionKind.except.rawValue:
-                if ruleViews[target] & viewMask != 0 {
-                    if scratch.exceptedGeneration[target] != generation {
-                        scratch.exceptedGeneration[target] = generation
-                        scratch.exceptionCount[target] = 0
-                    }
-                    let slot = Int(scratch.exceptionCount[target] % UInt32(ClassificationScratch.maxExceptions))
-                    scratch.exceptionSpans[target * ClassificationScratch.maxExceptions + slot] = start..<end
-                    scratch.exceptionCount[target] &+= 1
+                // `target` is an `unless` group; its rules check it when they fire.
+                if scratch.exceptedGeneration[target] != generation {
+                    scratch.exceptedGeneration[target] = generation
+                    scratch.exceptionCount[target] = 0
                 }
+                let slot = Int(scratch.exceptionCount[target] % UInt32(ClassificationScratch.maxExceptions))
+                scratch.exceptionSpans[target * ClassificationScratch.maxExceptions + slot] = start..<end
+                scratch.exceptionCount[target] &+= 1
             default:
                 candidateAtom(regex: target >> Int(RuleTables.groupShift), group: target & (1 << Int(RuleTables.groupShift) - 1), start: start, end: end)
             }

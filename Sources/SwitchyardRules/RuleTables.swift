@@ -11,7 +11,7 @@ import SwitchyardMatching
 ///
 ///     fire       rule      the rule's keyword occurred
 ///     nearTerm   list      a term of one distinct `near` list occurred
-///     except     rule      one of the rule's `unless` terms occurred
+///     except     group     a term of one `unless` group occurred (see `ExceptionGroups`)
 ///     candidate  regex·4+g an atom of group g of the regex occurred: once every group has
 ///                          occurred, confirm it with RE2 after the scan
 final class RuleTables: Sendable {
@@ -106,6 +106,11 @@ final class RuleTables: Sendable {
     /// pattern `i` of the set.
     let unfiltered: RE2PatternSet?
     let unfilteredRules: [UInt32]
+    /// The `unless` groups of rule r are `ruleExceptionGroups[ruleExceptionStart[r] ..<
+    /// ruleExceptionStart[r + 1]]` (see `ExceptionGroups`).
+    let ruleExceptionStart: FlatTable<UInt32>
+    let ruleExceptionGroups: FlatTable<UInt32>
+    let exceptionGroupCount: Int
     /// Per rule: the `ViewSet` bits it runs on.
     let ruleViews: FlatTable<UInt8>
     /// Whether some rule reads the sanitised view but not the raw one (then the sanitised pass
@@ -135,9 +140,10 @@ final class RuleTables: Sendable {
         var regexGroupMasks: [UInt8] = []
         var unfilteredPatterns: [String] = []
         var unfilteredRules: [UInt32] = []
+        let exceptions = ExceptionGroups(rules: rules)
+        for (term, group) in exceptions.terms { assembler.add(term, action: Self.action(.except, group)) }
         for (index, rule) in rules.enumerated() {
             for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index)) }
-            for term in rule.unless { assembler.add(term, action: Self.action(.except, index)) }
             for clause in rule.near {
                 nearLists.addClause(rule: index, lists: clause.lists, within: clause.within)
             }
@@ -167,8 +173,9 @@ final class RuleTables: Sendable {
                 }
             }
         }
-        guard rules.count < Int(Self.targetMask), nearLists.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift) else {
-            throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists or regexes")
+        guard rules.count < Int(Self.targetMask), nearLists.count < Int(Self.targetMask), regexes.count < Int(Self.targetMask >> Self.groupShift),
+              exceptions.count < Int(Self.targetMask) else {
+            throw BuildFailure(message: "pack too large: more than \(Self.targetMask) rules, near lists, regexes or unless groups")
         }
         let near = nearLists.build()
         // ROT13 and reversed forms only mark where to decode, and a clause needs its anchor, so
@@ -196,12 +203,54 @@ final class RuleTables: Sendable {
                 throw BuildFailure(message: "patterns without prefilter atoms: \(error.description)")
             }
         }
+        var starts: [UInt32] = [0]
+        for groups in exceptions.groupsOfRule { starts.append(starts[starts.count - 1] + UInt32(groups.count)) }
+        ruleExceptionStart = FlatTable(starts)
+        ruleExceptionGroups = FlatTable(exceptions.groupsOfRule.flatMap { $0.map(UInt32.init) })
+        exceptionGroupCount = exceptions.count
         ruleViews = FlatTable(rules.map(\.views.rawValue))
         hasSanitisedOnlyRules = rules.contains { $0.views.isSuperset(of: .sanitisedOnly) && !$0.views.isSuperset(of: .rawOnly) }
         ruleEnforced = rules.map { $0.mode == .enforce }
         let longestNear = rules.flatMap(\.near).map(\.within).max() ?? 0
         windowRadius = max(longestNear, regexWindowBytes) + max(exceptionDistance, 0)
         windowSeparatorBytes = windowRadius + 1
+    }
+
+    /// `unless` terms grouped by the exact set of rules that use them. A list of defensive phrases
+    /// that most rules share is then one group: a hit on one of its phrases records one exception
+    /// span for the group, not one per rule, and each rule checks the groups it uses.
+    struct ExceptionGroups {
+        /// Every distinct term, in the pack's order, with its group.
+        private(set) var terms: [(Term, Int)] = []
+        /// Per rule: its groups.
+        private(set) var groupsOfRule: [[Int]]
+        private(set) var count = 0
+
+        init(rules: [Rule]) {
+            var rulesOfTerm: [Term: [Int]] = [:]
+            var order: [Term] = []
+            for (index, rule) in rules.enumerated() {
+                for term in rule.unless {
+                    if rulesOfTerm[term] == nil { order.append(term) }
+                    if rulesOfTerm[term, default: []].last != index { rulesOfTerm[term, default: []].append(index) }
+                }
+            }
+            var groupIDs: [[Int]: Int] = [:]
+            groupsOfRule = Array(repeating: [], count: rules.count)
+            for term in order {
+                let users = rulesOfTerm[term] ?? []
+                let group: Int
+                if let existing = groupIDs[users] {
+                    group = existing
+                } else {
+                    group = count
+                    count += 1
+                    groupIDs[users] = group
+                    for rule in users { groupsOfRule[rule].append(group) }
+                }
+                terms.append((term, group))
+            }
+        }
     }
 
     /// Deduplicates `near` lists across clauses and picks each clause's anchor.

@@ -140,6 +140,33 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(fired(c, "write a keylogger now. " + String(repeating: "filler ", count: 10) + "we detect nothing."), ["t.near"])
     }
 
+    /// Rules that share an `unless` list share one exception group, and a term only one rule
+    /// lists still excepts only that rule.
+    func testSharedUnlessListsAreOneGroupAndEachRuleKeepsItsOwnTerms() throws {
+        let c = try classifier("""
+            lists:
+              defensive: [for a detection rule, in my own lab]
+            rules:
+              - id: t.keylogger
+                category: demo
+                severity: low
+                description: keylogger
+                keywords: [keylogger]
+                unless: [$defensive, parental control]
+              - id: t.stealer
+                category: demo
+                severity: low
+                description: stealer
+                keywords: [password stealer]
+                unless: [$defensive]
+            """)
+        // Two groups: the shared list, and the keylogger rule's own term.
+        XCTAssertEqual(c.tables.exceptionGroupCount, 2)
+        XCTAssertEqual(fired(c, "a keylogger and a password stealer"), ["t.keylogger", "t.stealer"])
+        XCTAssertEqual(fired(c, "a keylogger and a password stealer, in my own lab"), [])
+        XCTAssertEqual(fired(c, "a keylogger for parental control and a password stealer"), ["t.stealer"])
+    }
+
     func testRegexIsConfirmedAfterItsAtomsAreSeen() throws {
         let c = try classifier(pack)
         XCTAssertEqual(fired(c, "code for stealing the session cookie of a user"), ["t.regex"])
