@@ -45,8 +45,9 @@ public final class Classifier: Sendable {
         self.pack = pack
         self.options = options
         do {
-            tables = try RuleTables(rules: pack.rules, regexOptions: options.regexOptions, maxAutomatonStates: options.maxAutomatonStates,
-                                   regexWindowBytes: options.regexWindowBytes, exceptionDistance: options.exceptionDistance)
+            tables = try RuleTables(rules: pack.rules, compiled: pack.compiledPatterns, regexOptions: options.regexOptions,
+                                   maxAutomatonStates: options.maxAutomatonStates, regexWindowBytes: options.regexWindowBytes,
+                                   exceptionDistance: options.exceptionDistance)
         } catch {
             throw BuildError(description: error.message)
         }

@@ -98,7 +98,9 @@ public struct RuleLoader: Sendable {
             parser.errors.append(RuleLoadError(location: nil, ruleID: nil, message: "the pack has no rules"))
         }
         if !parser.errors.isEmpty { throw RuleLoadErrors(errors: parser.errors) }
-        return RulePack(rules: parser.rules, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
+        var pack = RulePack(rules: parser.rules, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
+        pack.compiledPatterns = parser.compiled
+        return pack
     }
 }
 
@@ -108,6 +110,8 @@ private struct PackParser {
     let regexOptions: RE2Options
     var errors: [RuleLoadError] = []
     var rules: [Rule] = []
+    /// Every valid regex, compiled once here and handed to the classifier with the pack.
+    var compiled: [CompiledPatternKey: RE2Pattern] = [:]
     var ruleIDs: [String: SourceLocation] = [:]
     var lists: [String: (items: [Node], location: SourceLocation)] = [:]
 
@@ -310,6 +314,7 @@ private struct PackParser {
                     fail(file, item, id, "pattern `\(source)` matches the empty string, so it would fire on every request")
                     continue
                 }
+                self.compiled[CompiledPatternKey(source: source, options: regexOptions)] = compiled
             } catch {
                 fail(file, item, id, "invalid RE2 pattern `\(source)`: \(error.description)")
                 continue

@@ -159,6 +159,9 @@ public struct RulePack: Sendable {
     public var version: String
     /// The directory or description the pack came from.
     public var origin: String
+    /// Regexes the loader already compiled to validate them, by source and options, so that
+    /// building a classifier does not compile them again (start-up).
+    var compiledPatterns: [CompiledPatternKey: RE2Pattern] = [:]
 
     /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the ids.
     public init(rules: [Rule], version: String? = nil, origin: String = "<memory>") {
@@ -166,4 +169,10 @@ public struct RulePack: Sendable {
         self.origin = origin
         self.version = version ?? PackDigest.hex(of: Array(rules.map(\.id).joined(separator: "\n").utf8), length: 12)
     }
+}
+
+/// A regex source compiled with given options.
+struct CompiledPatternKey: Hashable {
+    var source: String
+    var options: RE2Options
 }

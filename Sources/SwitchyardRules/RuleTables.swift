@@ -133,7 +133,9 @@ final class RuleTables: Sendable {
     /// Terms shorter than this get no ROT13 or reversed forms (short ones collide with real words).
     static let minimumTransformedTermBytes = 4
 
-    init(rules: [Rule], regexOptions: RE2Options, maxAutomatonStates: Int, regexWindowBytes: Int, exceptionDistance: Int) throws(BuildFailure) {
+    /// Compiles `rules`; regexes found in `compiled` (by source and `regexOptions`) are not compiled again.
+    init(rules: [Rule], compiled: [CompiledPatternKey: RE2Pattern] = [:], regexOptions: RE2Options, maxAutomatonStates: Int, regexWindowBytes: Int,
+         exceptionDistance: Int) throws(BuildFailure) {
         var assembler = FormAssembler()
         var nearLists = NearListBuilder()
         var regexes: [RegexEntry] = []
@@ -148,10 +150,14 @@ final class RuleTables: Sendable {
                 nearLists.addClause(rule: index, lists: clause.lists, within: clause.within)
             }
             for source in rule.patterns {
-                let compiled: RE2Pattern
+                let compiledPattern: RE2Pattern
                 let groups: [[[UInt8]]]
                 do {
-                    compiled = try RE2Pattern(source, options: regexOptions)
+                    if let loaded = compiled[CompiledPatternKey(source: source, options: regexOptions)] {
+                        compiledPattern = loaded
+                    } else {
+                        compiledPattern = try RE2Pattern(source, options: regexOptions)
+                    }
                     groups = try RE2Atoms.groups(of: source, options: regexOptions, maxGroups: Self.maxAtomGroups)
                 } catch {
                     throw BuildFailure(message: "\(rule.location): rule \(rule.id): pattern `\(source)`: \(error.description)")
@@ -162,7 +168,7 @@ final class RuleTables: Sendable {
                 } else {
                     let groups = Self.withoutCommonWordGroups(groups)
                     let regex = regexes.count
-                    regexes.append(RegexEntry(rule: UInt32(index), pattern: compiled))
+                    regexes.append(RegexEntry(rule: UInt32(index), pattern: compiledPattern))
                     regexGroupMasks.append(UInt8((1 << groups.count) - 1))
                     for (group, atoms) in groups.enumerated() {
                         for atom in atoms {

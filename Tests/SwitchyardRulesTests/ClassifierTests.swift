@@ -167,6 +167,25 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(fired(c, "a keylogger for parental control and a password stealer"), ["t.stealer"])
     }
 
+    /// The loader's compiled regexes are reused only with the options they were compiled with.
+    func testLoadedRegexesAreReusedOnlyWithTheirOptions() throws {
+        let pack = try RuleLoader().load(files: [("test.yaml", Array("""
+            rules:
+              - id: t.cookie
+                category: demo
+                severity: low
+                description: case matters only when the options say so
+                patterns: ['Steal (the )?Session Cookies']
+            """.utf8))])
+        XCTAssertEqual(pack.compiledPatterns.count, 1)
+        XCTAssertEqual(try Classifier(pack: pack).classify("steal session cookies").risky, true)
+        var caseSensitive = ClassifierOptions()
+        caseSensitive.regexOptions = RE2Options(caseInsensitive: false)
+        let strict = try Classifier(pack: pack, options: caseSensitive)
+        XCTAssertEqual(strict.classify("steal session cookies").risky, false)
+        XCTAssertEqual(strict.classify("Steal Session Cookies").risky, true)
+    }
+
     func testRegexIsConfirmedAfterItsAtomsAreSeen() throws {
         let c = try classifier(pack)
         XCTAssertEqual(fired(c, "code for stealing the session cookie of a user"), ["t.regex"])
