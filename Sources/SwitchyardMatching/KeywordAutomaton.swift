@@ -240,9 +240,8 @@ public final class KeywordAutomaton: Sendable {
                 finishLane(3, from: firsts.3 + together, to: count, state: q3, bytes: bytes, base: base, classes: classes, events: events)
             }
         }
-        let lowerBounds = (0, bounds.1, bounds.2, bounds.3)
         for lane in 0..<AutomatonEvents.lanes {
-            let lower = lane == 0 ? lowerBounds.0 : lane == 1 ? lowerBounds.1 : lane == 2 ? lowerBounds.2 : lowerBounds.3
+            let lower = lane * segment  // bound[lane]: earlier ends belong to the lane before
             let recorded = events.recorded(lane)
             for index in 0..<recorded.count {
                 let event = recorded[index]

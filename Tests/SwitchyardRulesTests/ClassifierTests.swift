@@ -277,7 +277,7 @@ final class ClassifierTests: XCTestCase {
     /// A word that is both a whole-word `near` term and a regex atom is one automaton pattern,
     /// and each use still keeps its own boundary conditions.
     func testSharedPatternKeepsEachActionsBoundaries() throws {
-        let c = try classifier("""
+        let nearRule = """
             rules:
               - id: t.near
                 category: demo
@@ -286,22 +286,16 @@ final class ClassifierTests: XCTestCase {
                 near:
                   - all: [[write], [keylogger]]
                     within: 30
+
+            """
+        let c = try classifier(nearRule + """
               - id: t.regex
                 category: demo
                 severity: low
                 description: the same word as a regex atom, anywhere
                 patterns: ['write[a-z]* my keylogger']
             """)
-        let alone = try classifier("""
-            rules:
-              - id: t.near
-                category: demo
-                severity: low
-                description: whole words near each other
-                near:
-                  - all: [[write], [keylogger]]
-                    within: 30
-            """)
+        let alone = try classifier(nearRule)
         // "write" and "keylogger" are the near terms; the regex adds no new literal for them.
         XCTAssertEqual(c.automatonSizes[0].patterns, alone.automatonSizes[0].patterns + 1)
         XCTAssertEqual(fired(c, "please write a keylogger"), ["t.near"])
