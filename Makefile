@@ -23,6 +23,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) c-example
+	python3 Rules/model/test_model.py
 
 # Build the C ABI's shared library and link a C program against it, as a C gateway would.
 c-example: deps

@@ -2,8 +2,8 @@
 /// output record (a verdict or an error), in order. Owns one scratch, so use one per thread.
 public struct ClassifyStream {
     public let classifier: Classifier
-    /// Adds each hit's view and span to verdicts.
-    public var explain: Bool
+    /// Adds each hit's view and span to verdicts, evidence hits and the scoring model's categories.
+    public let explain: Bool
     /// The records produced since the last `takeOutput`.
     public var records = StreamRecords()
     /// Number of lines that got an error record.
@@ -15,6 +15,7 @@ public struct ClassifyStream {
         self.classifier = classifier
         self.explain = explain
         scratch = classifier.makeScratch()
+        scratch.keepsEvidence = explain
     }
 
     /// Handles one framer event, appending its record to `records`.

@@ -21,7 +21,10 @@ struct DecisionRecords {
         buffer.writer.routeFields(decision)
         if let verdict = decision.verdict {
             buffer.writer.verdictFields(verdict, rules: rules)
-            if explain { buffer.writer.hitFields(verdict, rules: rules, includeMode: true) }
+            if explain {
+                buffer.writer.hitFields(verdict, rules: rules, includeMode: true)
+                buffer.writer.scoreFields(verdict, rules: rules)
+            }
         }
         buffer.writer.reasonAndVersionFields(decision, router: router)
         buffer.writer.endObject()

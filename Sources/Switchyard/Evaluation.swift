@@ -8,17 +8,26 @@ public struct LabelledExample: Sendable {
     public var category: String
     public var source: String
     public var kind: String
+    /// The challenge corpus's `style`, `lang` and `split` fields (empty when absent).
+    public var style: String
+    public var lang: String
+    public var split: String
 
-    public init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "") {
+    public init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "",
+                style: String = "", lang: String = "", split: String = "") {
         self.id = id
         self.text = text
         self.risky = risky
         self.category = category
         self.source = source
         self.kind = kind
+        self.style = style
+        self.lang = lang
+        self.split = split
     }
 
-    /// Reads a JSONL file of `{"id", "text" | "prompt" | "messages", "category", "source", "kind"}`.
+    /// Reads a JSONL file of `{"id", "text" | "prompt" | "messages", "category", "source", "kind",
+    /// "style", "lang", "split"}`.
     /// Lines that do not decode are returned as errors with their line number, not skipped silently.
     public static func read(jsonl bytes: [UInt8], risky: Bool) -> (examples: [LabelledExample], errors: [String]) {
         var examples: [LabelledExample] = []
@@ -39,7 +48,8 @@ public struct LabelledExample: Sendable {
                 let object = root.objectValue
                 func field(_ name: String) -> String { object?[name]?.stringValue ?? "" }
                 examples.append(LabelledExample(id: request.id?.description ?? "line-\(number)", text: request.text, risky: risky,
-                                                category: field("category"), source: field("source"), kind: field("kind")))
+                                                category: field("category"), source: field("source"), kind: field("kind"),
+                                                style: field("style"), lang: field("lang"), split: field("split")))
             case .failure(let error):
                 errors.append("line \(number): \(error)")
             }
@@ -81,6 +91,10 @@ public struct Evaluation: Sendable {
     public var riskyBySource: [String: Tally] = [:]
     public var benignByKind: [String: Tally] = [:]
     public var benignBySource: [String: Tally] = [:]
+    public var riskyByStyle: [String: Tally] = [:]
+    public var riskyByLang: [String: Tally] = [:]
+    public var benignByCategory: [String: Tally] = [:]
+    public var benignByLang: [String: Tally] = [:]
     /// Per rule id: risky examples it fired on (true positives) and benign ones (false positives).
     public var ruleHits: [String: (truePositives: Int, falsePositives: Int)] = [:]
     public var misses: [Finding] = []
@@ -108,11 +122,15 @@ public struct Evaluation: Sendable {
                 count(&risky)
                 count(&riskyByCategory[example.category, default: Tally()])
                 count(&riskyBySource[example.source, default: Tally()])
+                if !example.style.isEmpty { count(&riskyByStyle[example.style, default: Tally()]) }
+                if !example.lang.isEmpty { count(&riskyByLang[example.lang, default: Tally()]) }
                 if !flagged { misses.append(Finding(example: example, rules: [])) }
             } else {
                 count(&benign)
                 count(&benignByKind[example.kind, default: Tally()])
                 count(&benignBySource[example.source, default: Tally()])
+                if !example.category.isEmpty { count(&benignByCategory[example.category, default: Tally()]) }
+                if !example.lang.isEmpty { count(&benignByLang[example.lang, default: Tally()]) }
                 if flagged { falsePositives.append(Finding(example: example, rules: fired)) }
             }
             for id in fired {

@@ -45,7 +45,7 @@ extension JSONWriter {
             beginObject()
             key("rule")
             string(rules[hit.rule].id)
-            if includeMode {
+            if includeMode || rules[hit.rule].mode == .evidence {
                 key("mode")
                 string(rules[hit.rule].mode.rawValue)
             }
@@ -56,6 +56,34 @@ extension JSONWriter {
             int(hit.span.lowerBound)
             int(hit.span.upperBound)
             endArray()
+            endObject()
+        }
+        endArray()
+    }
+
+    /// `"scores": [{"category", "score", "threshold", "evidence": {rule: weight}}]`: the scoring
+    /// model's categories whose gate fired, for `--explain`.
+    mutating func scoreFields(_ verdict: Verdict, rules: [Rule]) {
+        guard !verdict.scores.isEmpty else { return }
+        key("scores")
+        beginArray()
+        for score in verdict.scores {
+            beginObject()
+            key("category")
+            string(score.category)
+            key("score")
+            double((score.score * 1000).rounded() / 1000)
+            key("threshold")
+            double(score.threshold)
+            key("bias")
+            double(score.bias)
+            key("evidence")
+            beginObject()
+            for contribution in score.contributions {
+                key(rules[contribution.rule].id + (contribution.second.map { "+" + rules[$0].id } ?? ""))
+                double(contribution.weight)
+            }
+            endObject()
             endObject()
         }
         endArray()

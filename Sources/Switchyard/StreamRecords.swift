@@ -26,7 +26,10 @@ public struct StreamRecords {
             for hit in shadow { buffer.writer.string(rules[hit.rule].id) }
             buffer.writer.endArray()
         }
-        if explain { buffer.writer.hitFields(verdict, rules: rules, includeMode: false) }
+        if explain {
+            buffer.writer.hitFields(verdict, rules: rules, includeMode: false)
+            buffer.writer.scoreFields(verdict, rules: rules)
+        }
         buffer.writer.endObject()
         buffer.endRecord()
     }

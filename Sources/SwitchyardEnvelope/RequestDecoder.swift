@@ -7,12 +7,15 @@
 //    (BOM included);
 //  - the top level must be an object → else wrong_type;
 //  - `id`: string or number, echoed; `null` counts as absent; other types → wrong_type;
-//  - text = join with "\n" of `prompt`, `text`, `input` (strings) and then the texts of the user
-//    turns of `messages` (content a string, or an array of parts whose `text` strings are taken;
-//    parts without text are skipped). Other roles are not scanned, but every message must be an
-//    object with a string `role`. No text at all → missing_text; "" counts as text;
+//  - text = join with "\n" of `instructions`, `prompt`, `text`, `input` (a string, or a Responses
+//    API array of items: strings, messages with `content`, tool results with `output`) and then the
+//    texts of every turn of `messages`, whatever its role (system, developer, user, assistant,
+//    tool: the model reads them all, and a client writes its own system prompt). Content is a
+//    string, or an array of parts whose `text` strings are taken; parts without text are skipped.
+//    Every message must be an object with a string `role`. No text at all → missing_text; "" counts
+//    as text;
 //  - `model`: string; `user`: object with `id`, `org` (strings), `verified` (bool), `nationality`,
-//    `country` (two ASCII letters, uppercased);
+//    `country` (two ASCII letters, uppercased), or a string (OpenAI's end-user id, taken as `id`);
 //  - for every optional field `null` means absent; unknown fields are ignored;
 //  - every error after the id was read carries the id.
 
@@ -79,9 +82,14 @@ public enum RequestDecoder {
         }
 
         var pieces: [String] = []
-        if let error = appendText(fields.prompt, "prompt", to: &pieces, id: id)
-            ?? appendText(fields.text, "text", to: &pieces, id: id)
-            ?? appendText(fields.input, "input", to: &pieces, id: id) {
+        if let error = appendText(fields.instructions, "instructions", to: &pieces, id: id)
+            ?? appendText(fields.prompt, "prompt", to: &pieces, id: id)
+            ?? appendText(fields.text, "text", to: &pieces, id: id) {
+            return .failure(error)
+        }
+        if case .array(let items)? = fields.input {
+            if let error = collectTurnText(items, field: "input", into: &pieces, id: id) { return .failure(error) }
+        } else if let error = appendText(fields.input, "input", to: &pieces, id: id) {
             return .failure(error)
         }
 
@@ -89,7 +97,7 @@ public enum RequestDecoder {
             switch value {
             case .null: break
             case .array(let messages):
-                if let error = collectUserText(messages, into: &pieces, id: id) {
+                if let error = collectTurnText(messages, field: "messages", into: &pieces, id: id) {
                     return .failure(error)
                 }
             default:
@@ -114,14 +122,15 @@ public enum RequestDecoder {
                 case .success(let identity): user = identity
                 case .failure(let error): return .failure(error)
                 }
+            case .string(let name): user = Identity(id: name)
             case .null: break
-            default: return .failure(wrongType("user must be an object", id: id))
+            default: return .failure(wrongType("user must be an object or a string", id: id))
             }
         }
 
         guard !pieces.isEmpty else {
             return .failure(RequestError(code: RequestError.Codes.missingText,
-                                         message: "expected text, prompt, input or user messages", id: id))
+                                         message: "expected text, prompt, input, instructions or messages", id: id))
         }
         let text = pieces.count == 1 ? pieces[0] : pieces.joined(separator: "\n")
         if containsControlCharacters(text) {
@@ -139,6 +148,7 @@ public enum RequestDecoder {
         var messages: JSONValue?
         var model: JSONValue?
         var user: JSONValue?
+        var instructions: JSONValue?
 
         mutating func take(_ key: String, _ value: JSONValue) {
             // Dispatch on the length first; then compare exact bytes.
@@ -152,6 +162,7 @@ public enum RequestDecoder {
                 else if model == nil && utf8Equal(key, "model") { model = value }
             case 6: if prompt == nil && utf8Equal(key, "prompt") { prompt = value }
             case 8: if messages == nil && utf8Equal(key, "messages") { messages = value }
+            case 12: if instructions == nil && utf8Equal(key, "instructions") { instructions = value }
             default: break
             }
         }
@@ -159,16 +170,25 @@ public enum RequestDecoder {
 
     // MARK: - Parts
 
-    private static func collectUserText(_ messages: [JSONValue], into pieces: inout [String],
+    /// The text of every turn of a chat `messages` array (each must have a string `role`) or a
+    /// Responses API `input` array (strings, messages, and tool results with a string `output`).
+    private static func collectTurnText(_ turns: [JSONValue], field: String, into pieces: inout [String],
                                         id: RequestID?) -> RequestError? {
-        for (i, message) in messages.enumerated() {
-            guard case .object(let turn) = message else {
-                return wrongType("messages[\(i)] must be an object", id: id)
+        let isMessages = field == "messages"
+        for (i, item) in turns.enumerated() {
+            if !isMessages, case .string(let s) = item {
+                pieces.append(s)
+                continue
             }
-            guard case .string(let role)? = turn["role"] else {
-                return wrongType("messages[\(i)].role must be a string", id: id)
+            guard case .object(let turn) = item else {
+                return wrongType("\(field)[\(i)] must be an object", id: id)
             }
-            guard role.utf8.elementsEqual("user".utf8) else { continue }
+            switch turn["role"] {
+            case .string?: break
+            case nil where !isMessages, .null? where !isMessages: break
+            default: return wrongType("\(field)[\(i)].role must be a string", id: id)
+            }
+            if !isMessages, case .string(let output)? = turn["output"] { pieces.append(output) }
             switch turn["content"] {
             case nil, .null?:
                 continue
@@ -177,16 +197,16 @@ public enum RequestDecoder {
             case .array(let parts)?:
                 for (j, part) in parts.enumerated() {
                     guard case .object(let p) = part else {
-                        return wrongType("messages[\(i)].content[\(j)] must be an object", id: id)
+                        return wrongType("\(field)[\(i)].content[\(j)] must be an object", id: id)
                     }
                     switch p["text"] {
                     case nil, .null?: continue
                     case .string(let s)?: pieces.append(s)
-                    default: return wrongType("messages[\(i)].content[\(j)].text must be a string", id: id)
+                    default: return wrongType("\(field)[\(i)].content[\(j)].text must be a string", id: id)
                     }
                 }
             default:
-                return wrongType("messages[\(i)].content must be a string or an array of parts", id: id)
+                return wrongType("\(field)[\(i)].content must be a string or an array of parts", id: id)
             }
         }
         return nil

@@ -105,7 +105,17 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var caseSwapText: [UInt8] = []
     let setScratch = RE2PatternSet.Scratch(capacity: 64)
 
-    init(ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int) {
+    /// Per scoring-model category: the request's score (NaN: its gate did not fire) and the first
+    /// gate rule that fired.
+    let modelScores: UnsafeMutableBufferPointer<Double>
+    let modelGateRule: UnsafeMutableBufferPointer<Int>
+    /// Per scoring-model category: whether counter-evidence (a negative weight) counted.
+    let modelCountered: UnsafeMutableBufferPointer<Bool>
+    /// Keep evidence-only verdicts (hits of `evidence` rules and category scores) instead of
+    /// returning a clean verdict when nothing decisive fired: for `--explain` and training.
+    public var keepsEvidence = false
+
+    init(ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0) {
         self.ruleCount = ruleCount
         self.listCount = listCount
         self.regexCount = regexCount
@@ -134,6 +144,9 @@ public final class ClassificationScratch: @unchecked Sendable {
         firedRules = zeroed(ruleCount, 0)
         firedView = zeroed(ruleCount, .raw)
         firedSpan = zeroed(ruleCount, 0..<0)
+        modelScores = zeroed(modelCount, .nan)
+        modelGateRule = zeroed(modelCount, 0)
+        modelCountered = zeroed(modelCount, false)
         sanitised.reserveCapacity(4096)
         skeleton.reserveCapacity(4096)
         squeezed.reserveCapacity(4096)
@@ -161,6 +174,9 @@ public final class ClassificationScratch: @unchecked Sendable {
         atomLatestStart.deallocate()
         windowBounds.deallocate()
         firedView.deallocate()
+        modelScores.deallocate()
+        modelGateRule.deallocate()
+        modelCountered.deallocate()
     }
 
     /// Starts a request: forgets every rule fired by the previous one.

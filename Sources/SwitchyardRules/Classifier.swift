@@ -34,6 +34,7 @@ public final class Classifier: Sendable {
     /// The options it was built with.
     public let options: ClassifierOptions
     let tables: RuleTables
+    let scoring: ScoringTables
 
     /// Why a validated pack still could not be compiled (e.g. the automaton grew past its limit).
     public struct BuildError: Error, Sendable, CustomStringConvertible {
@@ -51,6 +52,7 @@ public final class Classifier: Sendable {
         } catch {
             throw BuildError(description: error.message)
         }
+        scoring = pack.scoring.map { ScoringTables(model: $0, rules: pack.rules) } ?? ScoringTables(ruleCount: pack.rules.count)
     }
 
     /// The pack's rules; `RuleHit.rule` indexes this array.
@@ -74,7 +76,7 @@ public final class Classifier: Sendable {
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
         let scratch = ClassificationScratch(ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count,
-                                            exceptionGroupCount: tables.exceptionGroupCount)
+                                            exceptionGroupCount: tables.exceptionGroupCount, modelCount: scoring.modelCount)
         scratch.evidenceRadius = 2 * tables.windowRadius
         return scratch
     }
@@ -100,7 +102,8 @@ public final class Classifier: Sendable {
     /// a term's ROT13 or reversed form). Clean ASCII prose is read once.
     /// - Complexity: O(n) in the text length per pass, plus regex confirmation in bounded windows.
     public func classify(_ text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Verdict {
-        precondition(scratch.ruleCount == pack.rules.count && scratch.listCount == tables.nearLists.count && scratch.regexCount == tables.regexes.count,
+        precondition(scratch.ruleCount == pack.rules.count && scratch.listCount == tables.nearLists.count && scratch.regexCount == tables.regexes.count
+                     && scratch.modelScores.count >= scoring.modelCount,
                      "scratch was made by a different classifier")
         var indeterminate: Indeterminate? = nil
         var inspected = text
@@ -432,11 +435,20 @@ public final class Classifier: Sendable {
         return .decoded
     }
 
-    /// Collects the request's fired rules into a verdict. Allocates only when a rule fired.
+    /// Collects the request's fired rules into a verdict. Allocates only when a rule fired that is
+    /// not evidence, when the scoring model fired a category, or when the scratch keeps evidence
+    /// (`--explain`).
     private func verdict(from scratch: ClassificationScratch, indeterminate: Indeterminate?, signals: Signals) -> Verdict {
         var signals = signals
-        guard scratch.firedCount > 0 else {
-            return indeterminate == nil && signals.isEmpty ? .clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate, signals: signals)
+        let quiet = indeterminate == nil && signals.isEmpty ? Verdict.clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate, signals: signals)
+        guard scratch.firedCount > 0 else { return quiet }
+        var decisive = applyScoring(scratch)
+        if !decisive && !scratch.keepsEvidence {
+            for index in 0..<scratch.firedCount where pack.rules[Int(scratch.firedRules[index])].mode != .evidence {
+                decisive = true
+                break
+            }
+            if !decisive { return quiet }
         }
         let fired = UnsafeMutableBufferPointer(rebasing: scratch.firedRules[0..<scratch.firedCount])
         // Insertion sort: few rules fire, and the standard sort may allocate a merge buffer.
@@ -456,6 +468,7 @@ public final class Classifier: Sendable {
         for rule in fired {
             let index = Int(rule)
             hits.append(RuleHit(rule: index, view: scratch.firedView[index], span: scratch.firedSpan[index]))
+            if pack.rules[index].mode == .evidence { continue }
             switch scratch.firedView[index] {
             case .decoded: signals.insert(Signals(.decodedMatch))
             case .skeleton, .squeezed: signals.insert(Signals(.obfuscation))
@@ -463,10 +476,104 @@ public final class Classifier: Sendable {
             }
             if tables.ruleEnforced[index] {
                 risky = true
-                score += pack.rules[index].severity.weight
+                if !scoring.ruleIsScore[index] { score += pack.rules[index].severity.weight }
             }
         }
-        return Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate, signals: signals)
+        var verdict = Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate, signals: signals)
+        if scoring.modelCount > 0 { verdict.scores = categoryScores(scratch, fired: fired) }
+        return verdict
+    }
+
+    /// Scores every category whose gate fired (`modelScores`, NaN where it did not) and fires the
+    /// synthetic rule of each category at or above its threshold, with the span of its first gate
+    /// rule. Returns whether any fired. No allocation.
+    private func applyScoring(_ scratch: ClassificationScratch) -> Bool {
+        let models = scoring.modelCount
+        guard models > 0 else { return false }
+        let scores = scratch.modelScores
+        let countered = scratch.modelCountered
+        for model in 0..<models {
+            scores[model] = .nan
+            countered[model] = false
+        }
+        let firedCount = scratch.firedCount
+        let gateRule = scratch.modelGateRule
+        for index in 0..<firedCount {
+            let rule = Int(scratch.firedRules[index])
+            let gate = Int(scoring.ruleGate[rule])
+            if gate >= 0 && scores[gate].isNaN {
+                scores[gate] = scoring.bias[gate]
+                gateRule[gate] = rule
+            } else if gate >= 0 && rule < gateRule[gate] {
+                gateRule[gate] = rule
+            }
+        }
+        for index in 0..<firedCount {
+            let rule = Int(scratch.firedRules[index])
+            for contribution in Int(scoring.ruleContributionStart[rule])..<Int(scoring.ruleContributionStart[rule + 1]) {
+                let model = Int(scoring.contributionModel[contribution])
+                if !scores[model].isNaN {
+                    scores[model] += scoring.contributionWeight[contribution]
+                    if scoring.contributionWeight[contribution] < 0 && scoring.ruleIsCounter[rule] { countered[model] = true }
+                }
+            }
+        }
+        for model in 0..<models where !scores[model].isNaN {
+            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1])
+                where scratch.firedGeneration[Int(scoring.pairFirst[pair])] == scratch.requestGeneration
+                    && scratch.firedGeneration[Int(scoring.pairSecond[pair])] == scratch.requestGeneration {
+                scores[model] += scoring.pairWeight[pair]
+            }
+        }
+        // Counter-evidence that keeps a category's score below its `withdrawBelow` withdraws the
+        // category's weighed enforce rules (critical ones excepted) from the verdict.
+        var kept = 0
+        for index in 0..<firedCount {
+            let rule = Int(scratch.firedRules[index])
+            let model = Int(scoring.ruleGate[rule])
+            if scoring.ruleIsWeighedEnforce[rule] && model >= 0 && countered[model] && scores[model] < scoring.withdrawBelow[model]
+                && pack.rules[rule].severity != .critical {
+                continue
+            }
+            scratch.firedRules[kept] = UInt32(rule)
+            kept += 1
+        }
+        scratch.firedCount = kept
+        var anyFired = false
+        for model in 0..<models where !scores[model].isNaN && scores[model] >= scoring.threshold[model] {
+            let scoreRule = scoring.scoreRule[model]
+            guard scoreRule >= 0, scratch.firedGeneration[scoreRule] != scratch.requestGeneration else { continue }
+            let gate = gateRule[model]
+            scratch.firedGeneration[scoreRule] = scratch.requestGeneration
+            scratch.firedRules[scratch.firedCount] = UInt32(scoreRule)
+            scratch.firedView[scoreRule] = scratch.firedView[gate]
+            scratch.firedSpan[scoreRule] = scratch.firedSpan[gate]
+            scratch.firedCount += 1
+            anyFired = true
+        }
+        return anyFired
+    }
+
+    /// Every scored category with its score and the evidence that made it (for `--explain`).
+    private func categoryScores(_ scratch: ClassificationScratch, fired: UnsafeMutableBufferPointer<UInt32>) -> [CategoryScore] {
+        var result: [CategoryScore] = []
+        for model in 0..<scoring.modelCount where !scratch.modelScores[model].isNaN {
+            var contributions: [CategoryScore.Contribution] = []
+            for rule in fired {
+                for contribution in Int(scoring.ruleContributionStart[Int(rule)])..<Int(scoring.ruleContributionStart[Int(rule) + 1])
+                    where Int(scoring.contributionModel[contribution]) == model {
+                    contributions.append(.init(rule: Int(rule), weight: scoring.contributionWeight[contribution]))
+                }
+            }
+            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1])
+                where scratch.firedGeneration[Int(scoring.pairFirst[pair])] == scratch.requestGeneration
+                    && scratch.firedGeneration[Int(scoring.pairSecond[pair])] == scratch.requestGeneration {
+                contributions.append(.init(rule: Int(scoring.pairFirst[pair]), second: Int(scoring.pairSecond[pair]), weight: scoring.pairWeight[pair]))
+            }
+            result.append(CategoryScore(category: pack.scoring?.categories[model].name ?? "", score: scratch.modelScores[model],
+                                        threshold: scoring.threshold[model], bias: scoring.bias[model], contributions: contributions))
+        }
+        return result
     }
 }
 

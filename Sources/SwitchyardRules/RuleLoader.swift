@@ -94,11 +94,12 @@ public struct RuleLoader: Sendable {
         }
         for (name, node) in documents { parser.collectLists(file: name, document: node) }
         for (name, node) in documents { parser.collectRules(file: name, document: node) }
+        for (name, node) in documents { parser.collectScoring(file: name, document: node) }
         if parser.rules.isEmpty && parser.errors.isEmpty {
             parser.errors.append(RuleLoadError(location: nil, ruleID: nil, message: "the pack has no rules"))
         }
         if !parser.errors.isEmpty { throw RuleLoadErrors(errors: parser.errors) }
-        var pack = RulePack(rules: parser.rules, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
+        var pack = RulePack(rules: parser.rules, scoring: parser.scoring, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
         pack.compiledPatterns = parser.compiled
         return pack
     }
@@ -114,6 +115,8 @@ private struct PackParser {
     var compiled: [CompiledPatternKey: RE2Pattern] = [:]
     var ruleIDs: [String: SourceLocation] = [:]
     var lists: [String: (items: [Node], location: SourceLocation)] = [:]
+    var scoring: ScoringModel?
+    var scoringLocation: SourceLocation?
 
     init(limits: RuleLimits, regexOptions: RE2Options) {
         self.limits = limits
@@ -144,8 +147,8 @@ private struct PackParser {
                 fail(name, node, nil, "top level must be a mapping with `rules:` and/or `lists:`")
                 return nil
             }
-            for (key, _) in mapping where !["rules", "lists"].contains(key.string ?? "") {
-                fail(name, key, nil, "unknown top-level key `\(key.string ?? "?")` (expected `rules` or `lists`)")
+            for (key, _) in mapping where !["rules", "lists", "scoring"].contains(key.string ?? "") {
+                fail(name, key, nil, "unknown top-level key `\(key.string ?? "?")` (expected `rules`, `lists` or `scoring`)")
             }
             checkDuplicateKeys(name, mapping, nil)
             return node
@@ -228,7 +231,9 @@ private struct PackParser {
         }
         let category = requiredString("category")
         let description = requiredString("description")
-        let severityText = requiredString("severity")
+        // Evidence rules only feed the scoring model: their severity is optional.
+        let isEvidence = node["mode"]?.scalar?.string == RuleMode.evidence.rawValue
+        let severityText = isEvidence && node["severity"] == nil ? "low" : requiredString("severity")
         let severity = severityText.flatMap(Severity.init(rawValue:))
         if let severityText, severity == nil {
             fail(file, node["severity"], id, "unknown severity `\(severityText)` (expected low, medium, high or critical)")
@@ -242,7 +247,7 @@ private struct PackParser {
         if let value = node["near"] { rule.near = nearClauses(file, value, id) }
         if let value = node["mode"] {
             if let mode = value.scalar.flatMap({ RuleMode(rawValue: $0.string) }) { rule.mode = mode } else {
-                fail(file, value, id, "unknown mode `\(value.scalar?.string ?? "?")` (expected enforce or shadow)")
+                fail(file, value, id, "unknown mode `\(value.scalar?.string ?? "?")` (expected enforce, shadow or evidence)")
             }
         }
         if let value = node["views"] {
@@ -368,6 +373,101 @@ private struct PackParser {
             }
             if name == "match" { rule.matchExamples = sentences } else { rule.noMatchExamples = sentences }
         }
+    }
+
+    /// Reads the pack's `scoring:` section (at most one per pack): per category a bias, a
+    /// threshold, a severity and the weights of evidence rules, which must exist and be `evidence`
+    /// rules. Runs after every rule is collected.
+    mutating func collectScoring(file: String, document: Node) {
+        guard let node = document["scoring"] else { return }
+        let here = SourceLocation(file: file, line: node.mark?.line ?? 0)
+        if let previous = scoringLocation { return fail(file, node, nil, "a pack has one `scoring` section (first at \(previous))") }
+        scoringLocation = here
+        guard let mapping = node.mapping else { return fail(file, node, nil, "`scoring` must be a mapping with `categories`") }
+        checkDuplicateKeys(file, mapping, nil)
+        for (key, _) in mapping where !["trained_on", "counter_evidence", "categories"].contains(key.string ?? "") {
+            fail(file, key, nil, "unknown field `\(key.string ?? "?")` in `scoring` (expected trained_on, counter_evidence, categories)")
+        }
+        let rulesByID = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard let categories = node["categories"]?.mapping else { return fail(file, node, nil, "`scoring.categories` must be a mapping of category to model") }
+        checkDuplicateKeys(file, categories, nil)
+        var models: [ScoringModel.Category] = []
+        for (key, value) in categories {
+            let name = key.string ?? ""
+            let ruleID = "score." + name
+            guard !name.isEmpty, name != ScoringModel.crossCategory, Self.isValidID(ruleID) else {
+                fail(file, key, nil, "scoring category `\(name)` must be a rule category other than `\(ScoringModel.crossCategory)`"); continue
+            }
+            if rulesByID[ruleID] != nil { fail(file, key, ruleID, "id is taken by a rule; `score.<category>` ids belong to the scoring model"); continue }
+            guard let model = value.mapping else { fail(file, value, ruleID, "a scoring category must be a mapping"); continue }
+            checkDuplicateKeys(file, model, ruleID)
+            for (field, _) in model where !["bias", "threshold", "withdraw_below", "severity", "weights", "pairs"].contains(field.string ?? "") {
+                fail(file, field, ruleID, "unknown field `\(field.string ?? "?")` (expected bias, threshold, withdraw_below, severity, weights, pairs)")
+            }
+            func number(_ field: String) -> Double? {
+                guard let node = value[field] else { fail(file, value, ruleID, "missing `\(field)`"); return nil }
+                guard let scalar = node.scalar, scalar.style == .plain, let number = Double(scalar.string), number.isFinite, abs(number) <= 1_000 else {
+                    fail(file, node, ruleID, "`\(field)` must be a finite number within ±1000"); return nil
+                }
+                return number
+            }
+            let bias = number("bias")
+            let threshold = number("threshold")
+            let withdrawBelow = value["withdraw_below"] == nil ? 0 : number("withdraw_below")
+            let severityText = value["severity"]?.scalar?.string ?? "high"
+            let severity = Severity(rawValue: severityText)
+            if severity == nil { fail(file, value["severity"], ruleID, "unknown severity `\(severityText)` (expected low, medium, high or critical)") }
+            if !rules.contains(where: { $0.mode == .evidence && $0.category == name }) {
+                fail(file, key, ruleID, "no evidence rule has category `\(name)`: the model could never be consulted")
+            }
+            // Weights keyed by an evidence rule id, or by two joined with `+` (a pair).
+            var weights: [(rule: String, weight: Double)] = []
+            var pairs: [(first: String, second: String, weight: Double)] = []
+            for field in ["weights", "pairs"] {
+                guard let table = value[field] else { continue }
+                guard let entries = table.mapping else { fail(file, table, ruleID, "`\(field)` must be a mapping of evidence rule id to number"); continue }
+                checkDuplicateKeys(file, entries, ruleID)
+                for (ruleKey, weightNode) in entries {
+                    let keyText = ruleKey.string ?? ""
+                    let ids = field == "pairs" ? keyText.split(separator: "+", omittingEmptySubsequences: false).map(String.init) : [keyText]
+                    if field == "pairs" && ids.count != 2 { fail(file, ruleKey, ruleID, "a pair is two evidence rule ids joined by `+`"); continue }
+                    var valid = true
+                    for evidenceID in ids {
+                        guard let rule = rulesByID[evidenceID] else { fail(file, ruleKey, ruleID, "weight for unknown rule `\(evidenceID)`"); valid = false; continue }
+                        guard rule.mode == .evidence || (rule.mode == .enforce && rule.category == name) else {
+                            fail(file, ruleKey, ruleID, "`\(evidenceID)` is neither an evidence rule nor an enforce rule of category `\(name)`"); valid = false; continue
+                        }
+                        guard rule.category == name || rule.category == ScoringModel.crossCategory else {
+                            fail(file, ruleKey, ruleID, "`\(evidenceID)` has category `\(rule.category)`: a model weighs its own category's evidence and `\(ScoringModel.crossCategory)`")
+                            valid = false; continue
+                        }
+                    }
+                    guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
+                        fail(file, weightNode, ruleID, "weight of `\(keyText)` must be a finite number within ±1000"); continue
+                    }
+                    guard valid else { continue }
+                    if field == "pairs" { pairs.append((ids[0], ids[1], weight)) } else { weights.append((keyText, weight)) }
+                }
+            }
+            if let bias, let threshold, let severity {
+                var category = ScoringModel.Category(name: name, bias: bias, threshold: threshold, severity: severity, weights: weights,
+                                                     location: SourceLocation(file: file, line: key.mark?.line ?? 0))
+                category.pairs = pairs
+                category.withdrawBelow = withdrawBelow ?? 0
+                models.append(category)
+            }
+        }
+        var model = ScoringModel(categories: models, trainedOn: node["trained_on"]?.scalar?.string ?? "")
+        if let list = node["counter_evidence"] {
+            for item in list.sequence.map(Array.init) ?? [] {
+                let id = item.scalar?.string ?? ""
+                if rulesByID[id]?.mode == .evidence { model.counterEvidence.append(id) } else {
+                    fail(file, item, nil, "counter_evidence names `\(id)`, which is not an evidence rule")
+                }
+            }
+            if list.sequence == nil { fail(file, list, nil, "`counter_evidence` must be a list of evidence rule ids") }
+        }
+        scoring = model
     }
 
     static func isValidID(_ id: String) -> Bool {

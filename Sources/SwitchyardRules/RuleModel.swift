@@ -18,9 +18,10 @@ public enum Severity: String, Sendable, CaseIterable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-/// Whether a rule affects the verdict (`enforce`) or is only reported (`shadow`).
+/// Whether a rule affects the verdict (`enforce`), is only reported (`shadow`), or is a feature
+/// that the pack's scoring model weighs (`evidence`).
 public enum RuleMode: String, Sendable, CaseIterable {
-    case enforce, shadow
+    case enforce, shadow, evidence
 }
 
 /// A view of the request text that rules can run on. The text forwarded to a model is always the
@@ -162,10 +163,25 @@ public struct RulePack: Sendable {
     /// Regexes the loader already compiled to validate them, by source and options, so that
     /// building a classifier does not compile them again (start-up).
     var compiledPatterns: [CompiledPatternKey: RE2Pattern] = [:]
+    /// The weights that turn fired `evidence` rules into per-category scores, if the pack has them.
+    /// Its synthetic rules (`score.<category>`) are among `rules`.
+    public private(set) var scoring: ScoringModel?
 
-    /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the ids.
-    public init(rules: [Rule], version: String? = nil, origin: String = "<memory>") {
+    /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the
+    /// ids. With a `scoring` model, each of its categories adds its synthetic rule `score.<category>`.
+    public init(rules: [Rule], scoring: ScoringModel? = nil, version: String? = nil, origin: String = "<memory>") {
+        var rules = rules
+        if let scoring {
+            for category in scoring.categories {
+                var rule = Rule(id: category.ruleID, category: category.name, severity: category.severity,
+                                description: "Weighted evidence of \(category.name) reached the scoring model's threshold.",
+                                location: category.location)
+                rule.views = []
+                rules.append(rule)
+            }
+        }
         self.rules = rules
+        self.scoring = scoring
         self.origin = origin
         self.version = version ?? PackDigest.hex(of: Array(rules.map(\.id).joined(separator: "\n").utf8), length: 12)
     }

@@ -145,9 +145,13 @@ final class RuleTables: Sendable {
         let exceptions = ExceptionGroups(rules: rules)
         for (term, group) in exceptions.terms { assembler.add(term, action: Self.action(.except, group)) }
         for (index, rule) in rules.enumerated() {
-            for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index)) }
+            // Evidence rules are features of plain prose: their terms get no ROT13, reversed or
+            // boundary-free (joined) forms, which would triple the automaton for a lexicon of tens
+            // of thousands of terms. Disguised text is the enforce rules' business.
+            let lean = rule.mode == .evidence
+            for keyword in rule.keywords { assembler.add(keyword, action: Self.action(.fire, index), transformed: !lean, lean: lean) }
             for clause in rule.near {
-                nearLists.addClause(rule: index, lists: clause.lists, within: clause.within)
+                nearLists.addClause(rule: index, lists: clause.lists, within: clause.within, lean: lean)
             }
             for source in rule.patterns {
                 let compiledPattern: RE2Pattern
@@ -188,7 +192,9 @@ final class RuleTables: Sendable {
         // anchor lists carry them, and the other lists only of clauses whose anchor has a term
         // too short for them: the shared verb lists would double the automaton.
         for (list, terms) in near.terms.enumerated() {
-            for term in terms { assembler.add(term, action: Self.action(.nearTerm, list), transformed: near.needsTransformedForms[list]) }
+            for term in terms {
+                assembler.add(term, action: Self.action(.nearTerm, list), transformed: near.needsTransformedForms[list], lean: near.onlyEvidence[list])
+            }
         }
         plain = try assembler.plain.compile(name: "plain", maxStates: maxAutomatonStates)
         skeleton = try assembler.skeleton.compile(name: "skeleton", maxStates: maxAutomatonStates)
@@ -264,13 +270,15 @@ final class RuleTables: Sendable {
         private var listIDs: [Set<Term>: Int] = [:]
         private var terms: [[Term]] = []
         private var shortestTerm: [Int] = []
-        private var clauses: [(rule: Int, lists: [Int], within: Int)] = []
+        private var clauses: [(rule: Int, lists: [Int], within: Int, lean: Bool)] = []
+        /// Per list: whether only evidence rules' clauses use it (then its terms are lean).
+        private var onlyEvidence: [Bool] = []
 
         /// Number of distinct lists so far.
         var count: Int { shortestTerm.count }
 
         /// Adds one clause.
-        mutating func addClause(rule: Int, lists: [[Term]], within: Int) {
+        mutating func addClause(rule: Int, lists: [[Term]], within: Int, lean: Bool = false) {
             var ids: [Int] = []
             for list in lists {
                 let key = Set(list)
@@ -282,18 +290,20 @@ final class RuleTables: Sendable {
                     listIDs[key] = id
                     shortestTerm.append(list.map(\.text.utf8.count).min() ?? 0)
                     terms.append(list)
+                    onlyEvidence.append(true)
                 }
                 // The same list twice in a clause is one condition: one term satisfies both.
                 if !ids.contains(id) { ids.append(id) }
             }
-            clauses.append((rule, ids, within))
+            clauses.append((rule, ids, within, lean))
+            if !lean { for id in ids { onlyEvidence[id] = false } }
         }
 
         /// Flat tables: clauses with their anchor first, and each list's anchored and member
         /// clauses; and per list, its terms and whether they need ROT13 and reversed forms (the
         /// list anchors a clause, or belongs to one whose anchor has a term too short for them).
         func build() -> (clauses: [NearClauseTable], clauseLists: [UInt32], lists: [NearListTable], listClauses: [UInt32], terms: [[Term]],
-                         needsTransformedForms: [Bool]) {
+                         needsTransformedForms: [Bool], onlyEvidence: [Bool]) {
             var uses = [Int](repeating: 0, count: count)
             for clause in clauses { for list in clause.lists { uses[list] += 1 } }
             var tables: [NearClauseTable] = []
@@ -308,10 +318,10 @@ final class RuleTables: Sendable {
                 tables.append(NearClauseTable(rule: UInt32(clause.rule), firstList: UInt32(clauseLists.count), listCount: UInt32(clause.lists.count), within: clause.within))
                 clauseLists.append(UInt32(anchor))
                 anchored[anchor].append(UInt32(index))
-                transformed[anchor] = true
+                if !clause.lean { transformed[anchor] = true }
                 let anchorFullyTransformed = shortestTerm[anchor] >= RuleTables.minimumTransformedTermBytes
                 for list in clause.lists where list != anchor {
-                    if !anchorFullyTransformed { transformed[list] = true }
+                    if !anchorFullyTransformed && !clause.lean { transformed[list] = true }
                     clauseLists.append(UInt32(list))
                     members[list].append(UInt32(index))
                 }
@@ -325,7 +335,7 @@ final class RuleTables: Sendable {
                 listClauses += members[list]
                 lists.append(NearListTable(anchorStart: anchorStart, memberStart: memberStart, memberEnd: UInt32(listClauses.count)))
             }
-            return (tables, clauseLists, lists, listClauses, terms, transformed)
+            return (tables, clauseLists, lists, listClauses, terms, transformed, onlyEvidence)
         }
     }
 
@@ -346,10 +356,11 @@ final class RuleTables: Sendable {
 
         /// Adds every form of `term`: as written, sanitised, ROT13 and reversed (plain passes; the
         /// last two unless `transformed` is false), and its skeleton (skeleton and squeezed passes).
-        mutating func add(_ term: Term, action: UInt32, transformed: Bool = true) {
+        /// `lean` (evidence-only terms): no ROT13, reversed or joined forms.
+        mutating func add(_ term: Term, action: UInt32, transformed: Bool = true, lean: Bool = false) {
             let isException = action >> RuleTables.kindShift == RuleTables.ActionKind.except.rawValue
-            let minimum = transformed ? RuleTables.minimumTransformedTermBytes : Int.max
-            for variant in TermVariants.all(of: term, minimumTransformedBytes: minimum, isException: isException) {
+            let minimum = transformed && !lean ? RuleTables.minimumTransformedTermBytes : Int.max
+            for variant in TermVariants.all(of: term, minimumTransformedBytes: minimum, isException: isException, lean: lean) {
                 add(variant.bytes, wordStart: variant.wordStart, wordEnd: variant.wordEnd, form: variant.form, action: action)
             }
         }

@@ -41,12 +41,13 @@ enum TermVariants {
     /// passes read).
     /// Exceptions get no boundary-free form: on the squeezed pass they count only as whole words
     /// (inside joined text a short defensive word would otherwise turn up everywhere).
-    static func all(of term: Term, minimumTransformedBytes: Int, isException: Bool = false) -> [Variant] {
+    /// A `lean` term (evidence) gets only its plain and skeleton forms.
+    static func all(of term: Term, minimumTransformedBytes: Int, isException: Bool = false, lean: Bool = false) -> [Variant] {
         var result = plain(of: term, minimumTransformedBytes: minimumTransformedBytes)
         let sanitised = RuleTables.sanitisedForm(of: Array(term.text.utf8))
         let skeleton = TextViews.skeleton(of: sanitised)
         result.append(Variant(bytes: skeleton, wordStart: term.wordStart, wordEnd: term.wordEnd, form: isException ? [.skeleton, .joined] : .skeleton))
-        if isException { return result }
+        if isException || lean { return result }
         // ROT13 and reversed text that is also disguised (look-alikes, split letters) shows up
         // only on the skeleton and squeezed passes: their forms carry the same evidence markers.
         if skeleton.count >= minimumJoinedBytes {

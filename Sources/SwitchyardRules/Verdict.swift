@@ -61,6 +61,26 @@ public struct Signals: OptionSet, Sendable, Hashable {
     public var list: [Signal] { Signal.allCases.filter(contains) }
 }
 
+/// One category's score from the pack's scoring model (see `ScoringModel`).
+public struct CategoryScore: Sendable, Equatable {
+    /// One fired evidence rule's weight in this category.
+    public struct Contribution: Sendable, Equatable {
+        /// Index of the evidence rule in `Classifier.rules`.
+        public var rule: Int
+        /// The other rule of a pair, or nil for a single rule's weight.
+        public var second: Int? = nil
+        public var weight: Double
+    }
+    public var category: String
+    /// `bias` plus the weights of the fired evidence rules.
+    public var score: Double
+    public var threshold: Double
+    public var bias: Double
+    public var contributions: [Contribution]
+    /// Whether the score reached the threshold (the category's `score.` rule fired).
+    public var fired: Bool { score >= threshold }
+}
+
 /// What the classifier says about one request.
 public struct Verdict: Sendable, Equatable {
     /// True when at least one enforce-mode rule fired.
@@ -73,6 +93,9 @@ public struct Verdict: Sendable, Equatable {
     public var indeterminate: Indeterminate?
     /// Evidence of evasion (hidden characters, decoded or disguised matches, mixed scripts).
     public var signals: Signals
+    /// The scoring model's categories whose gate fired, with their scores and evidence. Filled when
+    /// a rule or score fired, or when the scratch keeps evidence; empty otherwise.
+    public var scores: [CategoryScore] = []
 
     /// The clean verdict: nothing fired, everything inspected.
     public static let clean = Verdict(risky: false, score: 0, hits: [], indeterminate: nil)

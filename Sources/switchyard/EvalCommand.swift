@@ -33,6 +33,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also measure recall under each evasion technique and chains of two.")
     var evade = false
 
+    @Option(help: "Keep only examples whose `split` field is this (e.g. test for the challenge corpus's held-out part).")
+    var split: String?
+
     func validate() throws {
         guard !risky.isEmpty || !benign.isEmpty else { throw ValidationError("give at least one --risky or --benign file") }
     }
@@ -53,7 +56,7 @@ struct EvalCommand: ParsableCommand {
                 let (read, errors) = LabelledExample.read(jsonl: Array(data), risky: label)
                 for error in errors.prefix(5) { standardError("\(path): \(error)") }
                 if errors.count > 5 { standardError("\(path): \(errors.count - 5) more unreadable lines") }
-                examples += read
+                examples += read.filter { split == nil || $0.split == split }
             }
         }
         let evaluation = Evaluation(classifier: classifier, examples: examples)
@@ -83,11 +86,16 @@ struct EvalCommand: ParsableCommand {
         }
         section("recall by category", e.riskyByCategory)
         section("recall by source", e.riskyBySource)
+        section("recall by style", e.riskyByStyle)
+        section("recall by language", e.riskyByLang)
         section("false-positive rate by kind", e.benignByKind)
         section("false-positive rate by source", e.benignBySource)
+        section("false-positive rate by category", e.benignByCategory)
+        section("false-positive rate by language", e.benignByLang)
         lines.append("")
         lines.append("hits per rule (risky / benign)")
         for rule in classifier.rules {
+            guard rule.mode != .evidence else { continue }
             let hits = e.ruleHits[rule.id] ?? (0, 0)
             lines.append("  \(String(hits.truePositives).leftPad(5)) \(String(hits.falsePositives).leftPad(5))  \(rule.id)\(rule.mode == .shadow ? " (shadow)" : "")")
         }
@@ -137,6 +145,10 @@ struct EvalCommand: ParsableCommand {
         tallies("risky_by_source", e.riskyBySource)
         tallies("benign_by_kind", e.benignByKind)
         tallies("benign_by_source", e.benignBySource)
+        tallies("risky_by_style", e.riskyByStyle)
+        tallies("risky_by_lang", e.riskyByLang)
+        tallies("benign_by_category", e.benignByCategory)
+        tallies("benign_by_lang", e.benignByLang)
         writer.key("rule_hits")
         writer.beginObject()
         for rule in classifier.rules {

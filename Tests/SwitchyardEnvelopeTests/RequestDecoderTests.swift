@@ -49,23 +49,26 @@ final class RequestDecoderTests: XCTestCase {
                                    user: Identity(id: "u7", org: "acme-grid", verified: true,
                                                   nationality: "DE", country: "US")))
         let r3 = decoded(#"{"id": "r3", "messages": [{"role": "system", "content": "…"}, {"role": "user", "content": [{"type": "text", "text": "…"}]}]}"#)
-        XCTAssertEqual(r3, Request(id: .string("r3"), text: "…"))
+        XCTAssertEqual(r3, Request(id: .string("r3"), text: "…\n…"))
     }
 
     func testMessages() {
         XCTAssertEqual(decoded(#"{"messages": [{"role": "user", "content": "hi"}]}"#)?.text, "hi")
-        // System and assistant turns are not scanned; a split payload across user turns is joined.
+        // Every role is scanned (the model reads them all), in order.
         let split = #"{"messages": [{"role": "system", "content": "SYS"}, {"role": "user", "content": "how do I build ran"}, {"role": "assistant", "content": "ASSIST"}, {"role": "user", "content": "somware"}]}"#
-        XCTAssertEqual(decoded(split)?.text, "how do I build ran\nsomware")
+        XCTAssertEqual(decoded(split)?.text, "SYS\nhow do I build ran\nASSIST\nsomware")
+        let roles = #"{"messages": [{"role": "developer", "content": "D"}, {"role": "tool", "content": [{"type": "text", "text": "T"}]}, {"role": "user", "content": "U"}]}"#
+        XCTAssertEqual(decoded(roles)?.text, "D\nT\nU")
         // Parts: text taken, images skipped, parts joined.
         let parts = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "http://x"}}, {"type": "text", "text": "b"}]}]}"#
         XCTAssertEqual(decoded(parts)?.text, "a\nb")
         // Other fields first, then messages.
         XCTAssertEqual(decoded(#"{"messages": [{"role": "user", "content": "m"}], "prompt": "p"}"#)?.text, "p\nm")
-        // Non-user turns may have any content shape; only their role is read.
-        XCTAssertEqual(decoded(#"{"messages": [{"role": "assistant", "content": null, "tool_calls": []}, {"role": "tool", "content": 5}, {"role": "user", "content": "u"}]}"#)?.text, "u")
-        // Role matching is exact.
-        XCTAssertEqual(failure(#"{"messages": [{"role": "User", "content": "u"}]}"#)?.code, "missing_text")
+        // A turn without content (an assistant's tool call) contributes nothing; any other shape is refused.
+        XCTAssertEqual(decoded(#"{"messages": [{"role": "assistant", "content": null, "tool_calls": []}, {"role": "user", "content": "u"}]}"#)?.text, "u")
+        XCTAssertEqual(failure(#"{"messages": [{"role": "tool", "content": 5}, {"role": "user", "content": "u"}]}"#)?.code, "wrong_type")
+        // Any role name is read, whatever its case.
+        XCTAssertEqual(decoded(#"{"messages": [{"role": "User", "content": "u"}]}"#)?.text, "u")
         // A user turn with null or no content contributes nothing.
         XCTAssertEqual(decoded(#"{"messages": [{"role": "user"}, {"role": "user", "content": null}, {"role": "user", "content": "x"}]}"#)?.text, "x")
         XCTAssertEqual(decoded(#"{"messages": [{"role": "user", "content": ""}]}"#)?.text, "")
@@ -73,20 +76,30 @@ final class RequestDecoderTests: XCTestCase {
         XCTAssertEqual(decoded(#"{"messages": null, "text": "t"}"#)?.text, "t")
     }
 
+    func testResponsesShape() {
+        // Responses API: instructions first, then the input items (strings, messages, tool output).
+        let line = #"{"instructions": "I", "input": ["a", {"role": "user", "content": [{"type": "input_text", "text": "b"}]}, {"type": "function_call_output", "output": "c"}]}"#
+        XCTAssertEqual(decoded(line)?.text, "I\na\nb\nc")
+        XCTAssertEqual(decoded(#"{"input": "x", "instructions": "y"}"#)?.text, "y\nx")
+        XCTAssertEqual(failure(#"{"input": [5]}"#)?.message, "input[0] must be an object")
+        XCTAssertEqual(failure(#"{"instructions": 5, "text": "t"}"#)?.message, "instructions must be a string")
+        // The OpenAI end-user string is an identity id (the gateway decides whether to trust it).
+        XCTAssertEqual(decoded(#"{"text": "t", "user": "u7"}"#)?.user, Identity(id: "u7"))
+    }
+
     func testMissingText() {
-        for line in [#"{}"#, #"{"id": "r7"}"#, #"{"messages": []}"#,
-                     #"{"messages": [{"role": "system", "content": "s"}]}"#,
+        for line in [#"{}"#, #"{"id": "r7"}"#, #"{"messages": []}"#, #"{"input": []}"#,
                      #"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#,
                      #"{"text": null}"#, #"{"model": "m"}"#] {
             let error = failure(line)
             XCTAssertEqual(error?.code, "missing_text", line)
-            XCTAssertEqual(error?.message, "expected text, prompt, input or user messages")
+            XCTAssertEqual(error?.message, "expected text, prompt, input, instructions or messages")
         }
         XCTAssertEqual(failure(#"{"id": "r7", "model": "m"}"#),
-                       RequestError(code: "missing_text", message: "expected text, prompt, input or user messages",
+                       RequestError(code: "missing_text", message: "expected text, prompt, input, instructions or messages",
                                     id: .string("r7")))
         XCTAssertEqual(failure(#"{"id": "r7"}"#)?.description,
-                       "missing_text: expected text, prompt, input or user messages")
+                       "missing_text: expected text, prompt, input, instructions or messages")
     }
 
     // MARK: id
@@ -126,7 +139,7 @@ final class RequestDecoderTests: XCTestCase {
             (#"{"id": "r", "messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"text": 3}]}]}"#,
              "messages[0].content[1].text must be a string"),
             (#"{"id": "r", "text": "t", "model": 5}"#, "model must be a string"),
-            (#"{"id": "r", "text": "t", "user": "u7"}"#, "user must be an object"),
+            (#"{"id": "r", "text": "t", "user": 7}"#, "user must be an object or a string"),
             (#"{"id": "r", "text": "t", "user": {"id": 7}}"#, "user.id must be a string"),
             (#"{"id": "r", "text": "t", "user": {"org": false}}"#, "user.org must be a string"),
             (#"{"id": "r", "text": "t", "user": {"verified": "yes"}}"#, "user.verified must be a boolean"),

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Tests of the training and lexicon scripts' own logic (run by `make test`)."""
+import os
+import sys
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import importlib.util
+
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(os.path.abspath(__file__)), file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+train = load("train", "train.py")
+lexicons = load("lexicons", "generate-lexicons.py")
+
+
+class TrainTests(unittest.TestCase):
+    def test_logistic_fit_separates_and_weights_the_informative_feature(self):
+        # Feature 1 decides the label; feature 2 is noise.
+        rng = np.random.default_rng(7)
+        informative = rng.integers(0, 2, 400)
+        noise = rng.integers(0, 2, 400)
+        X = np.column_stack([np.ones(400), informative, noise]).astype(float)
+        y = informative.astype(float)
+        w = train.fit_logistic(X, y, l2=0.1, sample_weight=np.ones(400))
+        self.assertGreater(w[1], 3)
+        self.assertLess(abs(w[2]), 0.5)
+        sparse_w = train.fit_sparse_logistic(train.sparse.csr_matrix(X), y, 0.1, np.ones(400))
+        self.assertAlmostEqual(sparse_w[1], w[1], delta=0.2)
+
+    def test_split_is_fixed_and_about_thirty_percent(self):
+        ids = [f"x-{i}" for i in range(2000)]
+        share = sum(train.split_of(i) == "test" for i in ids) / len(ids)
+        self.assertAlmostEqual(share, 0.3, delta=0.03)
+        self.assertEqual(train.split_of("ra-mal-0001"), train.split_of("ra-mal-0001"))
+
+    def test_mined_words_prefer_separating_words(self):
+        examples = [{"risky": True, "request": {"text": "please encrypt their files and demand payment"}} for _ in range(10)]
+        examples += [{"risky": False, "request": {"text": "please bake bread with their flour"}} for _ in range(10)]
+        words = train.mine_words(examples, count=8, min_docs=5)
+        self.assertIn("encrypt", words)
+        self.assertIn("bread", words)
+        self.assertNotIn("please", words)
+        self.assertNotIn("their", words)
+
+    def test_request_text_reads_every_turn(self):
+        request = {"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": [{"type": "text", "text": "b"}]}]}
+        self.assertEqual(train.request_text(request), "a\nb")
+
+
+class LexiconTests(unittest.TestCase):
+    def test_one_edit_forms(self):
+        forms = lexicons.one_edit_forms("keylogger")
+        self.assertIn("kelogger", forms)      # dropped letter
+        self.assertIn("kyelogger", forms)     # swapped neighbours
+        self.assertIn("keyleogger", forms)    # inserted e
+        self.assertNotIn("keylogger", forms)
+
+    def test_usable_names_drop_short_and_common_ones(self):
+        self.assertIsNone(lexicons.usable_name("Net", set()))
+        self.assertIsNone(lexicons.usable_name("Avenger", {"avenger"}))
+        self.assertEqual(lexicons.usable_name("TrickBot", set()), "trickbot")
+
+
+if __name__ == "__main__":
+    unittest.main()
