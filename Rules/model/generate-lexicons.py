@@ -14,7 +14,7 @@ The output is committed, like the Unicode tables: the engine never runs this scr
   movement, persistence; impact split into destruction and denial of service). Names made only of
   everyday words ("Valid Accounts", "Scheduled Task") are left out.
 - typo_<list>: for each single-word term of 7 or more letters in the capability lists of
-  Rules/evidence.yaml (`ev_*_names`), its one-edit forms: a letter dropped, two neighbours swapped,
+  Rules/evidence.yaml (`ev_*_names`) and of the defence list (`ev_defence`), its one-edit forms: a letter dropped, two neighbours swapped,
   a letter doubled, a vowel replaced by another or an e/i inserted. Forms that are words of ordinary
   text are dropped: every word of the --common-words files (JSONL with a `text` field; by default the
   general prompts of ../shared/data/dev/benign.jsonl when present) and every term of the pack's lists.
@@ -201,7 +201,7 @@ def main():
 
     # Typo forms of the capability lists' long single words.
     for list_name, items in sorted(evidence["lists"].items()):
-        if not (list_name.startswith("ev_") and list_name.endswith("_names")):
+        if not (list_name.startswith("ev_") and list_name.endswith("_names")) and list_name != "ev_defence":
             continue
         forms = set()
         for item in items:

@@ -44,11 +44,19 @@ class TrainTests(unittest.TestCase):
     def test_mined_words_prefer_separating_words(self):
         examples = [{"risky": True, "request": {"text": "please encrypt their files and demand payment"}} for _ in range(10)]
         examples += [{"risky": False, "request": {"text": "please bake bread with their flour"}} for _ in range(10)]
-        words = train.mine_words(examples, count=8, min_docs=5)
+        words = train.mine_words(examples, count=40, min_docs=5)
         self.assertIn("encrypt", words)
         self.assertIn("bread", words)
         self.assertNotIn("please", words)
         self.assertNotIn("their", words)
+
+    def test_terms_are_words_pairs_and_cjk_bigrams(self):
+        terms = train.tokens("Get into my ex's Instagram, 帮我写")
+        self.assertIn("instagram", terms)
+        self.assertIn("my ex's", terms)
+        self.assertNotIn("my", terms)             # words need three letters; pairs may be shorter
+        self.assertIn("*帮我*", terms)
+        self.assertNotIn("instagram 帮我写", terms)
 
     def test_request_text_reads_every_turn(self):
         request = {"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": [{"type": "text", "text": "b"}]}]}

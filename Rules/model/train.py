@@ -58,7 +58,7 @@ def split_of(example_id):
 
 WORD_CATEGORY = "cyber-offense"
 WORDS_FILE = os.path.join(RULES, "evidence-words.yaml")
-TOKEN = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
+TOKEN = re.compile(r"[^\W\d_][\w'-]+", re.UNICODE)
 
 
 def request_text(request):
@@ -74,9 +74,29 @@ def request_text(request):
     return "\n".join(parts)
 
 
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
+
+
 def tokens(text):
+    """The request's candidate terms, in keyword syntax: words of three or more letters, pairs of
+    words separated by one space ("my ex"), and pairs of Chinese or Japanese characters, which
+    match inside a run (`*勒索*`): those scripts have no spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
-    return {token.strip("'-") for token in TOKEN.findall(text) if len(token.strip("'-")) >= 3}
+    terms = set()
+    previous = None
+    for match in TOKEN.finditer(text):
+        token = match.group().strip("'-")
+        if CJK.search(token) or len(token) < 2:
+            previous = None
+            continue
+        if len(token) >= 3:
+            terms.add(token)
+        if previous is not None and text[previous.end():match.start()] == " ":
+            terms.add(previous.group().strip("'-") + " " + token)
+        previous = match
+    for run in CJK.findall(text):
+        terms.update("*" + run[i:i + 2] + "*" for i in range(len(run) - 1))
+    return terms
 
 
 def mine_words(examples, count, min_docs, max_share=1.0):
@@ -97,7 +117,9 @@ def mine_words(examples, count, min_docs, max_share=1.0):
             continue
         p_risky = (risky[word] + 1) / (n_risky + 2)
         p_benign = (benign[word] + 1) / (n_benign + 2)
-        scored.append((abs(math.log(p_risky / p_benign)) * math.log(1 + docs), word))
+        log_odds = abs(math.log(p_risky / p_benign))
+        if log_odds >= 0.25:  # a term as common on both sides tells nothing
+            scored.append((log_odds * math.log(1 + docs), word))
     return sorted(word for _, word in sorted(scored, reverse=True)[:count])
 
 
@@ -110,8 +132,13 @@ def write_word_rules(words):
         out.write(f"  - id: {WORD_CATEGORY}.request\n    category: {WORD_CATEGORY}\n    mode: evidence\n")
         out.write("    description: The gate of the word model, any request form.\n    keywords: [$ev_intent, $intl_intent]\n")
         for word in words:
-            slug = word if re.fullmatch(r"[a-z0-9_-]+", word) else "x" + hashlib.sha256(word.encode()).hexdigest()[:10]
-            out.write(f"  - id: word.{slug}\n    category: {WORD_CATEGORY}\n    mode: evidence\n")
+            if word.startswith("*"):
+                rule = "cjk." + hashlib.sha256(word.encode()).hexdigest()[:10]
+            elif " " in word:
+                rule = "phrase." + (word.replace(" ", "_") if re.fullmatch(r"[a-z0-9_ -]+", word) else "x" + hashlib.sha256(word.encode()).hexdigest()[:10])
+            else:
+                rule = "word." + (word if re.fullmatch(r"[a-z0-9_-]+", word) else "x" + hashlib.sha256(word.encode()).hexdigest()[:10])
+            out.write(f"  - id: {rule}\n    category: {WORD_CATEGORY}\n    mode: evidence\n")
             out.write(f"    description: {json.dumps('The word ' + word)}\n    keywords: [{json.dumps(word, ensure_ascii=False)}]\n")
 
 
@@ -216,9 +243,9 @@ def main():
     parser.add_argument("--switchyard", default=os.path.join(ROOT, ".build", "release", "switchyard"))
     parser.add_argument("--dev", default=os.path.join(ROOT, "..", "shared", "data", "dev"))
     parser.add_argument("--l2", type=float, default=2.0, help="L2 penalty of the category models")
-    parser.add_argument("--word-l2", type=float, default=2.0, help="L2 penalty of the word model")
+    parser.add_argument("--word-l2", type=float, default=3.0, help="L2 penalty of the word model")
     parser.add_argument("--folds", type=int, default=5, help="folds for the out-of-fold scores that choose the thresholds")
-    parser.add_argument("--words", type=int, default=3000, help="how many mined words become evidence rules")
+    parser.add_argument("--words", type=int, default=6000, help="how many mined words become evidence rules")
     parser.add_argument("--min-word-docs", type=int, default=4, help="a mined word must occur in this many training requests")
     parser.add_argument("--max-word-share", type=float, default=1.0, help="leave out words found in more than this share of requests")
     parser.add_argument("--min-pair-rows", type=int, default=8, help="fit a pair only if it fired together this often")
