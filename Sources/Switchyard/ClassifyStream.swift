@@ -29,7 +29,7 @@ public struct ClassifyStream {
             switch RequestDecoder.decode(bytes) {
             case .success(let request):
                 let verdict = classifier.classify(request.text, using: scratch)
-                records.verdict(id: request.id, line: number, verdict: verdict, rules: classifier.rules, explain: explain)
+                records.verdict(id: request.id, line: number, verdict: verdict, rules: classifier.rules, explain: explain, request: request)
             case .failure(let error):
                 failedLines += 1
                 let code = terminated || error.code == "blank_line" ? error.code : "truncated_final_line"

@@ -22,7 +22,7 @@ struct DecisionRecords {
         if let verdict = decision.verdict {
             buffer.writer.verdictFields(verdict, rules: rules)
             if explain {
-                buffer.writer.hitFields(verdict, rules: rules, includeMode: true)
+                buffer.writer.hitFields(verdict, rules: rules, includeMode: true, request: request)
                 buffer.writer.scoreFields(verdict, rules: rules)
             }
         }

@@ -37,8 +37,9 @@ extension JSONWriter {
         }
     }
 
-    /// `"hits": [{"rule", ("mode",) "view", "span"}]`, for `--explain`.
-    mutating func hitFields(_ verdict: Verdict, rules: [Rule], includeMode: Bool) {
+    /// `"hits": [{"rule", ("mode",) "view", "span", ("role")}]`, for `--explain`. A hit on the raw
+    /// view of a request joined from several parts names the part's role (`system`, `user`, …).
+    mutating func hitFields(_ verdict: Verdict, rules: [Rule], includeMode: Bool, request: Request? = nil) {
         key("hits")
         beginArray()
         for hit in verdict.hits {
@@ -56,6 +57,10 @@ extension JSONWriter {
             int(hit.span.lowerBound)
             int(hit.span.upperBound)
             endArray()
+            if hit.view == .raw, let request, request.parts.count > 1, let role = request.role(at: hit.span.lowerBound) {
+                key("role")
+                string(role)
+            }
             endObject()
         }
         endArray()

@@ -64,22 +64,43 @@ public struct RequestNotes: OptionSet, Sendable, Hashable {
     }
 }
 
+/// Where one part of a request's text came from: the field or the message role (`system`,
+/// `developer`, `user`, `assistant`, `tool`, `instructions`, `prompt`, `text`, `input`) and its
+/// UTF-8 byte range in `Request.text`.
+public struct TextPart: Sendable, Equatable {
+    public var role: String
+    public var range: Range<Int>
+    public init(role: String, range: Range<Int>) {
+        self.role = role
+        self.range = range
+    }
+}
+
 /// One decoded request line.
 public struct Request: Sendable, Equatable {
     public var id: RequestID?
-    /// The text to scan: `prompt`, `text`, `input` and the user turns of `messages`, joined with "\n".
+    /// The text to scan: `instructions`, `prompt`, `text`, `input` and every turn of `messages`,
+    /// joined with "\n".
     public var text: String
     public var model: String?
     public var user: Identity?
     public var notes: RequestNotes
+    /// The parts `text` was joined from, in order (empty for a request built in code).
+    public var parts: [TextPart]
 
     public init(id: RequestID? = nil, text: String, model: String? = nil, user: Identity? = nil,
-                notes: RequestNotes = []) {
+                notes: RequestNotes = [], parts: [TextPart] = []) {
         self.id = id
         self.text = text
         self.model = model
         self.user = user
         self.notes = notes
+        self.parts = parts
+    }
+
+    /// The role of the part holding byte `offset` of `text`, or nil.
+    public func role(at offset: Int) -> String? {
+        parts.first { $0.range.contains(offset) || ($0.range.isEmpty && $0.range.lowerBound == offset) }?.role
     }
 }
 

@@ -81,7 +81,7 @@ public enum RequestDecoder {
             }
         }
 
-        var pieces: [String] = []
+        var pieces: [(role: String, text: String)] = []
         if let error = appendText(fields.instructions, "instructions", to: &pieces, id: id)
             ?? appendText(fields.prompt, "prompt", to: &pieces, id: id)
             ?? appendText(fields.text, "text", to: &pieces, id: id) {
@@ -132,11 +132,19 @@ public enum RequestDecoder {
             return .failure(RequestError(code: RequestError.Codes.missingText,
                                          message: "expected text, prompt, input, instructions or messages", id: id))
         }
-        let text = pieces.count == 1 ? pieces[0] : pieces.joined(separator: "\n")
+        let text = pieces.count == 1 ? pieces[0].text : pieces.map(\.text).joined(separator: "\n")
         if containsControlCharacters(text) {
             notes.insert(.controlCharacters)
         }
-        return .success(Request(id: id, text: text, model: model, user: user, notes: notes))
+        var parts: [TextPart] = []
+        parts.reserveCapacity(pieces.count)
+        var offset = 0
+        for piece in pieces {
+            let count = piece.text.utf8.count
+            parts.append(TextPart(role: piece.role, range: offset..<offset + count))
+            offset += count + 1
+        }
+        return .success(Request(id: id, text: text, model: model, user: user, notes: notes, parts: parts))
     }
 
     /// The top-level members the decoder reads.
@@ -172,28 +180,29 @@ public enum RequestDecoder {
 
     /// The text of every turn of a chat `messages` array (each must have a string `role`) or a
     /// Responses API `input` array (strings, messages, and tool results with a string `output`).
-    private static func collectTurnText(_ turns: [JSONValue], field: String, into pieces: inout [String],
+    private static func collectTurnText(_ turns: [JSONValue], field: String, into pieces: inout [(role: String, text: String)],
                                         id: RequestID?) -> RequestError? {
         let isMessages = field == "messages"
         for (i, item) in turns.enumerated() {
             if !isMessages, case .string(let s) = item {
-                pieces.append(s)
+                pieces.append(("user", s))
                 continue
             }
             guard case .object(let turn) = item else {
                 return wrongType("\(field)[\(i)] must be an object", id: id)
             }
+            let role: String
             switch turn["role"] {
-            case .string?: break
-            case nil where !isMessages, .null? where !isMessages: break
+            case .string(let name)?: role = name
+            case nil where !isMessages, .null? where !isMessages: role = "tool"
             default: return wrongType("\(field)[\(i)].role must be a string", id: id)
             }
-            if !isMessages, case .string(let output)? = turn["output"] { pieces.append(output) }
+            if !isMessages, case .string(let output)? = turn["output"] { pieces.append(("tool", output)) }
             switch turn["content"] {
             case nil, .null?:
                 continue
             case .string(let s)?:
-                pieces.append(s)
+                pieces.append((role, s))
             case .array(let parts)?:
                 for (j, part) in parts.enumerated() {
                     guard case .object(let p) = part else {
@@ -201,7 +210,7 @@ public enum RequestDecoder {
                     }
                     switch p["text"] {
                     case nil, .null?: continue
-                    case .string(let s)?: pieces.append(s)
+                    case .string(let s)?: pieces.append((role, s))
                     default: return wrongType("\(field)[\(i)].content[\(j)].text must be a string", id: id)
                     }
                 }
@@ -277,12 +286,12 @@ public enum RequestDecoder {
     }
 
     /// Appends a text field's string; nil when absent or null; an error for other types.
-    private static func appendText(_ value: JSONValue?, _ field: StaticString, to pieces: inout [String],
+    private static func appendText(_ value: JSONValue?, _ field: StaticString, to pieces: inout [(role: String, text: String)],
                                    id: RequestID?) -> RequestError? {
         switch value {
         case nil, .null?: return nil
         case .string(let s)?:
-            pieces.append(s)
+            pieces.append(("\(field)", s))
             return nil
         default:
             return wrongType("\(field) must be a string", id: id)

@@ -87,6 +87,10 @@ final class ClassifyStreamTests: XCTestCase {
         // A payload split across user turns is still seen; the id falls back to the line number.
         XCTAssertEqual(records[2]["id"] as? Int, 3)
         XCTAssertEqual(records[2]["risky"] as? Bool, true)
+        // With --explain, a hit in a request joined from several turns names the turn's role.
+        let turnHits = records[2]["hits"] as? [[String: Any]] ?? []
+        XCTAssertTrue(turnHits.contains { $0["role"] as? String == "user" }, "\(turnHits)")
+        XCTAssertFalse(turnHits.contains { $0["role"] as? String == "system" && ($0["mode"] as? String) == nil }, "\(turnHits)")
         let hits = records[0]["hits"] as? [[String: Any]]
         XCTAssertEqual(hits?.first?["view"] as? String, "raw")
         XCTAssertEqual(hits?.first?["span"] as? [Int], [0, 26])

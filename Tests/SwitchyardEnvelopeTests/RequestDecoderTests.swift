@@ -33,7 +33,7 @@ final class RequestDecoderTests: XCTestCase {
 
     func testTextPromptInput() {
         XCTAssertEqual(decoded(#"{"id": "r1", "text": "hello"}"#),
-                       Request(id: .string("r1"), text: "hello"))
+                       Request(id: .string("r1"), text: "hello", parts: [TextPart(role: "text", range: 0..<5)]))
         XCTAssertEqual(decoded(#"{"prompt": "p"}"#)?.text, "p")
         XCTAssertEqual(decoded(#"{"input": "i"}"#)?.text, "i")
         // All present: prompt, text, input in that order, whatever the key order.
@@ -47,9 +47,11 @@ final class RequestDecoderTests: XCTestCase {
         let r2 = decoded(#"{"id": "r2", "prompt": "…", "model": "mythos-5", "user": {"id": "u7", "org": "acme-grid", "verified": true, "nationality": "DE", "country": "US"}}"#)
         XCTAssertEqual(r2, Request(id: .string("r2"), text: "…", model: "mythos-5",
                                    user: Identity(id: "u7", org: "acme-grid", verified: true,
-                                                  nationality: "DE", country: "US")))
+                                                  nationality: "DE", country: "US"),
+                                   parts: [TextPart(role: "prompt", range: 0..<3)]))
         let r3 = decoded(#"{"id": "r3", "messages": [{"role": "system", "content": "…"}, {"role": "user", "content": [{"type": "text", "text": "…"}]}]}"#)
-        XCTAssertEqual(r3, Request(id: .string("r3"), text: "…\n…"))
+        XCTAssertEqual(r3, Request(id: .string("r3"), text: "…\n…",
+                                   parts: [TextPart(role: "system", range: 0..<3), TextPart(role: "user", range: 4..<7)]))
     }
 
     func testMessages() {
@@ -59,6 +61,11 @@ final class RequestDecoderTests: XCTestCase {
         XCTAssertEqual(decoded(split)?.text, "SYS\nhow do I build ran\nASSIST\nsomware")
         let roles = #"{"messages": [{"role": "developer", "content": "D"}, {"role": "tool", "content": [{"type": "text", "text": "T"}]}, {"role": "user", "content": "U"}]}"#
         XCTAssertEqual(decoded(roles)?.text, "D\nT\nU")
+        // Each part keeps its role and its byte range in the joined text.
+        XCTAssertEqual(decoded(roles)?.parts.map(\.role), ["developer", "tool", "user"])
+        XCTAssertEqual(decoded(roles)?.role(at: 2), "tool")
+        XCTAssertEqual(decoded(#"{"instructions": "ab", "input": [{"type": "function_call_output", "output": "c"}]}"#)?.parts,
+                       [TextPart(role: "instructions", range: 0..<2), TextPart(role: "tool", range: 3..<4)])
         // Parts: text taken, images skipped, parts joined.
         let parts = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "http://x"}}, {"type": "text", "text": "b"}]}]}"#
         XCTAssertEqual(decoded(parts)?.text, "a\nb")
