@@ -444,7 +444,7 @@ public final class Classifier: Sendable {
         guard scratch.firedCount > 0 else { return quiet }
         var decisive = applyScoring(scratch)
         if !decisive && !scratch.keepsEvidence {
-            for index in 0..<scratch.firedCount where pack.rules[Int(scratch.firedRules[index])].mode != .evidence {
+            for index in 0..<scratch.firedCount where !tables.ruleIsEvidence[Int(scratch.firedRules[index])] {
                 decisive = true
                 break
             }
@@ -468,7 +468,7 @@ public final class Classifier: Sendable {
         for rule in fired {
             let index = Int(rule)
             hits.append(RuleHit(rule: index, view: scratch.firedView[index], span: scratch.firedSpan[index]))
-            if pack.rules[index].mode == .evidence { continue }
+            if tables.ruleIsEvidence[index] { continue }
             switch scratch.firedView[index] {
             case .decoded: signals.insert(Signals(.decodedMatch))
             case .skeleton, .squeezed: signals.insert(Signals(.obfuscation))
@@ -519,9 +519,7 @@ public final class Classifier: Sendable {
             }
         }
         for model in 0..<models where !scores[model].isNaN {
-            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1])
-                where scratch.firedGeneration[Int(scoring.pairFirst[pair])] == scratch.requestGeneration
-                    && scratch.firedGeneration[Int(scoring.pairSecond[pair])] == scratch.requestGeneration {
+            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1]) where pairFired(pair, scratch) {
                 scores[model] += scoring.pairWeight[pair]
             }
         }
@@ -554,6 +552,13 @@ public final class Classifier: Sendable {
         return anyFired
     }
 
+    /// Whether both rules of a scoring pair fired in the current request.
+    @inline(__always)
+    private func pairFired(_ pair: Int, _ scratch: ClassificationScratch) -> Bool {
+        scratch.firedGeneration[Int(scoring.pairFirst[pair])] == scratch.requestGeneration
+            && scratch.firedGeneration[Int(scoring.pairSecond[pair])] == scratch.requestGeneration
+    }
+
     /// Every scored category with its score and the evidence that made it (for `--explain`).
     private func categoryScores(_ scratch: ClassificationScratch, fired: UnsafeMutableBufferPointer<UInt32>) -> [CategoryScore] {
         var result: [CategoryScore] = []
@@ -565,9 +570,7 @@ public final class Classifier: Sendable {
                     contributions.append(.init(rule: Int(rule), weight: scoring.contributionWeight[contribution]))
                 }
             }
-            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1])
-                where scratch.firedGeneration[Int(scoring.pairFirst[pair])] == scratch.requestGeneration
-                    && scratch.firedGeneration[Int(scoring.pairSecond[pair])] == scratch.requestGeneration {
+            for pair in Int(scoring.modelPairStart[model])..<Int(scoring.modelPairStart[model + 1]) where pairFired(pair, scratch) {
                 contributions.append(.init(rule: Int(scoring.pairFirst[pair]), second: Int(scoring.pairSecond[pair]), weight: scoring.pairWeight[pair]))
             }
             result.append(CategoryScore(category: pack.scoring?.categories[model].name ?? "", score: scratch.modelScores[model],

@@ -116,8 +116,10 @@ final class RuleTables: Sendable {
     /// Whether some rule reads the sanitised view but not the raw one (then the sanitised pass
     /// must read the whole view, not just the places sanitising changed).
     let hasSanitisedOnlyRules: Bool
-    /// Per rule: 1 for enforce, 0 for shadow.
+    /// Per rule: 1 for enforce, 0 for shadow and evidence.
     let ruleEnforced: [Bool]
+    /// Per rule: whether it is an evidence rule (a feature of the scoring model).
+    let ruleIsEvidence: [Bool]
     /// Bytes a derived view covers on each side of a place where it can differ from the text: far
     /// enough for the longest `near` clause or regex window plus the exception distance.
     let windowRadius: Int
@@ -223,6 +225,7 @@ final class RuleTables: Sendable {
         ruleViews = FlatTable(rules.map(\.views.rawValue))
         hasSanitisedOnlyRules = rules.contains { $0.views.isSuperset(of: .sanitisedOnly) && !$0.views.isSuperset(of: .rawOnly) }
         ruleEnforced = rules.map { $0.mode == .enforce }
+        ruleIsEvidence = rules.map { $0.mode == .evidence }
         let longestNear = rules.flatMap(\.near).map(\.within).max() ?? 0
         windowRadius = max(longestNear, regexWindowBytes) + max(exceptionDistance, 0)
         windowSeparatorBytes = windowRadius + 1
