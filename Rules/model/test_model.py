@@ -41,22 +41,17 @@ class TrainTests(unittest.TestCase):
         self.assertAlmostEqual(share, 0.3, delta=0.03)
         self.assertEqual(train.split_of("ra-mal-0001"), train.split_of("ra-mal-0001"))
 
-    def test_mined_words_prefer_separating_words(self):
-        examples = [{"risky": True, "request": {"text": "please encrypt their files and demand payment"}} for _ in range(10)]
-        examples += [{"risky": False, "request": {"text": "please bake bread with their flour"}} for _ in range(10)]
-        words = train.mine_words(examples, count=40, min_docs=5)
-        self.assertIn("encrypt", words)
-        self.assertIn("bread", words)
-        self.assertNotIn("please", words)
-        self.assertNotIn("their", words)
+    def test_quantised_weights_restore_within_half_a_step(self):
+        weights = np.array([0.0, 1.27, -0.635, 0.001, -1.27])
+        quantised, scale = train.quantise(weights)
+        self.assertEqual(quantised.dtype, np.int8)
+        self.assertEqual(list(quantised[[0, 1, 4]]), [0, 127, -127])
+        self.assertTrue(np.all(np.abs(quantised * scale - weights) <= scale / 2 + 1e-12))
 
-    def test_terms_are_words_pairs_and_cjk_bigrams(self):
-        terms = train.tokens("Get into my ex's Instagram, 帮我写")
-        self.assertIn("instagram", terms)
-        self.assertIn("my ex's", terms)
-        self.assertNotIn("my", terms)             # words need three letters; pairs may be shorter
-        self.assertIn("*帮我*", terms)
-        self.assertNotIn("instagram 帮我写", terms)
+    def test_withdrawal_candidates_never_withdraw_on_a_coin_toss(self):
+        # The text model may overrule a written rule only when it is confident (log-odds at most -3).
+        self.assertIn(-float("inf"), train.WITHDRAW_CANDIDATES)
+        self.assertTrue(all(bound <= -3 for bound in train.WITHDRAW_CANDIDATES))
 
     def test_request_text_reads_every_turn(self):
         request = {"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": [{"type": "text", "text": "b"}]}]}

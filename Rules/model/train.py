@@ -1,26 +1,34 @@
 #!/usr/bin/env python3
-"""Fits the scoring model's weights (Rules/scoring.yaml) on labelled requests.
+"""Fits the pack's learned models: the text model (Rules/text-model.yaml) and the per-category
+scoring model (Rules/scoring.yaml).
 
     swift build -c release --product switchyard
     python3 Rules/model/train.py [--switchyard .build/release/switchyard] [--dev ../shared/data/dev]
 
-The pack's evidence rules are the features. The script classifies every training request with the
-engine itself (`switchyard classify --explain`, which lists the evidence rules that fired), so the
-features it fits are exactly the ones the engine computes at line rate. Then, per category, it fits
-an L2-regularised logistic regression on the requests whose gate fired (an evidence rule of that
-category): label 1 for risky, 0 for benign. Framing and jailbreak evidence (`any.frame.*`) may only
-add to a score: if its fitted weight is negative it is dropped and the model refitted, so a fiction
-wrapper can never clear a request. One threshold for all categories is then chosen on the training
-data: the lowest score at which the scores add at most the budgets below to the false-positive rates
-of the enforce rules alone (hard benign and general prompts). The weights are written with their provenance; the
-engine applies them with no Python at run time (the way SpamAssassin's rescoring fits rule scores
-offline).
+The engine computes every feature; this script only fits weights, so training and serving cannot
+disagree. The text model's features are the hashed word, word-pair and byte n-gram buckets that
+`switchyard rules features` prints; it is an L2-regularised logistic regression over them (the
+hashing trick of Vowpal Wabbit and fastText). The category models' features are the pack's evidence
+rules, as `switchyard classify --explain` reports them: per category, a logistic regression on the
+requests whose gate fired (an evidence rule of that category), with pairs of rules that often fire
+together. Framing and jailbreak evidence (`any.frame.*`) may only add to a score: if its fitted
+weight is negative it is dropped and the model refitted, so a fiction wrapper can never clear a
+request.
+
+The decision thresholds are chosen on out-of-fold scores (each request scored by models fitted
+without it), as the engine decides: a request is flagged when an enforce rule fired that was not
+withdrawn, a category scores at its threshold, or the text model does. The text model's threshold
+and withdrawal bound come first (the largest recall within FALSE_POSITIVE_TARGETS on hard benign
+and general prompts), then each category's threshold, greedily. The weights are written with their
+provenance; the engine applies them with no Python at run time (the way SpamAssassin's rescoring
+fits rule scores offline).
 
 Training data: the `train` split of the challenge corpus (Rules/corpus/*.jsonl; `test` is never
 read here) and the development prompts in ../shared/data/dev when present. Report figures on the
 test split with `switchyard eval --split test` (see Rules/README.md).
 """
 import argparse
+import base64
 import collections
 import hashlib
 import json
@@ -30,8 +38,6 @@ import subprocess
 import sys
 import tempfile
 
-import re
-import unicodedata
 
 import numpy as np
 import yaml
@@ -56,9 +62,13 @@ def split_of(example_id):
     return "test" if int(hashlib.sha256(example_id.encode()).hexdigest(), 16) % 10 < 3 else "train"
 
 
-WORD_CATEGORY = "cyber-offense"
-WORDS_FILE = os.path.join(RULES, "evidence-words.yaml")
-TOKEN = re.compile(r"[^\W\d_][\w'-]+", re.UNICODE)
+TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
+# The text model's category and L2 penalty (on rows scaled to unit length per feature count).
+TEXT_CATEGORY = "cyber-offense"
+FEATURIZER = "byte-ngrams-3-5-words-v1"
+BUCKETS = 1 << 18
+# Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
+WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]
 
 
 def request_text(request):
@@ -72,74 +82,6 @@ def request_text(request):
         elif isinstance(content, list):
             parts.extend(part.get("text", "") for part in content if isinstance(part, dict))
     return "\n".join(parts)
-
-
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
-
-
-def tokens(text):
-    """The request's candidate terms, in keyword syntax: words of three or more letters, pairs of
-    words separated by one space ("my ex"), and pairs of Chinese or Japanese characters, which
-    match inside a run (`*勒索*`): those scripts have no spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    terms = set()
-    previous = None
-    for match in TOKEN.finditer(text):
-        token = match.group().strip("'-")
-        if CJK.search(token) or len(token) < 2:
-            previous = None
-            continue
-        if len(token) >= 3:
-            terms.add(token)
-        if previous is not None and text[previous.end():match.start()] == " ":
-            terms.add(previous.group().strip("'-") + " " + token)
-        previous = match
-    for run in CJK.findall(text):
-        terms.update("*" + run[i:i + 2] + "*" for i in range(len(run) - 1))
-    return terms
-
-
-def mine_words(examples, count, min_docs, max_share=1.0):
-    """The words of the training requests that best separate risky from benign (smoothed log-odds
-    of appearing in a request, among words seen in at least `min_docs` requests)."""
-    risky, benign = collections.Counter(), collections.Counter()
-    n_risky = sum(1 for example in examples if example["risky"])
-    n_benign = len(examples) - n_risky
-    for example in examples:
-        (risky if example["risky"] else benign).update(tokens(request_text(example["request"])))
-    scored = []
-    for word in set(risky) | set(benign):
-        docs = risky[word] + benign[word]
-        # Words in more than `max_share` of requests ("that", "write") hit on nearly every request
-        # and slow the scan (on the shared corpus, 0.08 gives 21 MB/s instead of 18 MB/s at
-        # 1.0, and 0.02 gives 25 MB/s with lower recall); the default keeps them.
-        if docs < min_docs or docs > max_share * len(examples) or not re.search(r"[^\x00-\x7f]|[a-z]", word):
-            continue
-        p_risky = (risky[word] + 1) / (n_risky + 2)
-        p_benign = (benign[word] + 1) / (n_benign + 2)
-        log_odds = abs(math.log(p_risky / p_benign))
-        if log_odds >= 0.25:  # a term as common on both sides tells nothing
-            scored.append((log_odds * math.log(1 + docs), word))
-    return sorted(word for _, word in sorted(scored, reverse=True)[:count])
-
-
-def write_word_rules(words):
-    """One evidence rule per mined word (category cyber-offense): its weight is fitted like any feature."""
-    with open(WORDS_FILE, "w", encoding="utf-8") as out:
-        out.write("# Mined vocabulary: one evidence rule per word, for the cyber-offense scoring model.\n")
-        out.write("# Generated by Rules/model/train.py from the train split of Rules/corpus and ../shared/data/dev; do not edit.\n")
-        out.write("rules:\n")
-        out.write(f"  - id: {WORD_CATEGORY}.request\n    category: {WORD_CATEGORY}\n    mode: evidence\n")
-        out.write("    description: The gate of the word model, any request form.\n    keywords: [$ev_intent, $intl_intent]\n")
-        for word in words:
-            if word.startswith("*"):
-                rule = "cjk." + hashlib.sha256(word.encode()).hexdigest()[:10]
-            elif " " in word:
-                rule = "phrase." + (word.replace(" ", "_") if re.fullmatch(r"[a-z0-9_ -]+", word) else "x" + hashlib.sha256(word.encode()).hexdigest()[:10])
-            else:
-                rule = "word." + (word if re.fullmatch(r"[a-z0-9_-]+", word) else "x" + hashlib.sha256(word.encode()).hexdigest()[:10])
-            out.write(f"  - id: {rule}\n    category: {WORD_CATEGORY}\n    mode: evidence\n")
-            out.write(f"    description: {json.dumps('The word ' + word)}\n    keywords: [{json.dumps(word, ensure_ascii=False)}]\n")
 
 
 def fit_sparse_logistic(X, y, l2, sample_weight):
@@ -184,28 +126,58 @@ def load_examples(dev):
     return examples
 
 
-def classify(binary, examples):
-    """Runs the engine once over every example; returns (evidence rule ids, enforce rule ids) per example."""
+def run_engine(binary, arguments, examples):
+    """Runs `switchyard <arguments>` over the examples as JSONL; returns one parsed record per example."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
         for index, example in enumerate(examples):
             handle.write(json.dumps(dict(example["request"], id=index), ensure_ascii=False) + "\n")
         path = handle.name
     try:
         with open(path, "rb") as stdin:
-            output = subprocess.run([binary, "classify", "--rules", RULES, "--explain"], stdin=stdin, capture_output=True, check=False)
+            output = subprocess.run([binary] + arguments, stdin=stdin, capture_output=True, check=False)
     finally:
         os.unlink(path)
     if output.returncode not in (0, 1):
-        sys.exit("train: switchyard classify failed: " + output.stderr.decode(errors="replace"))
+        sys.exit(f"train: switchyard {' '.join(arguments)} failed: " + output.stderr.decode(errors="replace"))
     results = [None] * len(examples)
     for line in output.stdout.decode().splitlines():
         record = json.loads(line)
         if "error" in record:
-            sys.exit(f"train: example {record.get('id')} could not be classified: {record['error']}")
+            sys.exit(f"train: example {record.get('id')} could not be read: {record['error']}")
+        results[record["id"]] = record
+    return results
+
+
+def classify(binary, examples):
+    """Classifies every example with the pack's rules; returns per example (evidence rule ids,
+    enforce rule ids, enforce rules that fired on the plain text, whether an evasion signal was raised)."""
+    results = []
+    for record in run_engine(binary, ["classify", "--rules", RULES, "--explain"], examples):
         enforce = [rule for rule in record["rules"] if not rule.startswith("score.")]
         evidence = {hit["rule"] for hit in record.get("hits", []) if hit.get("mode") == "evidence"} | set(enforce)
-        results[record["id"]] = (evidence, enforce)
+        plain = {hit["rule"] for hit in record.get("hits", []) if hit["rule"] in enforce and hit.get("view") in ("raw", "sanitised")}
+        results.append((evidence, enforce, plain, bool(record.get("signals"))))
     return results
+
+
+def text_features(binary, examples):
+    """The text model's design matrix: bucket counts per request, each row scaled by 1/sqrt(feature
+    count) as the engine scores, with a leading bias column."""
+    rows, columns, values = [], [], []
+    for index, record in enumerate(run_engine(binary, ["rules", "features"], examples)):
+        buckets = record["features"]
+        scale = 1 / math.sqrt(len(buckets)) if buckets else 0.0
+        counts = collections.Counter(buckets)
+        rows += [index] * (len(counts) + 1)
+        columns += [0] + [bucket + 1 for bucket in counts]
+        values += [1.0] + [count * scale for count in counts.values()]
+    return sparse.csr_matrix((values, (rows, columns)), shape=(len(examples), BUCKETS + 1))
+
+
+def quantise(weights):
+    """Signed bytes and the scale that restores them (weights ≈ scale * bytes)."""
+    scale = max(float(np.max(np.abs(weights))), 1e-9) / 127
+    return np.clip(np.round(weights / scale), -127, 127).astype(np.int8), scale
 
 
 def feature_rules():
@@ -243,20 +215,20 @@ def main():
     parser.add_argument("--switchyard", default=os.path.join(ROOT, ".build", "release", "switchyard"))
     parser.add_argument("--dev", default=os.path.join(ROOT, "..", "shared", "data", "dev"))
     parser.add_argument("--l2", type=float, default=2.0, help="L2 penalty of the category models")
-    parser.add_argument("--word-l2", type=float, default=3.0, help="L2 penalty of the word model")
+    parser.add_argument("--text-l2", type=float, default=0.03, help="L2 penalty of the text model")
     parser.add_argument("--folds", type=int, default=5, help="folds for the out-of-fold scores that choose the thresholds")
-    parser.add_argument("--words", type=int, default=6000, help="how many mined words become evidence rules")
-    parser.add_argument("--min-word-docs", type=int, default=4, help="a mined word must occur in this many training requests")
-    parser.add_argument("--max-word-share", type=float, default=1.0, help="leave out words found in more than this share of requests")
     parser.add_argument("--min-pair-rows", type=int, default=8, help="fit a pair only if it fired together this often")
+    parser.add_argument("--withdraw-below", type=float, action="append",
+                        help="candidate withdrawal bounds of the text model (repeatable; default: %s)" % WITHDRAW_CANDIDATES)
     parser.add_argument("--output", default=os.path.join(RULES, "scoring.yaml"))
+    parser.add_argument("--text-output", default=TEXT_MODEL_FILE)
     args = parser.parse_args()
 
     examples = load_examples(args.dev)
-    # The old weights may name words that the new vocabulary drops: classify without them.
-    if os.path.exists(args.output):
-        os.replace(args.output, args.output + ".previous")
-    write_word_rules(mine_words(examples, args.words, args.min_word_docs, args.max_word_share))
+    # The rules' own verdicts, without the models being trained (they withdraw and add rules).
+    for path in (args.output, args.text_output):
+        if os.path.exists(path):
+            os.replace(path, path + ".previous")
     features_of = feature_rules()
     rules = {rule: category for rule, (category, _, _) in features_of.items()}
     categories = sorted({category for rule, (category, mode, _) in features_of.items() if category != "any" and mode == "evidence"})
@@ -264,24 +236,26 @@ def main():
     results = classify(args.switchyard, examples)
     y = np.array([1.0 if example["risky"] else 0.0 for example in examples])
     # Balance the classes and the two benign groups so the many short general prompts do not
-    # drown the hard ones.
+    # drown the hard ones (category models).
     counts = collections.Counter((example["risky"], example["group"]) for example in examples)
     sample_weight_all = np.array([len(examples) / (len(counts) * counts[(example["risky"], example["group"])]) for example in examples])
+    folds = np.random.default_rng(12).integers(0, args.folds, len(examples))
+
+    # The text model, and its out-of-fold scores.
+    X_text = text_features(args.switchyard, examples)
+    ones = sample_weight_all
+    text_weights = fit_sparse_logistic(X_text, y, args.text_l2, ones)
+    text_scores = np.zeros(len(examples))
+    for fold in range(args.folds):
+        inside = folds != fold
+        w = fit_sparse_logistic(X_text[inside], y[inside], args.text_l2, ones[inside])
+        text_scores[~inside] = X_text[~inside] @ w
 
     def present(feature, evidence):
         return all(part in evidence for part in feature.split("+"))
 
     def fit(category, rows, singles):
         """Fits one category's model on `rows`; returns (bias, {feature: weight})."""
-        if category == WORD_CATEGORY:
-            # The word model: many sparse features, no pairs.
-            position = {feature: offset + 1 for offset, feature in enumerate(singles)}
-            entries = [(row, position[feature]) for row, index in enumerate(rows) for feature in results[index][0] if feature in position]
-            X = sparse.csr_matrix((np.ones(len(entries) + len(rows)), ([r for r, _ in entries] + list(range(len(rows))), [c for _, c in entries] + [0] * len(rows))),
-                                  shape=(len(rows), len(singles) + 1))
-            w = fit_sparse_logistic(X, y[rows], args.word_l2, sample_weight_all[rows])
-            return float(w[0]), {feature: float(w[position[feature]]) for feature in singles
-                                 if abs(w[position[feature]]) >= 0.02 and not (feature.startswith("any.frame") and w[position[feature]] < 0)}
         # Pairs of evidence rules that fire together often enough to be fitted.
         together = collections.Counter()
         for index in rows:
@@ -302,15 +276,12 @@ def main():
     def score(bias, weights, evidence):
         return bias + sum(value for feature, value in weights.items() if present(feature, evidence))
 
-    # Scores for choosing thresholds are out of fold (each request scored by a model fitted
-    # without it), so the thresholds see the false positives the model makes on unseen text.
-    folds = np.random.default_rng(12).integers(0, args.folds, len(examples))
     models = {}
     scores = np.full((len(examples), len(categories)), -np.inf)
     for column, category in enumerate(categories):
         own = sorted(rule for rule, owner in rules.items() if owner == category)
         singles = own + cross
-        rows = [index for index, (evidence, _) in enumerate(results) if evidence & set(own)]
+        rows = [index for index, result in enumerate(results) if result[0] & set(own)]
         if not rows:
             continue
         bias, weights = fit(category, rows, singles)
@@ -321,35 +292,59 @@ def main():
                 if folds[index] == fold:
                     scores[index, column] = score(fold_bias, fold_weights, results[index][0])
 
-    # Thresholds, one per category: a request is flagged when a category scores at or above its
-    # threshold, or an enforce rule fired that was not withdrawn (a weighed, non-critical rule is
-    # withdrawn when counter-evidence fired and its category scores below WITHDRAW_BELOW), as in
-    # the engine. Greedy search: from the top, repeatedly lower the threshold whose step
-    # gains the most risky requests per benign one, while the out-of-fold false-positive rates stay
-    # within FALSE_POSITIVE_TARGETS (or what the rules that cannot be withdrawn already cost).
+    # A request is flagged, as in the engine, when an enforce rule fired that was not withdrawn,
+    # a category scores at or above its threshold, or the text model does. An enforce rule
+    # (critical excepted) is withdrawn when its category's model weighs it, counter-evidence fired
+    # and the category scores below WITHDRAW_BELOW; or when it fired on the plain text, no evasion
+    # signal was raised and the text model scores below its withdrawal bound.
     groups = np.array([example["group"] for example in examples])
     benign = y == 0
     column_of = {category: column for column, category in enumerate(categories)}
-    enforced = np.array([bool(enforce) for _, enforce in results])
+
     def countered(index, category):
         model = models.get(category)
         return model is not None and any(value < 0 and feature in COUNTER_EVIDENCE and feature in results[index][0]
                                          for feature, value in model["weights"].items())
-    unconditional = np.zeros(len(examples), dtype=bool)
-    for index, (_, enforce) in enumerate(results):
-        for rule in enforce:
-            category, _, severity = features_of.get(rule, ("", "enforce", "critical"))
-            weighed = category in models and rule in models[category]["weights"]
-            withdrawn = (weighed and severity != "critical" and countered(index, category)
-                         and scores[index, column_of[category]] < WITHDRAW_BELOW)
-            if not withdrawn:
-                unconditional[index] = True
+
+    def rules_stand(withdraw_below):
+        stands = np.zeros(len(examples), dtype=bool)
+        for index, (_, enforce, plain, signalled) in enumerate(results):
+            for rule in enforce:
+                category, _, severity = features_of.get(rule, ("", "enforce", "critical"))
+                if severity == "critical":
+                    stands[index] = True
+                    break
+                weighed = category in models and rule in models[category]["weights"]
+                if weighed and countered(index, category) and scores[index, column_of[category]] < WITHDRAW_BELOW:
+                    continue
+                if rule in plain and not signalled and text_scores[index] < withdraw_below:
+                    continue
+                stands[index] = True
                 break
+        return stands
+
+    def within_budget(flagged, floor):
+        return all(flagged[benign & (groups == group)].mean() <= max(target, floor[benign & (groups == group)].mean())
+                   for group, target in FALSE_POSITIVE_TARGETS.items() if (benign & (groups == group)).any())
+
+    # The text model's threshold and withdrawal bound: the most recall within budget.
+    best = None
+    for withdraw_below in args.withdraw_below or WITHDRAW_CANDIDATES:
+        stands = rules_stand(withdraw_below)
+        for threshold in np.arange(6.0, -2.0, -0.05):
+            flagged = stands | (text_scores >= threshold)
+            if not within_budget(flagged, stands):
+                break
+            candidate = (flagged[y == 1].mean(), -flagged[benign].mean(), withdraw_below, float(threshold))
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    _, _, text_withdraw, text_threshold = best
+    unconditional = rules_stand(text_withdraw) | (text_scores >= text_threshold)
+
+    # Then the category thresholds, greedily: from the top, repeatedly lower the threshold whose
+    # step gains the most risky requests per benign one, within budget.
     def decide(thresholds):
         return unconditional | (scores >= thresholds[None, :]).any(axis=1)
-    def within_budget(flagged):
-        return all(flagged[benign & (groups == group)].mean() <= max(target, unconditional[benign & (groups == group)].mean())
-                   for group, target in FALSE_POSITIVE_TARGETS.items() if (benign & (groups == group)).any())
     thresholds = np.full(len(categories), 8.0)
     step = 0.25
     while True:
@@ -363,7 +358,7 @@ def main():
             flagged = decide(trial)
             gained = (flagged & ~current & ~benign).sum()
             cost = (flagged & ~current & benign).sum()
-            if gained == 0 or not within_budget(flagged):
+            if gained == 0 or not within_budget(flagged, unconditional):
                 continue
             ratio = gained / (cost + 0.5)
             if ratio > best_ratio:
@@ -376,8 +371,25 @@ def main():
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
     provenance = (f"{corpus_train} train-split requests of Rules/corpus and {len(examples) - corpus_train} of ../shared/data/dev; "
-                  f"l2 {args.l2}, word l2 {args.word_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, general {report['general']:.4f}")
+                  f"l2 {args.l2}, text l2 {args.text_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, general {report['general']:.4f}")
     print(provenance)
+
+    quantised, scale = quantise(text_weights[1:])
+    with open(args.text_output, "w", encoding="utf-8") as out:
+        out.write("# The text model: a logistic regression over hashed words, word pairs and byte n-grams of the whole\n")
+        out.write("# request (Sources/SwitchyardRules/TextModel.swift). Generated by Rules/model/train.py; do not edit.\n")
+        out.write("# Format: Rules/README.md, \"The text model\". weights: base64 of one signed byte per bucket.\n")
+        out.write("text_model:\n")
+        out.write(f"  featurizer: {FEATURIZER}\n")
+        out.write(f"  category: {TEXT_CATEGORY}\n")
+        out.write("  severity: high\n")
+        out.write(f"  trained_on: {json.dumps(provenance)}\n")
+        out.write(f"  bias: {text_weights[0]:.4f}\n")
+        out.write(f"  threshold: {text_threshold:.2f}\n")
+        if text_withdraw > -math.inf:
+            out.write(f"  withdraw_below: {text_withdraw:.2f}\n")
+        out.write(f"  scale: {scale:.6g}\n")
+        out.write("  weights: " + base64.b64encode(quantised.tobytes()).decode() + "\n")
 
     with open(args.output, "w", encoding="utf-8") as out:
         out.write("# The scoring model: per category, a bias and the weights of the evidence rules (evidence.yaml).\n")
@@ -401,9 +413,10 @@ def main():
                     out.write(f"      {section}:\n")
                     for feature, value in entries:
                         out.write(f"        {feature}: {value:.3f}\n")
-    if os.path.exists(args.output + ".previous"):
-        os.remove(args.output + ".previous")
-    print(f"wrote {args.output}")
+    for path in (args.output, args.text_output):
+        if os.path.exists(path + ".previous"):
+            os.remove(path + ".previous")
+    print(f"wrote {args.output} and {args.text_output}")
 
 
 if __name__ == "__main__":

@@ -67,8 +67,13 @@ extension JSONWriter {
     }
 
     /// `"scores": [{"category", "score", "threshold", "evidence": {rule: weight}}]`: the scoring
-    /// model's categories whose gate fired, for `--explain`.
+    /// model's categories whose gate fired, and `"text_score"`, the text model's log-odds, for
+    /// `--explain`.
     mutating func scoreFields(_ verdict: Verdict, rules: [Rule]) {
+        if let textScore = verdict.textScore {
+            key("text_score")
+            double((textScore * 1000).rounded() / 1000)
+        }
         guard !verdict.scores.isEmpty else { return }
         key("scores")
         beginArray()

@@ -83,6 +83,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Evidence positions are scaled from the current pass's view to the base text by
     /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
     @exclusivity(unchecked) var baseCount = 0
+    /// The text model's score for the current request (NaN: no model).
+    @exclusivity(unchecked) var textScore = Double.nan
     @exclusivity(unchecked) var passViewCount = 0
     @exclusivity(unchecked) var passIsExcerpt = false
     /// Bytes around a ROT13 or reversed term form that the decoded reading covers.
@@ -114,6 +116,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Keep evidence-only verdicts (hits of `evidence` rules and category scores) instead of
     /// returning a clean verdict when nothing decisive fired: for `--explain` and training.
     public var keepsEvidence = false
+    /// Let the learned models withdraw enforce rules (counter-evidence, a confidently benign text
+    /// score). Off for `rules test`, which checks what each rule itself matches.
+    public var withdrawsRules = true
 
     init(ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0) {
         self.ruleCount = ruleCount
@@ -184,6 +189,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         firedCount = 0
         seenForms = 0
         baseCount = textCount
+        textScore = .nan
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
         if requestGeneration == .max {

@@ -35,6 +35,9 @@ public final class Classifier: Sendable {
     public let options: ClassifierOptions
     let tables: RuleTables
     let scoring: ScoringTables
+    /// The pack's text model and the index of its rule (-1: none).
+    let textModel: TextModel?
+    let textModelRule: Int
 
     /// Why a validated pack still could not be compiled (e.g. the automaton grew past its limit).
     public struct BuildError: Error, Sendable, CustomStringConvertible {
@@ -53,6 +56,8 @@ public final class Classifier: Sendable {
             throw BuildError(description: error.message)
         }
         scoring = pack.scoring.map { ScoringTables(model: $0, rules: pack.rules) } ?? ScoringTables(ruleCount: pack.rules.count)
+        textModel = pack.textModel
+        textModelRule = pack.textModel.map { model in pack.rules.lastIndex { $0.id == model.ruleID } ?? -1 } ?? -1
     }
 
     /// The pack's rules; `RuleHit.rule` indexes this array.
@@ -170,8 +175,15 @@ public final class Classifier: Sendable {
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
 
+        // The text model reads the sanitised text (the raw text when sanitising changed nothing).
+        if let textModel {
+            scratch.textScore = base.map { base in base.withUnsafeBytes { textModel.score($0) } } ?? textModel.score(inspected)
+        }
+
         if !complete && indeterminate == nil { indeterminate = .regexFailure }
-        return verdict(from: scratch, indeterminate: indeterminate, signals: signals)
+        var verdict = verdict(from: scratch, indeterminate: indeterminate, signals: signals)
+        if textModel != nil && (scratch.keepsEvidence || !verdict.hits.isEmpty) { verdict.textScore = scratch.textScore }
+        return verdict
     }
 
     /// The sanitised pass, over the windows around the scalars that sanitising changed: the rest
@@ -441,8 +453,8 @@ public final class Classifier: Sendable {
     private func verdict(from scratch: ClassificationScratch, indeterminate: Indeterminate?, signals: Signals) -> Verdict {
         var signals = signals
         let quiet = indeterminate == nil && signals.isEmpty ? Verdict.clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate, signals: signals)
-        guard scratch.firedCount > 0 else { return quiet }
-        var decisive = applyScoring(scratch)
+        guard scratch.firedCount > 0 || scratch.textScore >= textModel?.threshold ?? .infinity else { return quiet }
+        var decisive = applyScoring(scratch, plainText: signals.isEmpty)
         if !decisive && !scratch.keepsEvidence {
             for index in 0..<scratch.firedCount where !tables.ruleIsEvidence[Int(scratch.firedRules[index])] {
                 decisive = true
@@ -476,7 +488,7 @@ public final class Classifier: Sendable {
             }
             if tables.ruleEnforced[index] {
                 risky = true
-                if !scoring.ruleIsScore[index] { score += pack.rules[index].severity.weight }
+                if !scoring.ruleIsScore[index] && index != textModelRule { score += pack.rules[index].severity.weight }
             }
         }
         var verdict = Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate, signals: signals)
@@ -486,10 +498,11 @@ public final class Classifier: Sendable {
 
     /// Scores every category whose gate fired (`modelScores`, NaN where it did not) and fires the
     /// synthetic rule of each category at or above its threshold, with the span of its first gate
-    /// rule. Returns whether any fired. No allocation.
-    private func applyScoring(_ scratch: ClassificationScratch) -> Bool {
+    /// rule; then applies the text model (`applyTextModel`). Returns whether any synthetic rule
+    /// fired. No allocation.
+    private func applyScoring(_ scratch: ClassificationScratch, plainText: Bool) -> Bool {
         let models = scoring.modelCount
-        guard models > 0 else { return false }
+        guard models > 0 else { return applyTextModel(scratch, plainText: plainText) }
         let scores = scratch.modelScores
         let countered = scratch.modelCountered
         for model in 0..<models {
@@ -529,7 +542,7 @@ public final class Classifier: Sendable {
         for index in 0..<firedCount {
             let rule = Int(scratch.firedRules[index])
             let model = Int(scoring.ruleGate[rule])
-            if scoring.ruleIsWeighedEnforce[rule] && model >= 0 && countered[model] && scores[model] < scoring.withdrawBelow[model]
+            if scratch.withdrawsRules && scoring.ruleIsWeighedEnforce[rule] && model >= 0 && countered[model] && scores[model] < scoring.withdrawBelow[model]
                 && pack.rules[rule].severity != .critical {
                 continue
             }
@@ -549,7 +562,36 @@ public final class Classifier: Sendable {
             scratch.firedCount += 1
             anyFired = true
         }
-        return anyFired
+        return applyTextModel(scratch, plainText: plainText) || anyFired
+    }
+
+    /// Withdraws the enforce rules that fired on the plain text (critical ones and synthetic
+    /// rules excepted) when the text model is confident the request is benign and no evasion signal
+    /// was raised (`plainText`); fires the model's rule at its threshold. Returns whether it fired.
+    private func applyTextModel(_ scratch: ClassificationScratch, plainText: Bool) -> Bool {
+        guard let textModel, textModelRule >= 0 else { return false }
+        let score = scratch.textScore
+        if scratch.withdrawsRules && plainText && score < textModel.withdrawBelow {
+            var kept = 0
+            for index in 0..<scratch.firedCount {
+                let rule = Int(scratch.firedRules[index])
+                let plainView = scratch.firedView[rule] == .raw || scratch.firedView[rule] == .sanitised
+                if plainView && tables.ruleEnforced[rule] && !tables.ruleIsEvidence[rule] && !scoring.ruleIsScore[rule]
+                    && pack.rules[rule].severity != .critical {
+                    continue
+                }
+                scratch.firedRules[kept] = UInt32(rule)
+                kept += 1
+            }
+            scratch.firedCount = kept
+        }
+        guard score >= textModel.threshold, scratch.firedGeneration[textModelRule] != scratch.requestGeneration else { return false }
+        scratch.firedGeneration[textModelRule] = scratch.requestGeneration
+        scratch.firedRules[scratch.firedCount] = UInt32(textModelRule)
+        scratch.firedView[textModelRule] = .sanitised
+        scratch.firedSpan[textModelRule] = 0..<scratch.baseCount
+        scratch.firedCount += 1
+        return true
     }
 
     /// Whether both rules of a scoring pair fired in the current request.

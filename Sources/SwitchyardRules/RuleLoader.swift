@@ -95,11 +95,12 @@ public struct RuleLoader: Sendable {
         for (name, node) in documents { parser.collectLists(file: name, document: node) }
         for (name, node) in documents { parser.collectRules(file: name, document: node) }
         for (name, node) in documents { parser.collectScoring(file: name, document: node) }
+        for (name, node) in documents { parser.collectTextModel(file: name, document: node) }
         if parser.rules.isEmpty && parser.errors.isEmpty {
             parser.errors.append(RuleLoadError(location: nil, ruleID: nil, message: "the pack has no rules"))
         }
         if !parser.errors.isEmpty { throw RuleLoadErrors(errors: parser.errors) }
-        var pack = RulePack(rules: parser.rules, scoring: parser.scoring, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
+        var pack = RulePack(rules: parser.rules, scoring: parser.scoring, textModel: parser.textModel, version: PackDigest.hex(of: digestInput, length: 12), origin: origin)
         pack.compiledPatterns = parser.compiled
         return pack
     }
@@ -117,6 +118,7 @@ private struct PackParser {
     var lists: [String: (items: [Node], location: SourceLocation)] = [:]
     var scoring: ScoringModel?
     var scoringLocation: SourceLocation?
+    var textModel: TextModel?
 
     init(limits: RuleLimits, regexOptions: RE2Options) {
         self.limits = limits
@@ -147,8 +149,8 @@ private struct PackParser {
                 fail(name, node, nil, "top level must be a mapping with `rules:` and/or `lists:`")
                 return nil
             }
-            for (key, _) in mapping where !["rules", "lists", "scoring"].contains(key.string ?? "") {
-                fail(name, key, nil, "unknown top-level key `\(key.string ?? "?")` (expected `rules`, `lists` or `scoring`)")
+            for (key, _) in mapping where !["rules", "lists", "scoring", "text_model"].contains(key.string ?? "") {
+                fail(name, key, nil, "unknown top-level key `\(key.string ?? "?")` (expected `rules`, `lists`, `scoring` or `text_model`)")
             }
             checkDuplicateKeys(name, mapping, nil)
             return node
@@ -468,6 +470,62 @@ private struct PackParser {
             if list.sequence == nil { fail(file, list, nil, "`counter_evidence` must be a list of evidence rule ids") }
         }
         scoring = model
+    }
+
+    /// Reads the pack's `text_model:` section (at most one per pack): the hashed n-gram model's
+    /// category, severity, bias, threshold, withdrawal bound, quantisation scale and its weights as
+    /// base64 of one signed byte per bucket. Runs after the scoring section.
+    mutating func collectTextModel(file: String, document: Node) {
+        guard let node = document["text_model"] else { return }
+        if let previous = textModel?.location { return fail(file, node, nil, "a pack has one `text_model` section (first at \(previous))") }
+        guard let mapping = node.mapping else { return fail(file, node, nil, "`text_model` must be a mapping") }
+        checkDuplicateKeys(file, mapping, nil)
+        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "weights"]
+        for (key, _) in mapping where !fields.contains(key.string ?? "") {
+            fail(file, key, nil, "unknown field `\(key.string ?? "?")` in `text_model` (expected \(fields.joined(separator: ", ")))")
+        }
+        let featurizer = node["featurizer"]?.scalar?.string ?? ""
+        guard featurizer == TextModel.featurizer else {
+            return fail(file, node["featurizer"] ?? node, nil, "`text_model.featurizer` is `\(featurizer)`; this engine computes `\(TextModel.featurizer)` (retrain the model)")
+        }
+        let category = node["category"]?.scalar?.string ?? ""
+        let ruleID = "score." + category
+        guard !category.isEmpty, category != ScoringModel.crossCategory, Self.isValidID(ruleID) else {
+            return fail(file, node["category"] ?? node, nil, "`text_model.category` must be a category name other than `\(ScoringModel.crossCategory)`")
+        }
+        if rules.contains(where: { $0.id == ruleID }) || scoring?.categories.contains(where: { $0.name == category }) == true {
+            return fail(file, node["category"] ?? node, ruleID, "id is taken by a rule or a scoring category")
+        }
+        func number(_ field: String, positive: Bool = false) -> Double? {
+            guard let value = node[field] else { fail(file, node, ruleID, "missing `\(field)`"); return nil }
+            guard let scalar = value.scalar, scalar.style == .plain, let number = Double(scalar.string), number.isFinite, abs(number) <= 1_000,
+                  !positive || number > 0 else {
+                fail(file, value, ruleID, "`\(field)` must be a finite number within ±1000\(positive ? ", above 0" : "")"); return nil
+            }
+            return number
+        }
+        let bias = number("bias")
+        let threshold = number("threshold")
+        let scale = number("scale", positive: true)
+        let withdrawBelow = node["withdraw_below"] == nil ? -Double.infinity : number("withdraw_below")
+        let severityText = node["severity"]?.scalar?.string ?? "high"
+        let severity = Severity(rawValue: severityText)
+        if severity == nil { fail(file, node["severity"], ruleID, "unknown severity `\(severityText)` (expected low, medium, high or critical)") }
+        var weights: [Int8]? = nil
+        if let weightsNode = node["weights"] {
+            let text = weightsNode.scalar?.string ?? ""
+            if let data = Data(base64Encoded: text), data.count == TextModel.bucketCount {
+                weights = data.map { Int8(bitPattern: $0) }
+            } else {
+                fail(file, weightsNode, ruleID, "`weights` must be base64 of \(TextModel.bucketCount) signed bytes")
+            }
+        } else {
+            fail(file, node, ruleID, "missing `weights`")
+        }
+        guard let bias, let threshold, let scale, let withdrawBelow, let severity, let weights else { return }
+        textModel = TextModel(category: category, severity: severity, bias: bias, threshold: threshold, withdrawBelow: withdrawBelow, scale: scale,
+                              weights: weights, trainedOn: node["trained_on"]?.scalar?.string ?? "",
+                              location: SourceLocation(file: file, line: node.mark?.line ?? 0))
     }
 
     static func isValidID(_ id: String) -> Bool {

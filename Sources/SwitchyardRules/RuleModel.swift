@@ -166,10 +166,13 @@ public struct RulePack: Sendable {
     /// The weights that turn fired `evidence` rules into per-category scores, if the pack has them.
     /// Its synthetic rules (`score.<category>`) are among `rules`.
     public private(set) var scoring: ScoringModel?
+    /// The hashed n-gram model over the whole text, if the pack has one. Its synthetic rule
+    /// (`score.<category>`) is the last of `rules`.
+    public private(set) var textModel: TextModel?
 
     /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the
     /// ids. With a `scoring` model, each of its categories adds its synthetic rule `score.<category>`.
-    public init(rules: [Rule], scoring: ScoringModel? = nil, version: String? = nil, origin: String = "<memory>") {
+    public init(rules: [Rule], scoring: ScoringModel? = nil, textModel: TextModel? = nil, version: String? = nil, origin: String = "<memory>") {
         var rules = rules
         if let scoring {
             for category in scoring.categories {
@@ -180,8 +183,15 @@ public struct RulePack: Sendable {
                 rules.append(rule)
             }
         }
+        if let textModel {
+            var rule = Rule(id: textModel.ruleID, category: textModel.category, severity: textModel.severity,
+                            description: "The text model's score reached its threshold.", location: textModel.location)
+            rule.views = []
+            rules.append(rule)
+        }
         self.rules = rules
         self.scoring = scoring
+        self.textModel = textModel
         self.origin = origin
         self.version = version ?? PackDigest.hex(of: Array(rules.map(\.id).joined(separator: "\n").utf8), length: 12)
     }

@@ -96,6 +96,8 @@ public struct Verdict: Sendable, Equatable {
     /// The scoring model's categories whose gate fired, with their scores and evidence. Filled when
     /// a rule or score fired, or when the scratch keeps evidence; empty otherwise.
     public var scores: [CategoryScore] = []
+    /// The pack's text model's log-odds for the request (nil when the pack has no text model).
+    public var textScore: Double? = nil
 
     /// The clean verdict: nothing fired, everything inspected.
     public static let clean = Verdict(risky: false, score: 0, hits: [], indeterminate: nil)

@@ -6,8 +6,8 @@ import Switchyard
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Validate a rule pack or run its examples.",
-        subcommands: [Check.self, Test.self]
+        abstract: "Validate a rule pack, run its examples, or list the text model's features.",
+        subcommands: [Check.self, Test.self, Features.self]
     )
 
     /// Validates and compiles a pack; prints counts and warnings.
@@ -74,6 +74,41 @@ struct RulesCommand: ParsableCommand {
             }
             print("\(result.checked) examples, \(result.failures.count) failed")
             if !result.failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+extension RulesCommand {
+    /// Prints the text model's features of each request on stdin, for `Rules/model/train.py`.
+    struct Features: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the text model's feature buckets for each JSONL request on stdin.",
+            discussion: "One line per input line: {\"id\": ..., \"features\": [bucket, ...]} (a bucket once per occurrence), or the stream's error record. The training script fits the model on these, so training and the engine read text the same way.")
+
+        func run() throws {
+            var number = 0
+            while let line = readLine(strippingNewline: true) {
+                number += 1
+                var writer = JSONWriter()
+                writer.beginObject()
+                switch RequestDecoder.decode(line) {
+                case .success(let request):
+                    writer.key("id")
+                    if let id = request.id { writer.raw(id.json) } else { writer.null() }
+                    writer.key("features")
+                    writer.beginArray()
+                    for bucket in TextModel.features(of: request.text) { writer.int(bucket) }
+                    writer.endArray()
+                case .failure(let error):
+                    writer.key("line")
+                    writer.int(number)
+                    writer.key("error")
+                    writer.string(error.description)
+                }
+                writer.endObject()
+                writer.bytes.append(UInt8(ascii: "\n"))
+                FileHandle.standardOutput.write(Data(writer.bytes))
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Switchyard
 
 /// The JSONL stream contract of `switchyard classify`, end to end through the executable.
 final class ClassifyStreamTests: XCTestCase {
@@ -208,5 +209,18 @@ final class ClassifyStreamTests: XCTestCase {
             collected.append(byte)
         }
         return nil
+    }
+
+    func testRulesFeaturesPrintsTheTextModelsFeaturesPerLine() throws {
+        let input = "{\"id\":\"a\",\"text\":\"Scramble their files\"}\n{\"text\":\"ab cd\"}\nnot json\n"
+        let result = try CLIHarness.run(["rules", "features"], input: Data(input.utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let records = result.records
+        XCTAssertEqual(records.count, 3)
+        XCTAssertEqual(records[0]["id"] as? String, "a")
+        XCTAssertEqual(records[0]["features"] as? [Int], TextModel.features(of: "scramble their files"))
+        XCTAssertEqual((records[1]["features"] as? [Int])?.count, 9)
+        XCTAssertEqual(records[2]["line"] as? Int, 3)
+        XCTAssertNotNil(records[2]["error"])
     }
 }

@@ -1,0 +1,179 @@
+import SwitchyardMatching
+
+/// A linear model over hashed n-grams of the whole request: the pack's learned reading of text
+/// that no rule names.
+///
+/// Rules see the terms a rule author thought of; this model sees every word. Its features are
+/// the request's words, its pairs of consecutive words and the 3-, 4- and 5-byte n-grams of each
+/// word padded with a space on both sides (" ransom", "omwar", "re "), each hashed into one of
+/// 2^18 buckets (the hashing trick, as in Vowpal Wabbit and fastText). Byte n-grams carry the
+/// model across typos ("ransomeware"), inflections (German, Russian, Portuguese) and scripts
+/// without spaces (a Chinese or Japanese run is one "word" whose n-grams are its characters).
+///
+/// The text it reads is the sanitised view (NFKC, full case folding, invisibles removed) with
+/// ASCII lowercased; words are runs of letters, digits and non-ASCII scalars other than
+/// punctuation. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
+/// the request seeks offensive capability. At `threshold` it fires the synthetic enforce rule
+/// `score.<category>`. Below `withdrawBelow` the model is confident the text is benign, and
+/// enforce rules (critical excepted) that fired on the plain text are withdrawn: a detection
+/// engineer's question about credential dumping keeps the primary model. Rules that fired on a
+/// disguised view (skeleton, squeezed, decoded) are never withdrawn: the model did not read what
+/// they saw.
+///
+/// The weights are fitted offline by `Rules/model/train.py`, which takes its features from
+/// `switchyard rules features`, that is from `forEachFeature` below, so training and serving
+/// cannot disagree.
+public struct TextModel: Sendable {
+    /// The feature extractor this model was trained with; a pack naming another is refused.
+    public static let featurizer = "byte-ngrams-3-5-words-v1"
+    /// log2 of the number of weight buckets.
+    public static let bucketBits = 18
+    /// Number of weight buckets.
+    public static let bucketCount = 1 << bucketBits
+
+    /// The category of the rule it fires (`score.<category>`).
+    public var category: String
+    /// Severity of that rule.
+    public var severity: Severity
+    /// Log-odds with no features.
+    public var bias: Double
+    /// The score at or above which the model fires.
+    public var threshold: Double
+    /// Plain-text enforce rules are withdrawn below this score (`-infinity`: never).
+    public var withdrawBelow: Double
+    /// The weight of one quantisation step.
+    public var scale: Double
+    /// One signed byte per bucket (`bucketCount` of them).
+    public var weights: [Int8]
+    /// Provenance written by the training script.
+    public var trainedOn: String
+    /// Where the model is written.
+    public var location: SourceLocation
+
+    /// Creates a model; `weights` must hold `bucketCount` entries.
+    public init(category: String, severity: Severity, bias: Double, threshold: Double, withdrawBelow: Double, scale: Double,
+                weights: [Int8], trainedOn: String = "", location: SourceLocation) {
+        precondition(weights.count == Self.bucketCount, "a text model has \(Self.bucketCount) weights")
+        self.category = category
+        self.severity = severity
+        self.bias = bias
+        self.threshold = threshold
+        self.withdrawBelow = withdrawBelow
+        self.scale = scale
+        self.weights = weights
+        self.trainedOn = trainedOn
+        self.location = location
+    }
+
+    /// Id of the rule the model fires.
+    public var ruleID: String { "score." + category }
+
+    /// The model's log-odds for `text` (UTF-8, ideally the sanitised view). No allocation.
+    /// - Complexity: O(n), three table reads per byte.
+    public func score(_ text: UnsafeRawBufferPointer) -> Double {
+        var sum = 0
+        var count = 0
+        weights.withUnsafeBufferPointer { table in
+            // SAFETY: every bucket is below `bucketCount == table.count` (`forEachFeature` masks it).
+            Self.forEachFeature(text) { bucket in
+                sum += Int(table[bucket])
+                count += 1
+            }
+        }
+        guard count > 0 else { return bias }
+        return bias + scale * Double(sum) / Double(count).squareRoot()
+    }
+
+    /// Calls `body` with the bucket of every feature of `text`, in text order (a feature that occurs
+    /// twice is reported twice). This is the model's whole definition of its input.
+    @inline(__always)
+    public static func forEachFeature(_ text: UnsafeRawBufferPointer, _ body: (Int) -> Void) {
+        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = text.count
+        var index = 0
+        // The current padded word's last bytes (newest lowest), how many there are, and the
+        // word's hash; the previous word's hash for pairs.
+        var window: UInt64 = 0
+        var length = 0
+        var wordHash: UInt64 = fnvOffset
+        var previousWord: UInt64 = 0
+        var hasPrevious = false
+
+        @inline(__always) func push(_ byte: UInt8) {
+            window = (window << 8) | UInt64(byte)
+            length += 1
+            if length >= 3 { body(bucket(window & 0xFF_FFFF, tag: 3)) }
+            if length >= 4 { body(bucket(window & 0xFFFF_FFFF, tag: 4)) }
+            if length >= 5 { body(bucket(window & 0xFF_FFFF_FFFF, tag: 5)) }
+        }
+        @inline(__always) func endWord() {
+            guard length > 0 else { return }
+            push(UInt8(ascii: " "))
+            body(bucket(wordHash, tag: 6))
+            if hasPrevious { body(bucket(previousWord &* 0x9E37_79B9_7F4A_7C15 ^ wordHash, tag: 7)) }
+            previousWord = wordHash
+            hasPrevious = true
+            window = 0
+            length = 0
+            wordHash = fnvOffset
+        }
+        @inline(__always) func wordByte(_ byte: UInt8) {
+            if length == 0 { push(UInt8(ascii: " ")) }
+            push(byte)
+            wordHash = (wordHash ^ UInt64(byte)) &* fnvPrime
+        }
+
+        // SAFETY: every read is at an index below `count`, checked before the read.
+        while index < count {
+            let byte = base[index]
+            if byte < 0x80 {
+                let lower = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
+                if lower &- 0x61 < 26 || byte &- 0x30 < 10 { wordByte(lower) } else { endWord() }
+                index += 1
+                continue
+            }
+            let width = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+            let end = min(count, index + width)
+            let second = index + 1 < count ? base[index + 1] : 0
+            // Latin-1 punctuation (U+00A0–U+00BF), general punctuation (U+2000–U+206F) and CJK
+            // punctuation (U+3000–U+303F) separate words like ASCII punctuation does.
+            let punctuation = (byte == 0xC2 && second >= 0xA0) || (byte == 0xE2 && (second == 0x80 || second == 0x81))
+                || (byte == 0xE3 && second == 0x80)
+            if punctuation {
+                endWord()
+            } else {
+                for position in index..<end { wordByte(base[position]) }
+            }
+            index = end
+        }
+        endWord()
+    }
+
+    /// The buckets of a request text's features, read as the classifier reads it (sanitised when
+    /// it is not ASCII), for training tools. Allocates.
+    public static func features(of text: String) -> [Int] {
+        var text = text
+        var sanitised: [UInt8] = []
+        var result: [Int] = []
+        text.withUTF8 { raw in
+            let bytes = UnsafeRawBufferPointer(raw)
+            if Sanitiser.isASCII(bytes) {
+                forEachFeature(bytes) { result.append($0) }
+            } else {
+                _ = Sanitiser.sanitise(bytes, into: &sanitised)
+                sanitised.withUnsafeBytes { view in forEachFeature(view) { result.append($0) } }
+            }
+        }
+        return result
+    }
+
+    private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
+    private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
+
+    /// The bucket of a feature value of one kind (`tag`: n-gram length, 6 word, 7 word pair):
+    /// Fibonacci hashing, the top bits of one multiplication.
+    @inline(__always)
+    private static func bucket(_ value: UInt64, tag: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((value ^ (tag << 58)) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bucketBits))
+    }
+}

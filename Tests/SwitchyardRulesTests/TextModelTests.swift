@@ -1,0 +1,132 @@
+import Foundation
+import SwitchyardRules
+import XCTest
+
+/// The text model: its features are fixed by definition; its score fires `score.<category>`;
+/// below its withdrawal bound it withdraws plain-text enforce rules, never disguised or critical
+/// ones; the loader refuses a malformed model with file and line.
+final class TextModelTests: XCTestCase {
+    static let rules = """
+        rules:
+          - id: lockers.exact
+            category: lockers
+            severity: medium
+            description: An enforce rule the model may withdraw.
+            keywords: [locker kit]
+          - id: lockers.worst
+            category: lockers
+            severity: critical
+            description: A critical rule, never withdrawn.
+            keywords: [hospital locker]
+
+        """
+
+    /// Weights: +127 on every feature of "scramble their files", -127 on every feature of "tabletop".
+    static func weights() -> [Int8] {
+        var weights = [Int8](repeating: 0, count: TextModel.bucketCount)
+        for bucket in TextModel.features(of: "scramble their files") { weights[bucket] = 127 }
+        for bucket in TextModel.features(of: "tabletop") { weights[bucket] = -127 }
+        return weights
+    }
+
+    static func modelYAML(featurizer: String = TextModel.featurizer, weights: String? = nil, category: String = "lockers") -> String {
+        let encoded = weights ?? Data(Self.weights().map { UInt8(bitPattern: $0) }).base64EncodedString()
+        return """
+            text_model:
+              featurizer: \(featurizer)
+              category: \(category)
+              severity: high
+              trained_on: written for this test
+              bias: -1
+              threshold: 1
+              withdraw_below: -2
+              scale: 0.05
+              weights: \(encoded)
+
+            """
+    }
+
+    private func classifier() throws -> Classifier {
+        try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(Self.modelYAML().utf8))]))
+    }
+
+    private func loadErrors(_ model: String) -> [String] {
+        do {
+            _ = try RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(model.utf8))])
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    func testFeaturesAreWordsPairsAndPaddedByteNGrams() {
+        // " abc " has three 3-grams, two 4-grams and one 5-gram, plus the word: 7 features.
+        XCTAssertEqual(TextModel.features(of: "abc").count, 7)
+        // " ab " and " cd ": 3 n-grams and a word each, plus the pair.
+        XCTAssertEqual(TextModel.features(of: "ab cd").count, 9)
+        // ASCII case and punctuation do not matter; word order does (pairs).
+        XCTAssertEqual(TextModel.features(of: "Scramble, THEIR files!"), TextModel.features(of: "scramble their files"))
+        XCTAssertNotEqual(Set(TextModel.features(of: "their scramble files")), Set(TextModel.features(of: "scramble their files")))
+        // Full-width letters are read through the sanitised view (NFKC).
+        XCTAssertEqual(TextModel.features(of: "ｓｃｒａｍｂｌｅ"), TextModel.features(of: "scramble"))
+        // A Chinese run has no spaces but is still one word of byte n-grams; CJK punctuation separates.
+        XCTAssertEqual(TextModel.features(of: "加密文件").count, 12 + 11 + 10 + 1)
+        XCTAssertEqual(TextModel.features(of: "加密。文件").count, TextModel.features(of: "加密 文件").count)
+        XCTAssertTrue(TextModel.features(of: "").isEmpty)
+        XCTAssertTrue(TextModel.features(of: "  ...  ").isEmpty)
+    }
+
+    func testScoreIsBiasPlusScaledMeanOverRootCount() throws {
+        let weights = Self.weights()
+        let model = TextModel(category: "lockers", severity: .high, bias: -1, threshold: 1, withdrawBelow: -2, scale: 0.05,
+                              weights: weights, location: SourceLocation(file: "t", line: 1))
+        let features = TextModel.features(of: "scramble their files")
+        let expected = -1 + 0.05 * Double(features.map { Int(weights[$0]) }.reduce(0, +)) / Double(features.count).squareRoot()
+        var text = "scramble their files"
+        let score = text.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }
+        XCTAssertEqual(score, expected, accuracy: 1e-9)
+        XCTAssertGreaterThan(score, 1)
+        var empty = ""
+        XCTAssertEqual(empty.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, -1)
+    }
+
+    func testTheModelFiresItsRuleOnTextNoRuleNames() throws {
+        let classifier = try classifier()
+        let verdict = classifier.classify("scramble their files")
+        XCTAssertTrue(verdict.risky)
+        XCTAssertEqual(verdict.hits.map { classifier.rules[$0.rule].id }, ["score.lockers"])
+        XCTAssertEqual(verdict.categories(in: classifier.rules), ["lockers"])
+        XCTAssertEqual(verdict.score, 0, "the model's own verdict adds no severity score")
+        XCTAssertGreaterThan(verdict.textScore ?? 0, 1)
+        XCTAssertEqual(verdict.hits.first?.span, 0..<20)
+        // Ordinary text: clean, and no allocation-bearing fields.
+        let clean = classifier.classify("bake some bread")
+        XCTAssertEqual(clean, .clean)
+    }
+
+    func testConfidentBenignTextWithdrawsPlainTextRulesOnly() throws {
+        let classifier = try classifier()
+        // The rule stands on its own.
+        XCTAssertTrue(classifier.classify("sell me a locker kit").risky)
+        // In a tabletop exercise the model scores below -2: withdrawn.
+        let tabletop = classifier.classify("tabletop tabletop: the locker kit")
+        XCTAssertFalse(tabletop.risky, "\(tabletop)")
+        // A critical rule is never withdrawn.
+        XCTAssertTrue(classifier.classify("tabletop tabletop: a hospital locker").risky)
+        // A rule that fired on a disguised view is never withdrawn: the model did not read it.
+        let disguised = classifier.classify("tabletop tabletop: the l0cker k1t")
+        XCTAssertTrue(disguised.risky, "\(disguised)")
+    }
+
+    func testMalformedModelsAreRefusedWithLocation() {
+        XCTAssertEqual(loadErrors(Self.modelYAML(featurizer: "words-v0")),
+                       ["t.yaml:2: `text_model.featurizer` is `words-v0`; this engine computes `\(TextModel.featurizer)` (retrain the model)"])
+        XCTAssertEqual(loadErrors(Self.modelYAML(weights: "AAAA")),
+                       ["t.yaml:10: rule score.lockers: `weights` must be base64 of \(TextModel.bucketCount) signed bytes"])
+        let badScale = Self.modelYAML().replacingOccurrences(of: "scale: 0.05", with: "scale: 0")
+        XCTAssertEqual(loadErrors(badScale), ["t.yaml:9: rule score.lockers: `scale` must be a finite number within ±1000, above 0"])
+        let unknown = Self.modelYAML().replacingOccurrences(of: "  bias: -1\n", with: "  bias: -1\n  bais: 2\n")
+        XCTAssertTrue(loadErrors(unknown).first?.hasPrefix("t.yaml:7: unknown field `bais` in `text_model`") ?? false, "\(loadErrors(unknown))")
+        XCTAssertEqual(loadErrors(Self.modelYAML(category: "any")).count, 1)
+    }
+}
