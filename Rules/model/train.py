@@ -49,7 +49,10 @@ RULES = os.path.dirname(HERE)
 ROOT = os.path.dirname(RULES)
 
 # Out-of-fold false-positive rates the thresholds may reach (targets: 3% and 0.3%, less a margin).
-FALSE_POSITIVE_TARGETS = {"hard": 0.025, "general": 0.002}
+# Hard benign prompts of our corpus (written to sit next to the risky ones) and of the development
+# data are budgeted separately: the corpus's are harder, and pooling would let the easier set
+# hide their false positives.
+FALSE_POSITIVE_TARGETS = {"hard": 0.025, "hard-dev": 0.025, "general": 0.002}
 # A weighed enforce rule is withdrawn when counter-evidence fired and its category's log-odds are
 # below this (the model finds the request more likely benign than not).
 WITHDRAW_BELOW = 3.0
@@ -65,7 +68,7 @@ def split_of(example_id):
 TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 # The text model's category and L2 penalty (on rows scaled to unit length per feature count).
 TEXT_CATEGORY = "cyber-offense"
-FEATURIZER = "byte-ngrams-3-5-words-v1"
+FEATURIZER = "readable-byte-ngrams-3-5-words-v1"
 BUCKETS = 1 << 18
 # Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
 WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]
@@ -84,10 +87,11 @@ def request_text(request):
     return "\n".join(parts)
 
 
-def fit_sparse_logistic(X, y, l2, sample_weight):
-    """L-BFGS on the L2-regularised log-loss for a sparse design (column 0 is the unregularised bias)."""
+def fit_sparse_logistic(X, y, l2, sample_weight, free=1):
+    """L-BFGS on the L2-regularised log-loss for a sparse design (the first `free` columns, the
+    bias and any stacked score, are not regularised)."""
     penalty = np.full(X.shape[1], l2)
-    penalty[0] = 1e-6
+    penalty[:free] = 1e-6
     def loss(w):
         z = X @ w
         p = 1 / (1 + np.exp(-z))
@@ -96,6 +100,20 @@ def fit_sparse_logistic(X, y, l2, sample_weight):
         return value, gradient
     result = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x
+
+
+def fit_stacked(text_score, indicators, names, y, l2, sample_weight):
+    """The second stage: log-odds = bias + a * text_score + sum of the weights of the rules that
+    fired. Framing rules (`any.frame.*`) may not get a negative weight: they are dropped and the
+    model refitted. Returns (bias, a, {rule: weight})."""
+    active = list(range(len(names)))
+    while True:
+        X = sparse.hstack([np.ones((len(y), 1)), text_score[:, None], indicators[:, active]]).tocsr()
+        w = fit_sparse_logistic(X, y, l2, sample_weight, free=2)
+        negative_frames = [a for a, value in zip(active, w[2:]) if names[a].startswith("any.frame") and value < 0]
+        if not negative_frames:
+            return float(w[0]), float(w[1]), {names[a]: float(value) for a, value in zip(active, w[2:])}
+        active = [a for a in active if a not in negative_frames]
 
 
 def read_jsonl(path):
@@ -121,7 +139,7 @@ def load_examples(dev):
             if not os.path.exists(path):
                 continue
             for index, record in enumerate(read_jsonl(path)):
-                group = "hard" if record.get("kind", "borderline-cyber") == "borderline-cyber" else "general"
+                group = "hard-dev" if record.get("kind", "borderline-cyber") == "borderline-cyber" else "general"
                 examples.append({"id": f"dev:{name}:{index}", "risky": risky, "group": group, "request": {"text": record["text"]}})
     return examples
 
@@ -216,6 +234,7 @@ def main():
     parser.add_argument("--dev", default=os.path.join(ROOT, "..", "shared", "data", "dev"))
     parser.add_argument("--l2", type=float, default=2.0, help="L2 penalty of the category models")
     parser.add_argument("--text-l2", type=float, default=0.03, help="L2 penalty of the text model")
+    parser.add_argument("--stack-l2", type=float, default=1.0, help="L2 penalty of the text model's rule weights")
     parser.add_argument("--folds", type=int, default=5, help="folds for the out-of-fold scores that choose the thresholds")
     parser.add_argument("--min-pair-rows", type=int, default=8, help="fit a pair only if it fired together this often")
     parser.add_argument("--withdraw-below", type=float, action="append",
@@ -243,13 +262,26 @@ def main():
 
     # The text model, and its out-of-fold scores.
     X_text = text_features(args.switchyard, examples)
-    ones = sample_weight_all
-    text_weights = fit_sparse_logistic(X_text, y, args.text_l2, ones)
-    text_scores = np.zeros(len(examples))
+    text_weights = fit_sparse_logistic(X_text, y, args.text_l2, sample_weight_all)
+    text_oof = np.zeros(len(examples))
     for fold in range(args.folds):
         inside = folds != fold
-        w = fit_sparse_logistic(X_text[inside], y[inside], args.text_l2, ones[inside])
-        text_scores[~inside] = X_text[~inside] @ w
+        w = fit_sparse_logistic(X_text[inside], y[inside], args.text_l2, sample_weight_all[inside])
+        text_oof[~inside] = X_text[~inside] @ w
+    # Stacked on it: the rules that fired (evidence and enforce), fitted on the out-of-fold text
+    # scores; its own out-of-fold scores (second-stage folds) choose the thresholds.
+    rule_names = sorted({rule for evidence, *_ in results for rule in evidence})
+    column = {rule: index for index, rule in enumerate(rule_names)}
+    entries = [(row, column[rule]) for row, (evidence, *_) in enumerate(results) for rule in evidence]
+    indicators = sparse.csr_matrix((np.ones(len(entries)), ([r for r, _ in entries], [c for _, c in entries])), shape=(len(examples), len(rule_names)))
+    stack_bias, text_factor, rule_weights = fit_stacked(text_oof, indicators, rule_names, y, args.stack_l2, sample_weight_all)
+    text_scores = np.zeros(len(examples))
+    stack_folds = np.random.default_rng(5).integers(0, args.folds, len(examples))
+    for fold in range(args.folds):
+        inside = stack_folds != fold
+        bias, factor, weights = fit_stacked(text_oof[inside], indicators[inside], rule_names, y[inside], args.stack_l2, sample_weight_all[inside])
+        vector = np.array([weights.get(rule, 0.0) for rule in rule_names])
+        text_scores[~inside] = bias + factor * text_oof[~inside] + indicators[~inside] @ vector
 
     def present(feature, evidence):
         return all(part in evidence for part in feature.split("+"))
@@ -371,24 +403,30 @@ def main():
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
     provenance = (f"{corpus_train} train-split requests of Rules/corpus and {len(examples) - corpus_train} of ../shared/data/dev; "
-                  f"l2 {args.l2}, text l2 {args.text_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, general {report['general']:.4f}")
+                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, hard dev {report['hard-dev']:.4f}, general {report['general']:.4f}")
     print(provenance)
 
+    # The engine computes bias + scale * sum(bytes) / sqrt(n) + rule weights: fold the stacked
+    # model's factor on the text score into the text model's bias and scale.
     quantised, scale = quantise(text_weights[1:])
     with open(args.text_output, "w", encoding="utf-8") as out:
         out.write("# The text model: a logistic regression over hashed words, word pairs and byte n-grams of the whole\n")
-        out.write("# request (Sources/SwitchyardRules/TextModel.swift). Generated by Rules/model/train.py; do not edit.\n")
-        out.write("# Format: Rules/README.md, \"The text model\". weights: base64 of one signed byte per bucket.\n")
+        out.write("# request, stacked with the pack's rules (Sources/SwitchyardRules/TextModel.swift).\n")
+        out.write("# Generated by Rules/model/train.py; do not edit. Format: Rules/README.md, \"The text model\".\n")
         out.write("text_model:\n")
         out.write(f"  featurizer: {FEATURIZER}\n")
         out.write(f"  category: {TEXT_CATEGORY}\n")
         out.write("  severity: high\n")
         out.write(f"  trained_on: {json.dumps(provenance)}\n")
-        out.write(f"  bias: {text_weights[0]:.4f}\n")
+        out.write(f"  bias: {stack_bias + text_factor * text_weights[0]:.4f}\n")
         out.write(f"  threshold: {text_threshold:.2f}\n")
         if text_withdraw > -math.inf:
             out.write(f"  withdraw_below: {text_withdraw:.2f}\n")
-        out.write(f"  scale: {scale:.6g}\n")
+        out.write(f"  scale: {scale * text_factor:.6g}\n")
+        out.write("  rules:\n")
+        for rule, weight in sorted(rule_weights.items(), key=lambda item: -abs(item[1])):
+            if abs(weight) >= 0.01:
+                out.write(f"    {rule}: {weight:.3f}\n")
         out.write("  weights: " + base64.b64encode(quantised.tobytes()).decode() + "\n")
 
     with open(args.output, "w", encoding="utf-8") as out:

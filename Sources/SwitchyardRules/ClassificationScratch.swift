@@ -83,8 +83,13 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Evidence positions are scaled from the current pass's view to the base text by
     /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
     @exclusivity(unchecked) var baseCount = 0
-    /// The text model's score for the current request (NaN: no model).
+    /// The text model's score for the current request: the highest over the text and its decoded
+    /// readings (NaN: no model); and its score for the text itself, the only one that may
+    /// withdraw rules.
     @exclusivity(unchecked) var textScore = Double.nan
+    @exclusivity(unchecked) var textPlainScore = Double.nan
+    /// The readable view of the whole text (or of decoded text), which the text model reads.
+    @exclusivity(unchecked) var textModelView: [UInt8] = []
     @exclusivity(unchecked) var passViewCount = 0
     @exclusivity(unchecked) var passIsExcerpt = false
     /// Bytes around a ROT13 or reversed term form that the decoded reading covers.
@@ -190,6 +195,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         seenForms = 0
         baseCount = textCount
         textScore = .nan
+        textPlainScore = .nan
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
         if requestGeneration == .max {

@@ -38,6 +38,8 @@ public final class Classifier: Sendable {
     /// The pack's text model and the index of its rule (-1: none).
     let textModel: TextModel?
     let textModelRule: Int
+    /// Per rule: its weight in the text model (0 for most).
+    let textRuleWeight: [Double]
 
     /// Why a validated pack still could not be compiled (e.g. the automaton grew past its limit).
     public struct BuildError: Error, Sendable, CustomStringConvertible {
@@ -58,6 +60,12 @@ public final class Classifier: Sendable {
         scoring = pack.scoring.map { ScoringTables(model: $0, rules: pack.rules) } ?? ScoringTables(ruleCount: pack.rules.count)
         textModel = pack.textModel
         textModelRule = pack.textModel.map { model in pack.rules.lastIndex { $0.id == model.ruleID } ?? -1 } ?? -1
+        var ruleWeight = Array(repeating: 0.0, count: pack.rules.count)
+        if let model = pack.textModel {
+            let indexByID = Dictionary(pack.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for (id, weight) in model.ruleWeights { if let index = indexByID[id] { ruleWeight[index] += weight } }
+        }
+        textRuleWeight = ruleWeight
     }
 
     /// The pack's rules; `RuleHit.rule` indexes this array.
@@ -139,6 +147,12 @@ public final class Classifier: Sendable {
         }
         let base = sanitisedDiffers ? scratch.sanitised : nil
         if let base { scratch.baseCount = base.count }
+        // The text model reads the readable view of the sanitised text.
+        if let textModel {
+            if let base { base.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) } } else { TextViews.readable(inspected, into: &scratch.textModelView) }
+            scratch.textPlainScore = scratch.textModelView.withUnsafeBytes { textModel.score($0) }
+            scratch.textScore = scratch.textPlainScore
+        }
 
         // Skeleton and squeezed views of the (sanitised) text.
         let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
@@ -173,11 +187,6 @@ public final class Classifier: Sendable {
         if !scratch.reversedWindows.isEmpty {
             scratch.statistics.reversedDecodes &+= 1
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
-        }
-
-        // The text model reads the sanitised text (the raw text when sanitising changed nothing).
-        if let textModel {
-            scratch.textScore = base.map { base in base.withUnsafeBytes { textModel.score($0) } } ?? textModel.score(inspected)
         }
 
         if !complete && indeterminate == nil { indeterminate = .regexFailure }
@@ -307,6 +316,11 @@ public final class Classifier: Sendable {
     /// squeezed, all reported as the decoded view.
     private func decodedPasses(using scratch: ClassificationScratch) -> Bool {
         let decodedView = ViewSet(rawValue: ViewKind.decoded.bit)
+        if let textModel {
+            // Decoded text (a blob, ROT13, reversed) is read by the text model too.
+            scratch.transformed.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) }
+            scratch.textScore = max(scratch.textScore, scratch.textModelView.withUnsafeBytes { textModel.score($0) })
+        }
         var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
         let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isASCII($0) }
         var sanitisedDiffers = false
@@ -453,7 +467,10 @@ public final class Classifier: Sendable {
     private func verdict(from scratch: ClassificationScratch, indeterminate: Indeterminate?, signals: Signals) -> Verdict {
         var signals = signals
         let quiet = indeterminate == nil && signals.isEmpty ? Verdict.clean : Verdict(risky: false, score: 0, hits: [], indeterminate: indeterminate, signals: signals)
-        guard scratch.firedCount > 0 || scratch.textScore >= textModel?.threshold ?? .infinity else { return quiet }
+        guard scratch.firedCount > 0 || scratch.textScore >= textModel?.threshold ?? .infinity else {
+            // No rule fired, so the text model's rule weights add nothing.
+            return quiet
+        }
         var decisive = applyScoring(scratch, plainText: signals.isEmpty)
         if !decisive && !scratch.keepsEvidence {
             for index in 0..<scratch.firedCount where !tables.ruleIsEvidence[Int(scratch.firedRules[index])] {
@@ -501,6 +518,13 @@ public final class Classifier: Sendable {
     /// rule; then applies the text model (`applyTextModel`). Returns whether any synthetic rule
     /// fired. No allocation.
     private func applyScoring(_ scratch: ClassificationScratch, plainText: Bool) -> Bool {
+        if textModel != nil {
+            // The text model's rule weights, over every rule that fired before any withdrawal.
+            var sum = 0.0
+            for index in 0..<scratch.firedCount { sum += textRuleWeight[Int(scratch.firedRules[index])] }
+            scratch.textScore += sum
+            scratch.textPlainScore += sum
+        }
         let models = scoring.modelCount
         guard models > 0 else { return applyTextModel(scratch, plainText: plainText) }
         let scores = scratch.modelScores
@@ -571,7 +595,7 @@ public final class Classifier: Sendable {
     private func applyTextModel(_ scratch: ClassificationScratch, plainText: Bool) -> Bool {
         guard let textModel, textModelRule >= 0 else { return false }
         let score = scratch.textScore
-        if scratch.withdrawsRules && plainText && score < textModel.withdrawBelow {
+        if scratch.withdrawsRules && plainText && scratch.textPlainScore < textModel.withdrawBelow {
             var kept = 0
             for index in 0..<scratch.firedCount {
                 let rule = Int(scratch.firedRules[index])

@@ -480,7 +480,7 @@ private struct PackParser {
         if let previous = textModel?.location { return fail(file, node, nil, "a pack has one `text_model` section (first at \(previous))") }
         guard let mapping = node.mapping else { return fail(file, node, nil, "`text_model` must be a mapping") }
         checkDuplicateKeys(file, mapping, nil)
-        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "weights"]
+        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "rules", "weights"]
         for (key, _) in mapping where !fields.contains(key.string ?? "") {
             fail(file, key, nil, "unknown field `\(key.string ?? "?")` in `text_model` (expected \(fields.joined(separator: ", ")))")
         }
@@ -522,10 +522,29 @@ private struct PackParser {
         } else {
             fail(file, node, ruleID, "missing `weights`")
         }
+        var ruleWeights: [(rule: String, weight: Double)] = []
+        if let table = node["rules"] {
+            if let entries = table.mapping {
+                checkDuplicateKeys(file, entries, ruleID)
+                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
+                for (ruleKey, weightNode) in entries {
+                    let id = ruleKey.string ?? ""
+                    guard let mode = modes[id], mode != .shadow else { fail(file, ruleKey, ruleID, "weight for unknown or shadow rule `\(id)`"); continue }
+                    guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
+                        fail(file, weightNode, ruleID, "weight of `\(id)` must be a finite number within ±1000"); continue
+                    }
+                    ruleWeights.append((id, weight))
+                }
+            } else {
+                fail(file, table, ruleID, "`rules` must be a mapping of rule id to weight")
+            }
+        }
         guard let bias, let threshold, let scale, let withdrawBelow, let severity, let weights else { return }
-        textModel = TextModel(category: category, severity: severity, bias: bias, threshold: threshold, withdrawBelow: withdrawBelow, scale: scale,
+        var model = TextModel(category: category, severity: severity, bias: bias, threshold: threshold, withdrawBelow: withdrawBelow, scale: scale,
                               weights: weights, trainedOn: node["trained_on"]?.scalar?.string ?? "",
                               location: SourceLocation(file: file, line: node.mark?.line ?? 0))
+        model.ruleWeights = ruleWeights
+        textModel = model
     }
 
     static func isValidID(_ id: String) -> Bool {

@@ -10,22 +10,30 @@ import SwitchyardMatching
 /// model across typos ("ransomeware"), inflections (German, Russian, Portuguese) and scripts
 /// without spaces (a Chinese or Japanese run is one "word" whose n-grams are its characters).
 ///
-/// The text it reads is the sanitised view (NFKC, full case folding, invisibles removed) with
-/// ASCII lowercased; words are runs of letters, digits and non-ASCII scalars other than
-/// punctuation. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
+/// The text it reads is the readable view of the sanitised text (NFKC, full case folding,
+/// invisibles removed; then look-alike letters mapped to their Latin prototypes, diacritics
+/// dropped, leet digits read as letters, ASCII lowercased), so "r4nsömwаre" with a Cyrillic а reads
+/// as "ransomware". Words are runs of letters, digits and non-ASCII scalars other than
+/// punctuation. Decoded text (base64 blobs, ROT13, reversed) is scored too, and the highest
+/// score counts. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
 /// the request seeks offensive capability. At `threshold` it fires the synthetic enforce rule
-/// `score.<category>`. Below `withdrawBelow` the model is confident the text is benign, and
+/// `score.<category>`. Below `withdrawBelow` (on the text itself, not a decoded reading) the model is confident the text is benign, and
 /// enforce rules (critical excepted) that fired on the plain text are withdrawn: a detection
 /// engineer's question about credential dumping keeps the primary model. Rules that fired on a
 /// disguised view (skeleton, squeezed, decoded) are never withdrawn: the model did not read what
 /// they saw.
+///
+/// The model may also weigh the pack's rules (`ruleWeights`): each evidence or enforce rule that
+/// fired adds its weight, so counter-evidence ("detect", "our SOC") and request forms count
+/// beside the words (a stacked model: the training script fits these on out-of-fold text scores
+/// and folds the text score's own weight into `bias` and `scale`).
 ///
 /// The weights are fitted offline by `Rules/model/train.py`, which takes its features from
 /// `switchyard rules features`, that is from `forEachFeature` below, so training and serving
 /// cannot disagree.
 public struct TextModel: Sendable {
     /// The feature extractor this model was trained with; a pack naming another is refused.
-    public static let featurizer = "byte-ngrams-3-5-words-v1"
+    public static let featurizer = "readable-byte-ngrams-3-5-words-v1"
     /// log2 of the number of weight buckets.
     public static let bucketBits = 18
     /// Number of weight buckets.
@@ -45,6 +53,8 @@ public struct TextModel: Sendable {
     public var scale: Double
     /// One signed byte per bucket (`bucketCount` of them).
     public var weights: [Int8]
+    /// Weight of each evidence or enforce rule that fired, by rule id.
+    public var ruleWeights: [(rule: String, weight: Double)] = []
     /// Provenance written by the training script.
     public var trainedOn: String
     /// Where the model is written.
@@ -149,21 +159,23 @@ public struct TextModel: Sendable {
         endWord()
     }
 
-    /// The buckets of a request text's features, read as the classifier reads it (sanitised when
-    /// it is not ASCII), for training tools. Allocates.
+    /// The buckets of a request text's features, read as the classifier reads it (the readable
+    /// view of the sanitised text), for training tools. Allocates.
     public static func features(of text: String) -> [Int] {
         var text = text
         var sanitised: [UInt8] = []
-        var result: [Int] = []
+        var readable: [UInt8] = []
         text.withUTF8 { raw in
             let bytes = UnsafeRawBufferPointer(raw)
             if Sanitiser.isASCII(bytes) {
-                forEachFeature(bytes) { result.append($0) }
+                TextViews.readable(bytes, into: &readable)
             } else {
                 _ = Sanitiser.sanitise(bytes, into: &sanitised)
-                sanitised.withUnsafeBytes { view in forEachFeature(view) { result.append($0) } }
+                sanitised.withUnsafeBytes { TextViews.readable($0, into: &readable) }
             }
         }
+        var result: [Int] = []
+        readable.withUnsafeBytes { view in forEachFeature(view) { result.append($0) } }
         return result
     }
 

@@ -29,7 +29,7 @@ final class TextModelTests: XCTestCase {
         return weights
     }
 
-    static func modelYAML(featurizer: String = TextModel.featurizer, weights: String? = nil, category: String = "lockers") -> String {
+    static func modelYAML(featurizer: String = TextModel.featurizer, weights: String? = nil, category: String = "lockers", rules: String = "") -> String {
         let encoded = weights ?? Data(Self.weights().map { UInt8(bitPattern: $0) }).base64EncodedString()
         return """
             text_model:
@@ -41,7 +41,7 @@ final class TextModelTests: XCTestCase {
               threshold: 1
               withdraw_below: -2
               scale: 0.05
-              weights: \(encoded)
+            \(rules)  weights: \(encoded)
 
             """
     }
@@ -67,11 +67,20 @@ final class TextModelTests: XCTestCase {
         // ASCII case and punctuation do not matter; word order does (pairs).
         XCTAssertEqual(TextModel.features(of: "Scramble, THEIR files!"), TextModel.features(of: "scramble their files"))
         XCTAssertNotEqual(Set(TextModel.features(of: "their scramble files")), Set(TextModel.features(of: "scramble their files")))
-        // Full-width letters are read through the sanitised view (NFKC).
+        // Full-width letters, leet, look-alikes and diacritics are read through the readable view.
         XCTAssertEqual(TextModel.features(of: "ｓｃｒａｍｂｌｅ"), TextModel.features(of: "scramble"))
+        XCTAssertEqual(TextModel.features(of: "scr4mblé"), TextModel.features(of: "scramble"))
+        XCTAssertEqual(TextModel.features(of: "scr\u{0430}mble"), TextModel.features(of: "scramble"))
         // A Chinese run has no spaces but is still one word of byte n-grams; CJK punctuation separates.
         XCTAssertEqual(TextModel.features(of: "加密文件").count, 12 + 11 + 10 + 1)
-        XCTAssertEqual(TextModel.features(of: "加密。文件").count, TextModel.features(of: "加密 文件").count)
+        func count(_ text: String) -> Int {
+            var count = 0
+            var text = text
+            text.withUTF8 { TextModel.forEachFeature(UnsafeRawBufferPointer($0)) { _ in count += 1 } }
+            return count
+        }
+        XCTAssertEqual(count("加密。文件"), count("加密 文件"))
+        XCTAssertEqual(count("a\u{2014}b"), count("a b"))
         XCTAssertTrue(TextModel.features(of: "").isEmpty)
         XCTAssertTrue(TextModel.features(of: "  ...  ").isEmpty)
     }
@@ -116,6 +125,22 @@ final class TextModelTests: XCTestCase {
         // A rule that fired on a disguised view is never withdrawn: the model did not read it.
         let disguised = classifier.classify("tabletop tabletop: the l0cker k1t")
         XCTAssertTrue(disguised.risky, "\(disguised)")
+    }
+
+    func testRuleWeightsAddToTheScore() throws {
+        let model = Self.modelYAML(rules: "  rules:\n    lockers.exact: 2.5\n")
+        let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(model.utf8))]))
+        let scratch = classifier.makeScratch()
+        scratch.keepsEvidence = true
+        let unweighed = try self.classifier()
+        let unweighedScratch = unweighed.makeScratch()
+        unweighedScratch.keepsEvidence = true
+        let plain = unweighed.classify("sell me a locker kit", using: unweighedScratch).textScore ?? .nan
+        let weighed = classifier.classify("sell me a locker kit", using: scratch)
+        XCTAssertEqual((weighed.textScore ?? .nan) - plain, 2.5, accuracy: 1e-9)
+        XCTAssertTrue(weighed.hits.contains { classifier.rules[$0.rule].id == "score.lockers" }, "\(weighed)")
+        XCTAssertEqual(loadErrors(Self.modelYAML(rules: "  rules:\n    lockers.nowhere: 1\n")),
+                       ["t.yaml:11: rule score.lockers: weight for unknown or shadow rule `lockers.nowhere`"])
     }
 
     func testMalformedModelsAreRefusedWithLocation() {
