@@ -36,7 +36,9 @@ public func switchyard_router_open(_ rulesDirectory: UnsafePointer<CChar>?, _ po
     do {
         let classifier = try loadClassifier(directory)
         let policy: Policy
-        do { policy = try PolicyLoader().load(path: path) } catch { throw CABIError(message: error.description) }
+        var loader = PolicyLoader()
+        loader.knownCategories = Set(classifier.rules.map(\.category))
+        do { policy = try loader.load(path: path) } catch { throw CABIError(message: error.description) }
         guard let handle = RouterHandle(router: Router(classifier: classifier, policy: policy)) else {
             throw CABIError(message: "out of thread-local keys")
         }

@@ -25,20 +25,23 @@ public struct PolicyLoader: Sendable {
     public var maxFileBytes = 4 << 20
     /// Most trusted partners accepted.
     public var maxPartners = 100_000
+    /// The categories the rule pack can report; when set, an action for any other category is
+    /// refused (a misspelt `malwre: block` would otherwise never apply).
+    public var knownCategories: Set<String>?
 
     public init() {}
 
     /// Loads the policy at `path`; a `trusted_partners.file` is resolved next to it.
     public func load(path: String) throws(PolicyLoadErrors) -> Policy {
         let bytes = try read(path)
-        var parser = PolicyParser(file: path, maxPartners: maxPartners)
+        var parser = PolicyParser(file: path, maxPartners: maxPartners, knownCategories: knownCategories)
         var policy = parser.parsePolicy(bytes)
         var digestInput = Array((path as NSString).lastPathComponent.utf8) + [0] + bytes
         if let partnersFile = parser.partnersFile {
             let partnersPath = partnersFile.hasPrefix("/") ? partnersFile : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(partnersFile)
             do {
                 let partnerBytes = try read(partnersPath)
-                var partnerParser = PolicyParser(file: partnersPath, maxPartners: maxPartners)
+                var partnerParser = PolicyParser(file: partnersPath, maxPartners: maxPartners, knownCategories: nil)
                 let partners = partnerParser.parsePartners(partnerBytes)
                 parser.errors += partnerParser.errors
                 policy.trustedPartners.formUnion(partners)
@@ -54,7 +57,7 @@ public struct PolicyLoader: Sendable {
 
     /// Loads a policy from bytes (tests, tools); `name` appears in errors. No partner file is read.
     public func load(bytes: [UInt8], name: String = "<memory>") throws(PolicyLoadErrors) -> Policy {
-        var parser = PolicyParser(file: name, maxPartners: maxPartners)
+        var parser = PolicyParser(file: name, maxPartners: maxPartners, knownCategories: knownCategories)
         var policy = parser.parsePolicy(bytes)
         if !parser.errors.isEmpty { throw PolicyLoadErrors(errors: parser.errors) }
         policy.version = PackDigest.hex(of: bytes, length: 12)
@@ -76,12 +79,14 @@ public struct PolicyLoader: Sendable {
 private struct PolicyParser {
     let file: String
     let maxPartners: Int
+    let knownCategories: Set<String>?
     var errors: [PolicyLoadError] = []
     var partnersFile: String?
 
-    init(file: String, maxPartners: Int) {
+    init(file: String, maxPartners: Int, knownCategories: Set<String>?) {
         self.file = file
         self.maxPartners = maxPartners
+        self.knownCategories = knownCategories
     }
 
     mutating func fail(_ node: Node?, _ key: String, _ message: String) {
@@ -126,9 +131,22 @@ private struct PolicyParser {
         return text
     }
 
+    /// `true` or `false`, unquoted. YAML 1.1's `yes`, `no`, `on`, `off` and quoted strings are
+    /// refused: `require_verified: "no"` must not quietly mean false.
     mutating func bool(_ node: Node, _ path: String) -> Bool? {
-        guard let value = node.bool else { fail(node, path, "must be true or false"); return nil }
-        return value
+        guard let scalar = node.scalar, scalar.style == .plain, scalar.string == "true" || scalar.string == "false" else {
+            fail(node, path, "must be true or false (unquoted)"); return nil
+        }
+        return scalar.string == "true"
+    }
+
+    /// A model name: lowercase letters, digits, `.`, `_` and `-` (`mythos-5`, not `MYTHOS-5`).
+    mutating func modelName(_ node: Node, _ path: String) -> String? {
+        guard let name = string(node, path) else { return nil }
+        guard PolicyParser.isValidOrgID(name) else {
+            fail(node, path, "`\(name)` is not a model name ([a-z0-9][a-z0-9._-]*, lowercase)"); return nil
+        }
+        return name
     }
 
     mutating func parsePolicy(_ bytes: [UInt8]) -> Policy {
@@ -136,9 +154,9 @@ private struct PolicyParser {
         guard let root = document(bytes) else { return policy }
         guard mapping(root, "", allowed: ["models", "trusted_partners", "export_control", "actions", "partner_actions", "indeterminate", "unparseable", "shadow"]) != nil else { return policy }
         if let models = root["models"], mapping(models, "models", allowed: ["primary", "fallback", "restricted"]) != nil {
-            if let node = models["primary"], let name = string(node, "models.primary") { policy.primaryModel = name }
-            if let node = models["fallback"], let name = string(node, "models.fallback") { policy.fallbackModel = name }
-            if let node = models["restricted"], let name = string(node, "models.restricted") { policy.restrictedModel = name }
+            if let node = models["primary"], let name = modelName(node, "models.primary") { policy.primaryModel = name }
+            if let node = models["fallback"], let name = modelName(node, "models.fallback") { policy.fallbackModel = name }
+            if let node = models["restricted"], let name = modelName(node, "models.restricted") { policy.restrictedModel = name }
             if Set([policy.primaryModel, policy.fallbackModel, policy.restrictedModel]).count != 3 {
                 fail(models, "models", "primary, fallback and restricted must be three different models")
             }
@@ -211,6 +229,9 @@ private struct PolicyParser {
             guard let entries = categories.mapping else { fail(categories, path + ".category", "must be a mapping of category to action"); return table }
             for (key, value) in entries {
                 guard let category = key.string, !category.isEmpty else { fail(key, path + ".category", "category names must be strings"); continue }
+                if let known = knownCategories, !known.contains(category) {
+                    fail(key, path + ".category." + category, "no rule of the pack has category `\(category)` (known: \(known.sorted().joined(separator: ", ")))"); continue
+                }
                 if let action = riskAction(value, path + ".category." + category) { table.category[category] = action }
             }
         }

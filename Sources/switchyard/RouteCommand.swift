@@ -59,7 +59,9 @@ struct RouteCommand: ParsableCommand {
             let classifier = try RulePackLocation.loadClassifier(rules)
             let policyPath = try policy ?? (RulePackLocation.resolve(rules) as NSString).appendingPathComponent("policy/policy.yaml")
             let loaded: Policy
-            do { loaded = try PolicyLoader().load(path: policyPath) } catch {
+            var loader = PolicyLoader()
+            loader.knownCategories = Set(classifier.rules.map(\.category))
+            do { loaded = try loader.load(path: policyPath) } catch {
                 throw CLIFailure(message: "policy \(policyPath) failed to load:\n\(error.description)")
             }
             router = Router(classifier: classifier, policy: loaded)

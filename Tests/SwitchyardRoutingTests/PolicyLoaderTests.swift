@@ -26,9 +26,11 @@ final class PolicyLoaderTests: XCTestCase {
         XCTAssertEqual(policy.version.count, 12)
     }
 
-    private func errors(_ yaml: String) -> [String] {
+    private func errors(_ yaml: String, categories: Set<String>? = nil) -> [String] {
         do {
-            _ = try PolicyLoader().load(bytes: Array(yaml.utf8), name: "p.yaml")
+            var loader = PolicyLoader()
+            loader.knownCategories = categories
+            _ = try loader.load(bytes: Array(yaml.utf8), name: "p.yaml")
             return []
         } catch {
             return error.errors.map(\.description)
@@ -39,6 +41,18 @@ final class PolicyLoaderTests: XCTestCase {
         let found = errors(yaml)
         XCTAssertEqual(found.count, 1, "\(found)", file: file, line: line)
         XCTAssertTrue(found.first?.hasPrefix(expected) ?? false, "\(found) does not start with \(expected)", file: file, line: line)
+    }
+
+    func testLooseBooleansModelNamesAndUnknownCategoriesAreRefused() {
+        // YAML 1.1 words and quoted strings are not booleans: "no" must not hand out mythos-5.
+        for value in ["\"no\"", "no", "yes", "on", "off", "'false'", "True"] {
+            assertError("trusted_partners:\n  require_verified: \(value)\n", "p.yaml:2: trusted_partners.require_verified: must be true or false")
+        }
+        XCTAssertEqual(errors("trusted_partners:\n  require_verified: false\n"), [])
+        assertError("models:\n  restricted: MYTHOS-5\n", "p.yaml:2: models.restricted: `MYTHOS-5` is not a model name")
+        XCTAssertEqual(errors("actions:\n  category:\n    malware: block\n", categories: ["malware"]), [])
+        let misspelt = errors("actions:\n  category:\n    malwre: block\n", categories: ["malware", "intrusion"])
+        XCTAssertEqual(misspelt, ["p.yaml:3: actions.category.malwre: no rule of the pack has category `malwre` (known: intrusion, malware)"])
     }
 
     func testEveryErrorNamesFileLineAndKey() {
