@@ -95,6 +95,10 @@ private struct PolicyParser {
 
     mutating func document(_ bytes: [UInt8]) -> Node? {
         guard let text = String(validating: bytes, as: UTF8.self) else { fail(nil, "", "file is not valid UTF-8"); return nil }
+        if let line = YAMLNesting.lineExceedingLimit(bytes) {
+            errors.append(PolicyLoadError(file: file, line: line, key: "", message: "nests deeper than \(YAMLNesting.limit) levels"))
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else { fail(nil, "", "file is empty"); return nil }
             return node

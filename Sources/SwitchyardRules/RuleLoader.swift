@@ -140,6 +140,11 @@ private struct PackParser {
             fail(name, nil, nil, "file is not valid UTF-8")
             return nil
         }
+        if let line = YAMLNesting.lineExceedingLimit(bytes) {
+            errors.append(RuleLoadError(location: SourceLocation(file: name, line: line), ruleID: nil,
+                                        message: "nests deeper than \(YAMLNesting.limit) levels"))
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 fail(name, nil, nil, "file is empty")

@@ -43,6 +43,11 @@ final class PolicyLoaderTests: XCTestCase {
         XCTAssertTrue(found.first?.hasPrefix(expected) ?? false, "\(found) does not start with \(expected)", file: file, line: line)
     }
 
+    func testDeeplyNestedPolicyIsRefused() {
+        assertError("actions: " + String(repeating: "{a: ", count: 3_000) + "1" + String(repeating: "}", count: 3_000) + "\n",
+                    "p.yaml:1: nests deeper than 64 levels")
+    }
+
     func testLooseBooleansModelNamesAndUnknownCategoriesAreRefused() {
         // YAML 1.1 words and quoted strings are not booleans: "no" must not hand out mythos-5.
         for value in ["\"no\"", "no", "yes", "on", "off", "'false'", "True"] {

@@ -34,6 +34,17 @@ final class RuleLoaderTests: XCTestCase {
             keywords: [frobnicate]
         """
 
+    func testDeeplyNestedYAMLIsRefusedBeforeParsing() {
+        // Each of these overflowed the YAML parser's stack (exit 139) before the nesting check.
+        assertError("rules: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n",
+                    "pack.yaml:1: ", "nests deeper than 64 levels")
+        assertError("rules:\n" + String(repeating: "- ", count: 6_000) + "x\n", "pack.yaml:2: ", "nests deeper than 64 levels")
+        assertError("rules:\n" + (0..<200).map { String(repeating: " ", count: $0) + "k\($0):\n" }.joined(), "pack.yaml:", "nests deeper")
+        // Brackets in quotes and comments do not count; ordinary packs are far below the limit.
+        XCTAssertEqual(YAMLNesting.lineExceedingLimit(Array(("a: '" + String(repeating: "[", count: 100) + "' # " + String(repeating: "{", count: 100) + "\n").utf8)), nil)
+        XCTAssertEqual(loadErrors(bare), [])
+    }
+
     func testBareRuleLoads() throws {
         let pack = try RuleLoader().load(files: [("pack.yaml", Array(bare.utf8))])
         XCTAssertEqual(pack.rules.count, 1)
