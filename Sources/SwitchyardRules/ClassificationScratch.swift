@@ -125,7 +125,11 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// score). Off for `rules test`, which checks what each rule itself matches.
     public var withdrawsRules = true
 
-    init(ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0) {
+    /// The identity of the classifier that made it: its tables are sized for that one only.
+    let owner: UInt64
+
+    init(owner: UInt64, ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0) {
+        self.owner = owner
         self.ruleCount = ruleCount
         self.listCount = listCount
         self.regexCount = regexCount

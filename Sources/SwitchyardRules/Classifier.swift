@@ -1,4 +1,5 @@
 import SwitchyardMatching
+import Synchronization
 
 /// Settings fixed when a classifier is built.
 public struct ClassifierOptions: Sendable {
@@ -35,6 +36,10 @@ public final class Classifier: Sendable {
     public let options: ClassifierOptions
     let tables: RuleTables
     let scoring: ScoringTables
+    /// Distinguishes this classifier from every other in the process, so that a scratch made by
+    /// one is never used with another (after a hot reload, say) whose tables differ.
+    let identity: UInt64
+    private static let identities = Atomic<UInt64>(0)
     /// The pack's text model and the index of its rule (-1: none).
     let textModel: TextModel?
     let textModelRule: Int
@@ -50,6 +55,7 @@ public final class Classifier: Sendable {
     public init(pack: RulePack, options: ClassifierOptions = ClassifierOptions()) throws(BuildError) {
         self.pack = pack
         self.options = options
+        identity = Self.identities.add(1, ordering: .relaxed).newValue
         do {
             tables = try RuleTables(rules: pack.rules, compiled: pack.compiledPatterns, regexOptions: options.regexOptions,
                                    maxAutomatonStates: options.maxAutomatonStates, regexWindowBytes: options.regexWindowBytes,
@@ -88,7 +94,7 @@ public final class Classifier: Sendable {
 
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
-        let scratch = ClassificationScratch(ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count,
+        let scratch = ClassificationScratch(owner: identity, ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count,
                                             exceptionGroupCount: tables.exceptionGroupCount, modelCount: scoring.modelCount)
         scratch.evidenceRadius = 2 * tables.windowRadius
         return scratch
@@ -115,9 +121,7 @@ public final class Classifier: Sendable {
     /// a term's ROT13 or reversed form). Clean ASCII prose is read once.
     /// - Complexity: O(n) in the text length per pass, plus regex confirmation in bounded windows.
     public func classify(_ text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Verdict {
-        precondition(scratch.ruleCount == pack.rules.count && scratch.listCount == tables.nearLists.count && scratch.regexCount == tables.regexes.count
-                     && scratch.modelScores.count >= scoring.modelCount,
-                     "scratch was made by a different classifier")
+        precondition(scratch.owner == identity, "scratch was made by a different classifier: use this classifier's makeScratch()")
         var indeterminate: Indeterminate? = nil
         var inspected = text
         if text.count > options.maxTextBytes {

@@ -9,6 +9,17 @@ final class ClassifierTests: XCTestCase {
         return try Classifier(pack: pack, options: options)
     }
 
+    func testAScratchBelongsToTheClassifierThatMadeIt() throws {
+        // Two classifiers of one pack have the same table shapes, but a scratch still belongs to one:
+        // after a hot reload the old scratch must never reach the new classifier's tables.
+        let yaml = "rules:\n  - id: t.one\n    category: t\n    severity: low\n    description: d\n    keywords: [alpha]\n"
+        let first = try classifier(yaml)
+        let second = try classifier(yaml)
+        XCTAssertEqual(first.makeScratch().owner, first.identity)
+        XCTAssertNotEqual(first.makeScratch().owner, second.identity)
+        XCTAssertNotEqual(first.identity, second.identity)
+    }
+
     private func fired(_ classifier: Classifier, _ text: String) -> [String] {
         classifier.classify(text).hits.map { classifier.rules[$0.rule].id }
     }
