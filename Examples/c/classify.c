@@ -20,6 +20,11 @@ int main(int argc, char **argv) {
     while (fgets(line, sizeof line, stdin) != NULL) {
         size_t length = strcspn(line, "\n");
         int count = switchyard_classify(classifier, (const uint8_t *)line, length, fired, 32);
+        if (count < 0) {
+            /* Not fully inspected, or a bad call: never clean (route it as the policy's fail-safe). */
+            printf("%s\n", count == SWITCHYARD_INDETERMINATE ? "indeterminate" : "error");
+            continue;
+        }
         printf("%s", count > 0 ? "risky:" : "clean");
         for (int i = 0; i < count && i < 32; i++) printf(" %s", switchyard_rule_id(classifier, fired[i]));
         printf("\n");

@@ -97,7 +97,8 @@ func classify(_ handle: ClassifierHandle, _ text: UnsafePointer<UInt8>?, _ lengt
 public func switchyard_classify(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int,
                                 _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32) -> Int32 {
     guard let handle = classifierHandle(pointer), length >= 0, text != nil || length == 0, capacity >= 0, fired != nil || capacity == 0 else { return -1 }
-    return classify(handle, text, length, fired, capacity).1
+    let (verdict, count) = classify(handle, text, length, fired, capacity)
+    return verdict.indeterminate == nil ? count : -2
 }
 
 @_cdecl("switchyard_classify_verdict")
@@ -105,7 +106,13 @@ public func switchyard_classify_verdict(_ pointer: OpaquePointer?, _ text: Unsaf
                                         _ verdict: UnsafeMutablePointer<switchyard_verdict>?, _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32) -> Int32 {
     guard let handle = classifierHandle(pointer), length >= 0, text != nil || length == 0, capacity >= 0, fired != nil || capacity == 0, let verdict else { return -1 }
     let (result, count) = classify(handle, text, length, fired, capacity)
-    verdict.pointee = switchyard_verdict(risky: result.risky ? 1 : 0, score: result.score, indeterminate: indeterminateCode(result.indeterminate), fired_count: count)
+    let outcome: Int32 = switch result.outcome {
+    case .clean: 0
+    case .risky: 1
+    case .indeterminate: 2
+    }
+    verdict.pointee = switchyard_verdict(risky: result.risky ? 1 : 0, score: result.score, indeterminate: indeterminateCode(result.indeterminate),
+                                         fired_count: count, outcome: outcome)
     return count
 }
 

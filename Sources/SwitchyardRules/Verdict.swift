@@ -102,6 +102,20 @@ public struct Verdict: Sendable, Equatable {
     /// The clean verdict: nothing fired, everything inspected.
     public static let clean = Verdict(risky: false, score: 0, hits: [], indeterminate: nil)
 
+    /// The three outcomes a caller must tell apart.
+    public enum Outcome: String, Sendable {
+        /// Fully inspected; no enforce rule fired.
+        case clean
+        /// An enforce rule fired.
+        case risky
+        /// No enforce rule fired, but the text was not fully inspected: never treat it as clean.
+        case indeterminate
+    }
+
+    /// Risky if an enforce rule fired; otherwise indeterminate if the text was not fully
+    /// inspected; otherwise clean.
+    public var outcome: Outcome { risky ? .risky : indeterminate != nil ? .indeterminate : .clean }
+
     /// Whether nothing fired, nothing was indeterminate and no signal was raised.
     public var isClean: Bool { hits.isEmpty && indeterminate == nil && signals.isEmpty }
 

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHECK(number, condition, ...)                          \
@@ -78,6 +79,18 @@ int switchyard_abi_check(const char *rules_dir, const char *policy_path, const c
     CHECK(41, verdict.risky == 1 && verdict.score > 0 && verdict.indeterminate == 0, "bad risky verdict");
     switchyard_classify_verdict(classifier, (const uint8_t *)clean_text, strlen(clean_text), &verdict, fired, 64);
     CHECK(42, verdict.risky == 0 && verdict.score == 0 && verdict.fired_count == 0, "bad clean verdict");
+    CHECK(43, verdict.outcome == SWITCHYARD_OUTCOME_CLEAN, "clean outcome %d", verdict.outcome);
+    switchyard_classify_verdict(classifier, (const uint8_t *)risky_text, strlen(risky_text), &verdict, fired, 64);
+    CHECK(44, verdict.outcome == SWITCHYARD_OUTCOME_RISKY, "risky outcome %d", verdict.outcome);
+    /* A text over the size limit (8 MiB) is not fully inspected: never clean. */
+    size_t oversize = (8u << 20) + 16;
+    uint8_t *big = malloc(oversize);
+    CHECK(45, big != NULL, "malloc failed");
+    memset(big, 'a', oversize);
+    CHECK(46, switchyard_classify(classifier, big, oversize, fired, 64) == SWITCHYARD_INDETERMINATE, "oversize text not indeterminate");
+    switchyard_classify_verdict(classifier, big, oversize, &verdict, fired, 64);
+    CHECK(47, verdict.outcome == SWITCHYARD_OUTCOME_INDETERMINATE && verdict.indeterminate == 1, "oversize outcome %d", verdict.outcome);
+    free(big);
 
     struct worker workers[4];
     pthread_t threads[4];

@@ -9,6 +9,20 @@ final class ClassifierTests: XCTestCase {
         return try Classifier(pack: pack, options: options)
     }
 
+    func testOutcomeIsTriStateAndIndeterminateIsNeverClean() throws {
+        let yaml = "rules:\n  - id: t.one\n    category: t\n    severity: low\n    description: d\n    keywords: [alpha]\n"
+        var options = ClassifierOptions()
+        options.maxTextBytes = 16
+        let c = try classifier(yaml, options: options)
+        XCTAssertEqual(c.classify("beta").outcome, .clean)
+        XCTAssertEqual(c.classify("alpha").outcome, .risky)
+        let long = c.classify("a long text that goes past sixteen bytes")
+        XCTAssertEqual(long.outcome, .indeterminate)
+        XCTAssertFalse(long.isClean)
+        // A rule that fired in the inspected part still makes it risky.
+        XCTAssertEqual(c.classify("alpha and then much more text").outcome, .risky)
+    }
+
     func testAScratchBelongsToTheClassifierThatMadeIt() throws {
         // Two classifiers of one pack have the same table shapes, but a scratch still belongs to one:
         // after a hot reload the old scratch must never reach the new classifier's tables.

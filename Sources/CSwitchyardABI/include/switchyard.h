@@ -23,9 +23,16 @@ typedef struct switchyard_classifier switchyard_classifier;
  * NUL-terminated message (file:line: rule <id>: ...) into `error` (if not NULL). */
 switchyard_classifier *switchyard_open(const char *rules_dir, char *error, size_t error_capacity);
 
+/* Outcomes: a negative return of switchyard_classify, and switchyard_verdict.outcome. */
+#define SWITCHYARD_BAD_ARGUMENTS (-1)
+#define SWITCHYARD_INDETERMINATE (-2)
+enum { SWITCHYARD_OUTCOME_CLEAN = 0, SWITCHYARD_OUTCOME_RISKY = 1, SWITCHYARD_OUTCOME_INDETERMINATE = 2 };
+
 /* Classifies `length` bytes of UTF-8 text. Writes the indices of fired enforce-mode rules
- * (ascending) into `fired`, up to `capacity`; returns their count (which may exceed capacity),
- * or a negative value on error (-1: bad arguments). */
+ * (ascending) into `fired`, up to `capacity`; returns their count (which may exceed capacity).
+ * A negative return is never clean (fail closed): SWITCHYARD_BAD_ARGUMENTS, or
+ * SWITCHYARD_INDETERMINATE when the text could not be fully inspected (over the size limit, a
+ * regex search failed, the decode budget ran out); the rules that did fire are still written. */
 int switchyard_classify(const switchyard_classifier *c, const uint8_t *text, size_t length,
                         uint32_t *fired, int capacity);
 
@@ -36,9 +43,12 @@ typedef struct {
     int indeterminate;  /* 0 fully inspected, 1 oversize, 2 regex search failed, 3 decode budget
                          * exhausted: never treat as clean */
     int fired_count;    /* fired enforce-mode rules (may exceed the capacity given) */
+    int outcome;        /* SWITCHYARD_OUTCOME_CLEAN, _RISKY or _INDETERMINATE (not risky, not
+                         * fully inspected: never clean) */
 } switchyard_verdict;
 
-/* Like switchyard_classify, also filling `verdict`. Returns fired_count, or < 0 on error. */
+/* Like switchyard_classify, also filling `verdict`. Returns fired_count, or
+ * SWITCHYARD_BAD_ARGUMENTS; the outcome is in `verdict->outcome`. */
 int switchyard_classify_verdict(const switchyard_classifier *c, const uint8_t *text, size_t length,
                                 switchyard_verdict *verdict, uint32_t *fired, int capacity);
 
