@@ -6,6 +6,7 @@ struct SwitchyardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "Flags requests that seek offensive cyber capability, at line rate.",
+        version: "0.3.0",
         subcommands: [ClassifyCommand.self, RouteCommand.self, RulesCommand.self, EvalCommand.self, BenchCommand.self]
     )
 }

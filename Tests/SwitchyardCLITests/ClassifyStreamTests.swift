@@ -223,4 +223,10 @@ final class ClassifyStreamTests: XCTestCase {
         XCTAssertEqual(records[2]["line"] as? Int, 3)
         XCTAssertNotNil(records[2]["error"])
     }
+
+    func testVersionIsPrinted() throws {
+        let result = try CLIHarness.run(["--version"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), "0.3.0\n")
+    }
 }
