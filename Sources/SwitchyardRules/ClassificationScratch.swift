@@ -193,6 +193,34 @@ public final class ClassificationScratch: @unchecked Sendable {
         modelCountered.deallocate()
     }
 
+    /// View buffers grow to the largest request seen; past this many bytes in all, the next
+    /// ordinary request gives them back, so one outsized request does not pin its memory in every
+    /// thread's scratch.
+    static let retainedViewBytes = 4 << 20
+
+    /// Gives the view buffers' memory back (they grow again on demand).
+    func releaseViewBuffers() {
+        sanitised = []
+        skeleton = []
+        squeezed = []
+        readable = []
+        joinedMask = []
+        decoded = []
+        decodedDerived = []
+        transformed = []
+        windowScratch = []
+        windowScratchMask = []
+        caseSwapText = []
+        textModelView = []
+    }
+
+    /// The bytes the view buffers hold on to.
+    var viewBufferBytes: Int {
+        sanitised.capacity + skeleton.capacity + squeezed.capacity + readable.capacity + joinedMask.capacity + decoded.capacity
+            + decodedDerived.capacity + transformed.capacity + windowScratch.capacity + windowScratchMask.capacity
+            + caseSwapText.capacity + textModelView.capacity
+    }
+
     /// Starts a request: forgets every rule fired by the previous one.
     func beginRequest(textCount: Int) {
         firedCount = 0
@@ -202,6 +230,10 @@ public final class ClassificationScratch: @unchecked Sendable {
         textPlainScore = .nan
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
+        if textCount < Self.retainedViewBytes / 4 && sanitised.capacity + skeleton.capacity + readable.capacity + decoded.capacity
+            + transformed.capacity + textModelView.capacity + windowScratch.capacity > Self.retainedViewBytes {
+            releaseViewBuffers()
+        }
         if requestGeneration == .max {
             resetTags(firedGeneration)
             resetTags(exceptedInText)

@@ -23,6 +23,18 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(c.classify("alpha and then much more text").outcome, .risky)
     }
 
+    func testAnOutsizedRequestDoesNotPinItsMemoryInTheScratch() throws {
+        let yaml = "rules:\n  - id: t.one\n    category: t\n    severity: low\n    description: d\n    keywords: [alpha]\n"
+        let c = try classifier(yaml)
+        let scratch = c.makeScratch()
+        // Non-ASCII, so the sanitised and readable views are built over the whole text.
+        let big = String(repeating: "ｒａｎｓｏｍ ", count: 400_000)
+        XCTAssertFalse(c.classify(big, using: scratch).risky)
+        XCTAssertGreaterThan(scratch.viewBufferBytes, ClassificationScratch.retainedViewBytes)
+        XCTAssertTrue(c.classify("alpha", using: scratch).risky)
+        XCTAssertLessThan(scratch.viewBufferBytes, 64 << 10)
+    }
+
     func testAScratchBelongsToTheClassifierThatMadeIt() throws {
         // Two classifiers of one pack have the same table shapes, but a scratch still belongs to one:
         // after a hot reload the old scratch must never reach the new classifier's tables.
