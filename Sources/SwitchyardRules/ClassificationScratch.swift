@@ -83,6 +83,12 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Evidence positions are scaled from the current pass's view to the base text by
     /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
     @exclusivity(unchecked) var baseCount = 0
+    /// Where a term's ROT13 or reversed form was first seen, and whether a second, separate one
+    /// confirmed that the text may be ROT13 or reversed.
+    @exclusivity(unchecked) var rot13FirstEvidence: Range<Int>? = nil
+    @exclusivity(unchecked) var rot13Confirmed = false
+    @exclusivity(unchecked) var reversedFirstEvidence: Range<Int>? = nil
+    @exclusivity(unchecked) var reversedConfirmed = false
     /// The text model's score for the current request: the highest over the text and its decoded
     /// readings (NaN: no model); and its score for the text itself, the only one that may
     /// withdraw rules.
@@ -228,6 +234,10 @@ public final class ClassificationScratch: @unchecked Sendable {
         baseCount = textCount
         textScore = .nan
         textPlainScore = .nan
+        rot13FirstEvidence = nil
+        rot13Confirmed = false
+        reversedFirstEvidence = nil
+        reversedConfirmed = false
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
         if textCount < Self.retainedViewBytes / 4 && sanitised.capacity + skeleton.capacity + readable.capacity + decoded.capacity
@@ -263,9 +273,27 @@ public final class ClassificationScratch: @unchecked Sendable {
         }
         let scale = passViewCount == 0 ? 1.0 : Double(baseCount) / Double(passViewCount)
         let range = Int(Double(start) * scale)..<Int((Double(end) * scale).rounded(.up))
-        if form & TermForms.rot13.rawValue != 0 { rot13Windows.add(range, radius: evidenceRadius) }
-        if form & TermForms.reversed.rawValue != 0 { reversedWindows.add(range, radius: evidenceRadius) }
+        if form & TermForms.rot13.rawValue != 0 {
+            rot13Windows.add(range, radius: evidenceRadius)
+            Self.confirm(range, length: end - start, first: &rot13FirstEvidence, confirmed: &rot13Confirmed)
+        }
+        if form & TermForms.reversed.rawValue != 0 {
+            reversedWindows.add(range, radius: evidenceRadius)
+            Self.confirm(range, length: end - start, first: &reversedFirstEvidence, confirmed: &reversedConfirmed)
+        }
     }
+
+    /// A transformed reading is confirmed by a long form (`confirmingFormBytes` or more) or by
+    /// evidence at two places that do not overlap: a short term's reversed or ROT13 form is often
+    /// an ordinary word ("liver" is "revil" reversed), a long one hardly ever ("xrlybttre").
+    private static func confirm(_ range: Range<Int>, length: Int, first: inout Range<Int>?, confirmed: inout Bool) {
+        if length >= confirmingFormBytes { confirmed = true }
+        guard let earlier = first else { first = range; return }
+        if !earlier.overlaps(range) { confirmed = true }
+    }
+
+    /// Transformed forms at least this long confirm a transformed reading on their own.
+    static let confirmingFormBytes = 8
 
     private func resetTags(_ buffer: UnsafeMutableBufferPointer<UInt32>) {
         buffer.update(repeating: 0)

@@ -161,6 +161,13 @@ public final class Classifier: Sendable {
         // Skeleton and squeezed views of the (sanitised) text.
         let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
         complete = complete && derived.complete
+        // Letters split by spaces or dots ("k e y l o g g e r"): the model also reads them joined.
+        if let textModel, derived.splitLetters {
+            swap(&scratch.textModelView, &scratch.windowScratch)
+            scratch.windowScratch.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &scratch.textModelView) }
+            swap(&scratch.textModelView, &scratch.windowScratch)
+            scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0) })
+        }
 
         // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
         // reversed form was seen.
@@ -177,18 +184,19 @@ public final class Classifier: Sendable {
         }
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
         // term form can show it: decode both anyway (cheap at this size).
-        if inspected.count <= Self.blindDecodeLimit && derived.disguisedLetters {
+        let blind = inspected.count <= Self.blindDecodeLimit && derived.disguisedLetters
+        if blind {
             scratch.rot13Windows.coverAll()
             scratch.reversedWindows.coverAll()
         }
         // The ROT13 and reversed readings cover the windows around the evidence (a term's ROT13
-        // or reversed form), or the whole text. (Unrolled, not a loop over an array literal:
+        // or reversed form, seen at two separate places), or the whole text. (Unrolled, not a loop over an array literal:
         // that would allocate on every request.)
-        if !scratch.rot13Windows.isEmpty {
+        if !scratch.rot13Windows.isEmpty && (blind || scratch.rot13Confirmed) {
             scratch.statistics.rot13Decodes &+= 1
             complete = transformedPasses(.rot13, windows: scratch.rot13Windows, base: base, inspected: inspected, using: scratch) && complete
         }
-        if !scratch.reversedWindows.isEmpty {
+        if !scratch.reversedWindows.isEmpty && (blind || scratch.reversedConfirmed) {
             scratch.statistics.reversedDecodes &+= 1
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
@@ -232,7 +240,7 @@ public final class Classifier: Sendable {
     /// - Returns: whether every search finished, and whether `source` has disguised letters (leet
     ///   between letters, look-alikes, split letters or in-word markup; `I`/`l` case swaps alone do
     ///   not count, camelCase makes them).
-    private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> (complete: Bool, disguisedLetters: Bool) {
+    private func derivedPasses(_ source: UnsafeRawBufferPointer, view: ViewKind?, using scratch: ClassificationScratch) -> (complete: Bool, disguisedLetters: Bool, splitLetters: Bool) {
         var complete = true
         let radius = tables.windowRadius
         let separator = tables.windowSeparatorBytes
@@ -265,7 +273,7 @@ public final class Classifier: Sendable {
             }
             complete = complete && passed
         }
-        return (complete, gates.skeleton || gates.squeezed)
+        return (complete, gates.skeleton || gates.squeezed, gates.squeezed)
     }
 
     /// Adds a skeleton window around each `I`/`l` case swap whose skeleton shows a term across the

@@ -59,9 +59,14 @@ struct HitCollector: KeywordHitSink {
         guard patternForm & TermForms.kinds.rawValue & forms != 0, patternForm & TermForms.transforms.rawValue & ~forms == 0 else { return }
         // On a squeezed pass, ROT13 and reversed evidence counts only over joined letters, as rule
         // triggers do (short boundary-free forms turn up inside ordinary words).
-        if patternForm & TermForms.transforms.rawValue != 0 && touchesJoin(start..<end) {
-            scratch.seenForms |= patternForm
-            scratch.noteEvidence(form: patternForm, start: start, end: end)
+        if patternForm & TermForms.transforms.rawValue != 0 {
+            // A term's ROT13 or reversed form is evidence that the text may be transformed, never
+            // a trigger: the ROT13 or reversed reading of the windows around it decides.
+            if touchesJoin(start..<end) {
+                scratch.seenForms |= patternForm
+                scratch.noteEvidence(form: patternForm, start: start, end: end)
+            }
+            return
         }
         let first = Int(pattern) &+ 1
         for index in first..<first &+ Int(header >> 8) {

@@ -179,6 +179,36 @@ public struct TextModel: Sendable {
         return result
     }
 
+    /// Writes `text` with letters that were split one by one joined again: a separator of one
+    /// byte between two one-letter words is dropped ("k e y l o g g e r" → "keylogger"), any
+    /// other run of separators becomes one space ("w r i t e   a   k e y" → "write a key").
+    /// Replaces `output`'s contents; allocates only to grow it.
+    public static func joinSplitLetters(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count)
+        var index = 0
+        var previousLength = 0      // length of the word before the current gap
+        var gap = 0                 // separator bytes since that word
+        @inline(__always) func isWordByte(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10
+        }
+        while index < text.count {
+            guard isWordByte(text[index]) else {
+                gap += 1
+                index += 1
+                continue
+            }
+            var end = index
+            while end < text.count && isWordByte(text[end]) { end += 1 }
+            let length = end - index
+            if !output.isEmpty && !(gap == 1 && previousLength == 1 && length == 1) { output.append(UInt8(ascii: " ")) }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<end]))
+            previousLength = length
+            gap = 0
+            index = end
+        }
+    }
+
     private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 

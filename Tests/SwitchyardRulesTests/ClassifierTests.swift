@@ -35,6 +35,30 @@ final class ClassifierTests: XCTestCase {
         XCTAssertLessThan(scratch.viewBufferBytes, 64 << 10)
     }
 
+    func testAReversedFormIsEvidenceNotATrigger() throws {
+        let yaml = """
+            rules:
+              - id: t.revil
+                category: malware
+                severity: high
+                description: A ransomware family.
+                keywords: [revil]
+              - id: t.deploy
+                category: malware
+                severity: high
+                description: Deploying it.
+                keywords: [deploy ransomware]
+            """
+        let c = try classifier(yaml)
+        // "liver" is "revil" reversed, "reviled" holds it: ordinary words, never a hit.
+        XCTAssertEqual(fired(c, "I had liver and onions"), [])
+        XCTAssertEqual(fired(c, "schedule the delivery"), [])
+        // Reversed text with two separate pieces of evidence is read reversed (view: decoded).
+        let verdict = c.classify("erawmosnar yolped dna livER")
+        XCTAssertEqual(verdict.hits.map { c.rules[$0.rule].id }.sorted(), ["t.deploy", "t.revil"])
+        XCTAssertTrue(verdict.hits.allSatisfy { $0.view == .decoded }, "\(verdict.hits)")
+    }
+
     func testAScratchBelongsToTheClassifierThatMadeIt() throws {
         // Two classifiers of one pack have the same table shapes, but a scratch still belongs to one:
         // after a hot reload the old scratch must never reach the new classifier's tables.

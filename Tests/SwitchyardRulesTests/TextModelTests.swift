@@ -85,6 +85,19 @@ final class TextModelTests: XCTestCase {
         XCTAssertTrue(TextModel.features(of: "  ...  ").isEmpty)
     }
 
+    func testSplitLettersAreJoinedForTheModel() {
+        func joined(_ text: String) -> String {
+            var output: [UInt8] = []
+            var text = text
+            text.withUTF8 { TextModel.joinSplitLetters(UnsafeRawBufferPointer($0), into: &output) }
+            return String(decoding: output, as: UTF8.self)
+        }
+        XCTAssertEqual(joined("k e y l o g g e r"), "keylogger")
+        XCTAssertEqual(joined("w.r.i.t.e  a  k.e.y"), "write a key")
+        XCTAssertEqual(joined("a plain sentence, as written"), "a plain sentence as written")
+        XCTAssertEqual(joined(""), "")
+    }
+
     func testScoreIsBiasPlusScaledMeanOverRootCount() throws {
         let weights = Self.weights()
         let model = TextModel(category: "lockers", severity: .high, bias: -1, threshold: 1, withdrawBelow: -2, scale: 0.05,
