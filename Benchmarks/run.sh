@@ -4,6 +4,7 @@
 #   Benchmarks/run.sh            the package-benchmark suites, then the interleaved comparison report
 #   Benchmarks/run.sh suites [package-benchmark options]   only the suites, e.g. --target ClassifyLatency
 #   Benchmarks/run.sh report [--quick] [--corpus FILE]     only the report (Markdown on stdout)
+#   Benchmarks/run.sh outside [outside.sh options]         only ../shared/perf's harness (Benchmarks/outside.sh)
 #
 # SWITCHYARD_CORPUS=FILE.jsonl adds that corpus to the throughput suite, the agreement check and the
 # pipeline suite. The report is also written to Benchmarks/.build/report.md.
@@ -47,13 +48,18 @@ report)
     swift build -c release --product switchyard-bench-report
     .build/release/switchyard-bench-report "$@" | tee .build/report.md
     ;;
+outside)
+    ./outside.sh "$@"
+    ;;
 all)
     swift build -c release --product switchyard-bench-report
     swift package benchmark --no-progress "$@"
     .build/release/switchyard-bench-report | tee .build/report.md
+    # The outside view beside the suites, when the harness is there.
+    if [ -f "${SWITCHYARD_PERF:-../../shared/perf}/bench.cc" ]; then ./outside.sh; fi
     ;;
 *)
-    echo "usage: run.sh [all|suites|report] [options]" >&2
+    echo "usage: run.sh [all|suites|report|outside] [options]" >&2
     exit 2
     ;;
 esac

@@ -85,9 +85,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var baseCount = 0
     /// Where a term's ROT13 or reversed form was first seen, and whether a second, separate one
     /// confirmed that the text may be ROT13 or reversed.
-    @exclusivity(unchecked) var rot13FirstEvidence: Range<Int>? = nil
+    @exclusivity(unchecked) var rot13FirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
     @exclusivity(unchecked) var rot13Confirmed = false
-    @exclusivity(unchecked) var reversedFirstEvidence: Range<Int>? = nil
+    @exclusivity(unchecked) var reversedFirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
     @exclusivity(unchecked) var reversedConfirmed = false
     /// The text model's score for the current request: the highest over the text and its decoded
     /// readings (NaN: no model); and its score for the text itself, the only one that may
@@ -134,8 +134,25 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// The identity of the classifier that made it: its tables are sized for that one only.
     let owner: UInt64
 
-    init(owner: UInt64, ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0) {
+    /// The text model's stamps, one per weight bucket (empty without a text model), and the
+    /// stamp of the current scoring call (`nextTextStamp()`).
+    let textSeen: UnsafeMutableBufferPointer<UInt16>
+    @exclusivity(unchecked) var textStamp: UInt16 = 0
+
+    /// A stamp no bucket holds yet: the tables are cleared once every 65,535 calls.
+    func nextTextStamp() -> UInt16 {
+        if textStamp == .max {
+            textSeen.update(repeating: 0)
+            textStamp = 0
+        }
+        textStamp += 1
+        return textStamp
+    }
+
+    init(owner: UInt64, ruleCount: Int, listCount: Int, regexCount: Int, exceptionGroupCount: Int, modelCount: Int = 0, textBuckets: Int = 0) {
         self.owner = owner
+        textSeen = .allocate(capacity: textBuckets)
+        textSeen.initialize(repeating: 0)
         self.ruleCount = ruleCount
         self.listCount = listCount
         self.regexCount = regexCount
@@ -197,6 +214,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         modelScores.deallocate()
         modelGateRule.deallocate()
         modelCountered.deallocate()
+        textSeen.deallocate()
     }
 
     /// View buffers grow to the largest request seen; past this many bytes in all, the next
@@ -265,7 +283,7 @@ public final class ClassificationScratch: @unchecked Sendable {
 
     /// A term's ROT13 or reversed form (`form`) was hit at `start..<end` of the current pass's view.
     @inline(__always)
-    func noteEvidence(form: UInt8, start: Int, end: Int) {
+    func noteEvidence(form: UInt8, pattern: UInt32, start: Int, end: Int) {
         if passIsExcerpt {
             if form & TermForms.rot13.rawValue != 0 { rot13Windows.coverAll() }
             if form & TermForms.reversed.rawValue != 0 { reversedWindows.coverAll() }
@@ -275,21 +293,22 @@ public final class ClassificationScratch: @unchecked Sendable {
         let range = Int(Double(start) * scale)..<Int((Double(end) * scale).rounded(.up))
         if form & TermForms.rot13.rawValue != 0 {
             rot13Windows.add(range, radius: evidenceRadius)
-            Self.confirm(range, length: end - start, first: &rot13FirstEvidence, confirmed: &rot13Confirmed)
+            Self.confirm(range, pattern: pattern, length: end - start, first: &rot13FirstEvidence, confirmed: &rot13Confirmed)
         }
         if form & TermForms.reversed.rawValue != 0 {
             reversedWindows.add(range, radius: evidenceRadius)
-            Self.confirm(range, length: end - start, first: &reversedFirstEvidence, confirmed: &reversedConfirmed)
+            Self.confirm(range, pattern: pattern, length: end - start, first: &reversedFirstEvidence, confirmed: &reversedConfirmed)
         }
     }
 
     /// A transformed reading is confirmed by a long form (`confirmingFormBytes` or more) or by
-    /// evidence at two places that do not overlap: a short term's reversed or ROT13 form is often
-    /// an ordinary word ("liver" is "revil" reversed), a long one hardly ever ("xrlybttre").
-    private static func confirm(_ range: Range<Int>, length: Int, first: inout Range<Int>?, confirmed: inout Bool) {
+    /// the forms of two different terms at places that do not overlap: a short term's reversed or
+    /// ROT13 form is often an ordinary word ("liver" is "revil" reversed, and "delivery" holds
+    /// it), a long one hardly ever ("xrlybttre").
+    private static func confirm(_ range: Range<Int>, pattern: UInt32, length: Int, first: inout (range: Range<Int>, pattern: UInt32)?, confirmed: inout Bool) {
         if length >= confirmingFormBytes { confirmed = true }
-        guard let earlier = first else { first = range; return }
-        if !earlier.overlaps(range) { confirmed = true }
+        guard let earlier = first else { first = (range, pattern); return }
+        if earlier.pattern != pattern && !earlier.range.overlaps(range) { confirmed = true }
     }
 
     /// Transformed forms at least this long confirm a transformed reading on their own.

@@ -95,7 +95,8 @@ public final class Classifier: Sendable {
     /// Fresh scratch sized for this classifier. Make one per thread and reuse it.
     public func makeScratch() -> ClassificationScratch {
         let scratch = ClassificationScratch(owner: identity, ruleCount: pack.rules.count, listCount: tables.nearLists.count, regexCount: tables.regexes.count,
-                                            exceptionGroupCount: tables.exceptionGroupCount, modelCount: scoring.modelCount)
+                                            exceptionGroupCount: tables.exceptionGroupCount, modelCount: scoring.modelCount,
+                                            textBuckets: textModel == nil ? 0 : TextModel.bucketCount)
         scratch.evidenceRadius = 2 * tables.windowRadius
         return scratch
     }
@@ -154,7 +155,7 @@ public final class Classifier: Sendable {
         // The text model reads the readable view of the sanitised text.
         if let textModel {
             if let base { base.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) } } else { TextViews.readable(inspected, into: &scratch.textModelView) }
-            scratch.textPlainScore = scratch.textModelView.withUnsafeBytes { textModel.score($0) }
+            scratch.textPlainScore = scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) }
             scratch.textScore = scratch.textPlainScore
         }
 
@@ -166,7 +167,7 @@ public final class Classifier: Sendable {
             swap(&scratch.textModelView, &scratch.windowScratch)
             scratch.windowScratch.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &scratch.textModelView) }
             swap(&scratch.textModelView, &scratch.windowScratch)
-            scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0) })
+            scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
         }
 
         // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
@@ -331,7 +332,7 @@ public final class Classifier: Sendable {
         if let textModel {
             // Decoded text (a blob, ROT13, reversed) is read by the text model too.
             scratch.transformed.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) }
-            scratch.textScore = max(scratch.textScore, scratch.textModelView.withUnsafeBytes { textModel.score($0) })
+            scratch.textScore = max(scratch.textScore, scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
         }
         var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
         let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isASCII($0) }

@@ -64,7 +64,7 @@ struct HitCollector: KeywordHitSink {
             // a trigger: the ROT13 or reversed reading of the windows around it decides.
             if touchesJoin(start..<end) {
                 scratch.seenForms |= patternForm
-                scratch.noteEvidence(form: patternForm, start: start, end: end)
+                scratch.noteEvidence(form: patternForm, pattern: pattern, start: start, end: end)
             }
             return
         }

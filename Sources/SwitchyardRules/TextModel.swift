@@ -78,14 +78,20 @@ public struct TextModel: Sendable {
     /// Id of the rule the model fires.
     public var ruleID: String { "score." + category }
 
-    /// The model's log-odds for `text` (UTF-8, ideally the sanitised view). No allocation.
-    /// - Complexity: O(n), three table reads per byte.
-    public func score(_ text: UnsafeRawBufferPointer) -> Double {
+    /// The model's log-odds for `text` (UTF-8: the readable view). Each distinct feature counts
+    /// once, so repeating a word ten thousand times weighs what writing it once does. `seen` is
+    /// the caller's table of `bucketCount` stamps; this call marks buckets with `stamp`, which
+    /// must differ from every stamp in the table. No allocation.
+    /// - Complexity: O(n), a few table reads per byte.
+    func score(_ text: UnsafeRawBufferPointer, seen: UnsafeMutableBufferPointer<UInt16>, stamp: UInt16) -> Double {
         var sum = 0
         var count = 0
         weights.withUnsafeBufferPointer { table in
-            // SAFETY: every bucket is below `bucketCount == table.count` (`forEachFeature` masks it).
+            // SAFETY: every bucket is below `bucketCount == table.count == seen.count`
+            // (`forEachFeature` masks it).
             Self.forEachFeature(text) { bucket in
+                guard seen[bucket] != stamp else { return }
+                seen[bucket] = stamp
                 sum += Int(table[bucket])
                 count += 1
             }
@@ -94,8 +100,17 @@ public struct TextModel: Sendable {
         return bias + scale * Double(sum) / Double(count).squareRoot()
     }
 
+    /// The model's log-odds for `text`, for tools and tests (allocates a table of stamps).
+    public func score(_ text: UnsafeRawBufferPointer) -> Double {
+        let seen = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: Self.bucketCount)
+        defer { seen.deallocate() }
+        seen.initialize(repeating: 0)
+        return score(text, seen: seen, stamp: 1)
+    }
+
     /// Calls `body` with the bucket of every feature of `text`, in text order (a feature that occurs
-    /// twice is reported twice). This is the model's whole definition of its input.
+    /// twice is reported twice; the score counts it once). This is the model's whole definition of
+    /// its input.
     @inline(__always)
     public static func forEachFeature(_ text: UnsafeRawBufferPointer, _ body: (Int) -> Void) {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
@@ -159,8 +174,9 @@ public struct TextModel: Sendable {
         endWord()
     }
 
-    /// The buckets of a request text's features, read as the classifier reads it (the readable
-    /// view of the sanitised text), for training tools. Allocates.
+    /// The distinct buckets of a request text's features, in order of first occurrence, read as
+    /// the classifier reads it (the readable view of the sanitised text), for training tools.
+    /// Allocates.
     public static func features(of text: String) -> [Int] {
         var text = text
         var sanitised: [UInt8] = []
@@ -175,7 +191,8 @@ public struct TextModel: Sendable {
             }
         }
         var result: [Int] = []
-        readable.withUnsafeBytes { view in forEachFeature(view) { result.append($0) } }
+        var seen = Set<Int>()
+        readable.withUnsafeBytes { view in forEachFeature(view) { if seen.insert($0).inserted { result.append($0) } } }
         return result
     }
 

@@ -53,6 +53,7 @@ final class ClassifierTests: XCTestCase {
         // "liver" is "revil" reversed, "reviled" holds it: ordinary words, never a hit.
         XCTAssertEqual(fired(c, "I had liver and onions"), [])
         XCTAssertEqual(fired(c, "schedule the delivery"), [])
+        XCTAssertEqual(fired(c, "deliver the liver to the delivery desk, then the other liver"), [])
         // Reversed text with two separate pieces of evidence is read reversed (view: decoded).
         let verdict = c.classify("erawmosnar yolped dna livER")
         XCTAssertEqual(verdict.hits.map { c.rules[$0.rule].id }.sorted(), ["t.deploy", "t.revil"])

@@ -110,6 +110,10 @@ final class TextModelTests: XCTestCase {
         XCTAssertGreaterThan(score, 1)
         var empty = ""
         XCTAssertEqual(empty.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, -1)
+        // A feature counts once: ten thousand repetitions weigh what two do.
+        var twice = "files files"
+        var often = Array(repeating: "files", count: 10_000).joined(separator: " ")
+        XCTAssertEqual(twice.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, often.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, accuracy: 1e-9)
     }
 
     func testTheModelFiresItsRuleOnTextNoRuleNames() throws {
