@@ -68,7 +68,7 @@ def split_of(example_id):
 TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 # The text model's category and L2 penalty (on rows scaled to unit length per feature count).
 TEXT_CATEGORY = "cyber-offense"
-FEATURIZER = "readable-byte-ngrams-3-5-words-v1"
+FEATURIZER = "readable-byte-4grams-words-v2"
 BUCKETS = 1 << 18
 # Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
 WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]

@@ -136,11 +136,11 @@ public final class ClassificationScratch: @unchecked Sendable {
 
     /// The text model's stamps, one per weight bucket (empty without a text model), and the
     /// stamp of the current scoring call (`nextTextStamp()`).
-    let textSeen: UnsafeMutableBufferPointer<UInt16>
-    @exclusivity(unchecked) var textStamp: UInt16 = 0
+    let textSeen: UnsafeMutableBufferPointer<UInt8>
+    @exclusivity(unchecked) var textStamp: UInt8 = 0
 
-    /// A stamp no bucket holds yet: the tables are cleared once every 65,535 calls.
-    func nextTextStamp() -> UInt16 {
+    /// A stamp no bucket holds yet: the table (256 KiB) is cleared once every 255 calls.
+    func nextTextStamp() -> UInt8 {
         if textStamp == .max {
             textSeen.update(repeating: 0)
             textStamp = 0

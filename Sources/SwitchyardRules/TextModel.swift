@@ -4,8 +4,8 @@ import SwitchyardMatching
 /// that no rule names.
 ///
 /// Rules see the terms a rule author thought of; this model sees every word. Its features are
-/// the request's words, its pairs of consecutive words and the 3-, 4- and 5-byte n-grams of each
-/// word padded with a space on both sides (" ransom", "omwar", "re "), each hashed into one of
+/// the request's words, its pairs of consecutive words and the 4-byte n-grams of each word padded
+/// with a space on both sides (" ran", "anso", "are "), each hashed into one of
 /// 2^18 buckets (the hashing trick, as in Vowpal Wabbit and fastText). Byte n-grams carry the
 /// model across typos ("ransomeware"), inflections (German, Russian, Portuguese) and scripts
 /// without spaces (a Chinese or Japanese run is one "word" whose n-grams are its characters).
@@ -33,7 +33,7 @@ import SwitchyardMatching
 /// cannot disagree.
 public struct TextModel: Sendable {
     /// The feature extractor this model was trained with; a pack naming another is refused.
-    public static let featurizer = "readable-byte-ngrams-3-5-words-v1"
+    public static let featurizer = "readable-byte-4grams-words-v2"
     /// log2 of the number of weight buckets.
     public static let bucketBits = 18
     /// Number of weight buckets.
@@ -82,8 +82,8 @@ public struct TextModel: Sendable {
     /// once, so repeating a word ten thousand times weighs what writing it once does. `seen` is
     /// the caller's table of `bucketCount` stamps; this call marks buckets with `stamp`, which
     /// must differ from every stamp in the table. No allocation.
-    /// - Complexity: O(n), a few table reads per byte.
-    func score(_ text: UnsafeRawBufferPointer, seen: UnsafeMutableBufferPointer<UInt16>, stamp: UInt16) -> Double {
+    /// - Complexity: O(n), two table reads per byte.
+    func score(_ text: UnsafeRawBufferPointer, seen: UnsafeMutableBufferPointer<UInt8>, stamp: UInt8) -> Double {
         var sum = 0
         var count = 0
         weights.withUnsafeBufferPointer { table in
@@ -102,7 +102,7 @@ public struct TextModel: Sendable {
 
     /// The model's log-odds for `text`, for tools and tests (allocates a table of stamps).
     public func score(_ text: UnsafeRawBufferPointer) -> Double {
-        let seen = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: Self.bucketCount)
+        let seen = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.bucketCount)
         defer { seen.deallocate() }
         seen.initialize(repeating: 0)
         return score(text, seen: seen, stamp: 1)
@@ -127,9 +127,7 @@ public struct TextModel: Sendable {
         @inline(__always) func push(_ byte: UInt8) {
             window = (window << 8) | UInt64(byte)
             length += 1
-            if length >= 3 { body(bucket(window & 0xFF_FFFF, tag: 3)) }
             if length >= 4 { body(bucket(window & 0xFFFF_FFFF, tag: 4)) }
-            if length >= 5 { body(bucket(window & 0xFF_FFFF_FFFF, tag: 5)) }
         }
         @inline(__always) func endWord() {
             guard length > 0 else { return }
@@ -229,7 +227,7 @@ public struct TextModel: Sendable {
     private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
-    /// The bucket of a feature value of one kind (`tag`: n-gram length, 6 word, 7 word pair):
+    /// The bucket of a feature value of one kind (`tag`: 4 n-gram, 6 word, 7 word pair):
     /// Fibonacci hashing, the top bits of one multiplication.
     @inline(__always)
     private static func bucket(_ value: UInt64, tag: UInt64) -> Int {

@@ -219,7 +219,7 @@ final class ClassifyStreamTests: XCTestCase {
         XCTAssertEqual(records.count, 3)
         XCTAssertEqual(records[0]["id"] as? String, "a")
         XCTAssertEqual(records[0]["features"] as? [Int], TextModel.features(of: "scramble their files"))
-        XCTAssertEqual((records[1]["features"] as? [Int])?.count, 9)
+        XCTAssertEqual((records[1]["features"] as? [Int])?.count, 5)
         XCTAssertEqual(records[2]["line"] as? Int, 3)
         XCTAssertNotNil(records[2]["error"])
     }

@@ -60,10 +60,10 @@ final class TextModelTests: XCTestCase {
     }
 
     func testFeaturesAreWordsPairsAndPaddedByteNGrams() {
-        // " abc " has three 3-grams, two 4-grams and one 5-gram, plus the word: 7 features.
-        XCTAssertEqual(TextModel.features(of: "abc").count, 7)
-        // " ab " and " cd ": 3 n-grams and a word each, plus the pair.
-        XCTAssertEqual(TextModel.features(of: "ab cd").count, 9)
+        // " abc " has two 4-grams (" abc", "abc "), plus the word: 3 features.
+        XCTAssertEqual(TextModel.features(of: "abc").count, 3)
+        // " ab " and " cd ": one 4-gram and a word each, plus the pair.
+        XCTAssertEqual(TextModel.features(of: "ab cd").count, 5)
         // ASCII case and punctuation do not matter; word order does (pairs).
         XCTAssertEqual(TextModel.features(of: "Scramble, THEIR files!"), TextModel.features(of: "scramble their files"))
         XCTAssertNotEqual(Set(TextModel.features(of: "their scramble files")), Set(TextModel.features(of: "scramble their files")))
@@ -72,7 +72,7 @@ final class TextModelTests: XCTestCase {
         XCTAssertEqual(TextModel.features(of: "scr4mblé"), TextModel.features(of: "scramble"))
         XCTAssertEqual(TextModel.features(of: "scr\u{0430}mble"), TextModel.features(of: "scramble"))
         // A Chinese run has no spaces but is still one word of byte n-grams; CJK punctuation separates.
-        XCTAssertEqual(TextModel.features(of: "加密文件").count, 12 + 11 + 10 + 1)
+        XCTAssertEqual(TextModel.features(of: "加密文件").count, 11 + 1)
         func count(_ text: String) -> Int {
             var count = 0
             var text = text
