@@ -23,6 +23,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     // Per view pass.
     let triggeredGeneration: UnsafeMutableBufferPointer<UInt32>
     let triggeredSpan: UnsafeMutableBufferPointer<Range<Int>>
+    /// Per rule: the span of its latest trigger in this pass (an `unless` term near the first
+    /// trigger must not hide a later one).
+    let triggeredLastSpan: UnsafeMutableBufferPointer<Range<Int>>
     let exceptedGeneration: UnsafeMutableBufferPointer<UInt32>
     /// Per `unless` group: how many hits this pass, and the spans of the last `maxExceptions`
     /// (a ring), so an exception cancels a rule only near where the rule fired.
@@ -163,6 +166,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         }
         triggeredGeneration = zeroed(ruleCount, 0)
         triggeredSpan = zeroed(ruleCount, 0..<0)
+        triggeredLastSpan = zeroed(ruleCount, 0..<0)
         exceptedGeneration = zeroed(exceptionGroupCount, 0)
         exceptionCount = zeroed(exceptionGroupCount, 0)
         exceptionSpans = zeroed(exceptionGroupCount * Self.maxExceptions, 0..<0)
@@ -202,6 +206,7 @@ public final class ClassificationScratch: @unchecked Sendable {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
+        triggeredLastSpan.deallocate()
         exceptionCount.deallocate()
         exceptionSpans.deallocate()
         firedSpan.deallocate()

@@ -408,6 +408,7 @@ public final class Classifier: Sendable {
         func trigger(_ rule: Int, _ span: Range<Int>) {
             scratch.triggeredGeneration[rule] = generation
             scratch.triggeredSpan[rule] = span
+            scratch.triggeredLastSpan[rule] = span
             scratch.touchedRules[scratch.touchedCount] = UInt32(rule)
             scratch.touchedCount += 1
         }
@@ -448,7 +449,16 @@ public final class Classifier: Sendable {
             let rule = Int(scratch.touchedRules[index])
             guard scratch.firedGeneration[rule] != scratch.requestGeneration,
                   !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration) else { continue }
-            if exceptedNear(rule, scratch.triggeredSpan[rule]) {
+            // The first trigger, or else the latest: a defensive sentence near the first one
+            // must not hide a real request later in the text.
+            let first = scratch.triggeredSpan[rule]
+            let last = scratch.triggeredLastSpan[rule]
+            let span: Range<Int>
+            if !exceptedNear(rule, first) {
+                span = first
+            } else if last != first && !exceptedNear(rule, last) {
+                span = last
+            } else {
                 // Excepted here; the text's derived views honour it too.
                 if textPass { scratch.exceptedInText[rule] = scratch.requestGeneration }
                 continue
@@ -456,7 +466,7 @@ public final class Classifier: Sendable {
             scratch.firedGeneration[rule] = scratch.requestGeneration
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
             scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])
-            scratch.firedSpan[rule] = scratch.triggeredSpan[rule]
+            scratch.firedSpan[rule] = span
             scratch.firedCount += 1
         }
         return complete

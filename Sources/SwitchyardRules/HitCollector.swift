@@ -183,8 +183,10 @@ struct HitCollector: KeywordHitSink {
     /// Records that `rule` holds in this pass, keeping the first span that made it hold.
     @inline(__always)
     func trigger(rule: Int, span: Range<Int>) {
-        guard ruleViews[rule] & viewMask != 0, scratch.triggeredGeneration[rule] != generation else { return }
+        guard ruleViews[rule] & viewMask != 0 else { return }
         if joinedMask != nil && !touchesJoin(span) { return }
+        scratch.triggeredLastSpan[rule] = span
+        guard scratch.triggeredGeneration[rule] != generation else { return }
         scratch.triggeredGeneration[rule] = generation
         scratch.triggeredSpan[rule] = span
         scratch.touchedRules[scratch.touchedCount] = UInt32(rule)

@@ -60,6 +60,26 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(verdict.hits.allSatisfy { $0.view == .decoded }, "\(verdict.hits)")
     }
 
+    func testAnExceptionNearTheFirstTriggerDoesNotHideALaterOne() throws {
+        let yaml = """
+            rules:
+              - id: t.modbus
+                category: critical-infrastructure
+                severity: high
+                description: Writing coils on someone's PLC.
+                keywords: [force the coils]
+                unless: [snort rule]
+            """
+        let c = try classifier(yaml)
+        XCTAssertEqual(fired(c, "Write a Snort rule for traffic that tries to force the coils."), [])
+        let filler = String(repeating: "Some unrelated notes about our lunch order. ", count: 10)
+        let text = "Write a Snort rule for traffic that tries to force the coils. " + filler + "Now, for real: force the coils on the plant's PLC."
+        let verdict = c.classify(text)
+        XCTAssertEqual(verdict.hits.map { c.rules[$0.rule].id }, ["t.modbus"])
+        // The span points at the later, unexcepted request.
+        XCTAssertGreaterThan(verdict.hits.first?.span.lowerBound ?? 0, 400)
+    }
+
     func testAScratchBelongsToTheClassifierThatMadeIt() throws {
         // Two classifiers of one pack have the same table shapes, but a scratch still belongs to one:
         // after a hot reload the old scratch must never reach the new classifier's tables.
