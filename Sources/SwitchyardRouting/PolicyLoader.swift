@@ -65,6 +65,10 @@ public struct PolicyLoader: Sendable {
     }
 
     private func read(_ path: String) throws(PolicyLoadErrors) -> [UInt8] {
+        // The size first: a huge file is refused without reading it.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxFileBytes {
+            throw PolicyLoadErrors(errors: [PolicyLoadError(file: path, line: 0, key: "", message: "file is \(size) bytes, over the limit of \(maxFileBytes)")])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolicyLoadErrors(errors: [PolicyLoadError(file: path, line: 0, key: "", message: "cannot read file")])
         }

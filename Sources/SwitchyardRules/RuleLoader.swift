@@ -73,6 +73,12 @@ public struct RuleLoader: Sendable {
         var errors: [RuleLoadError] = []
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
+            // The size first: a huge file is refused without reading it.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.maxFileBytes {
+                errors.append(RuleLoadError(location: SourceLocation(file: path, line: 0), ruleID: nil,
+                                            message: "file is \(size) bytes, over the limit of \(limits.maxFileBytes)"))
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 errors.append(RuleLoadError(location: SourceLocation(file: path, line: 0), ruleID: nil, message: "cannot read file"))
                 continue

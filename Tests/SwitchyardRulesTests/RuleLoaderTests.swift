@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import SwitchyardRules
 
@@ -33,6 +34,21 @@ final class RuleLoaderTests: XCTestCase {
             description: A rule with only the required fields.
             keywords: [frobnicate]
         """
+
+    func testAHugeFileIsRefusedWithoutReadingIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-huge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("huge.yaml")
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: Data("rules:\n".utf8)))
+        // A sparse 3 GiB file: reading it whole would take seconds and gigabytes.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 3 << 30)
+        try handle.close()
+        XCTAssertThrowsError(try RuleLoader().load(directory: directory.path)) { error in
+            XCTAssertTrue("\(error)".contains("over the limit"), "\(error)")
+        }
+    }
 
     func testDeeplyNestedYAMLIsRefusedBeforeParsing() {
         // Each of these overflowed the YAML parser's stack (exit 139) before the nesting check.
