@@ -288,12 +288,18 @@ private struct PackParser {
         if items.isEmpty { fail(file, node, id, "`\(field)` must not be empty") }
         var result: [Term] = []
         var seen: Set<String> = []
-        expand(file, Array(items), id, field: field, into: &result, seen: &seen, visiting: [])
+        var expanded: Set<String> = []
+        expand(file, Array(items), id, field: field, into: &result, seen: &seen, expanded: &expanded, visiting: [])
         return result
     }
 
-    mutating func expand(_ file: String, _ items: [Node], _ id: String?, field: String, into result: inout [Term], seen: inout Set<String>, visiting: [String]) {
+    /// Appends the terms of `items`, each `$list` expanded once per field (a list reached twice
+    /// adds nothing new, so nested lists cost their size, not 2^depth), stopping with an error as
+    /// soon as the field holds more than `maxTermsPerRule` terms.
+    mutating func expand(_ file: String, _ items: [Node], _ id: String?, field: String, into result: inout [Term], seen: inout Set<String>,
+                         expanded: inout Set<String>, visiting: [String]) {
         for item in items {
+            if result.count > limits.maxTermsPerRule { return }
             guard let scalar = item.scalar else {
                 fail(file, item, id, "`\(field)` items must be strings"); continue
             }
@@ -302,12 +308,15 @@ private struct PackParser {
                 let name = String(text.dropFirst())
                 guard let list = lists[name] else { fail(file, item, id, "undefined list `$\(name)`"); continue }
                 if visiting.contains(name) { fail(file, item, id, "list `$\(name)` refers to itself"); continue }
-                expand(list.location.file, list.items, id, field: field, into: &result, seen: &seen, visiting: visiting + [name])
+                guard expanded.insert(name).inserted else { continue }
+                expand(list.location.file, list.items, id, field: field, into: &result, seen: &seen, expanded: &expanded, visiting: visiting + [name])
                 continue
             }
             let term = Term(parsing: text)
-            // Blank: only tabs and space separators (Foundation's `.whitespaces`), checked per scalar.
-            if term.text.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }) {
+            // Blank: only tabs, space separators and invisible format characters (U+00A0, U+200B,
+            // ...), which no view keeps as text a term could match.
+            if term.text.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator
+                                                    || $0.properties.generalCategory == .format || $0.properties.isDefaultIgnorableCodePoint }) {
                 fail(file, item, id, "empty term `\(text)` in `\(field)`"); continue
             }
             if term.text.utf8.count > limits.maxTermBytes { fail(file, item, id, "term of \(term.text.utf8.count) bytes exceeds \(limits.maxTermBytes)"); continue }

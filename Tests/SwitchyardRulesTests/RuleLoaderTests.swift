@@ -35,6 +35,17 @@ final class RuleLoaderTests: XCTestCase {
             keywords: [frobnicate]
         """
 
+    func testNestedListsExpandOnceAndInvisibleTermsAreRefused() {
+        // l0 = [$l1, $l1], l1 = [$l2, $l2], ...: 2^40 visits before each list was expanded once.
+        var yaml = "lists:\n"
+        for level in 0..<40 { yaml += "  l\(level): [$l\(level + 1), $l\(level + 1), word\(level)]\n" }
+        yaml += "  l40: [deepest]\nrules:\n  - id: t.deep\n    category: t\n    severity: low\n    description: d\n    keywords: [$l0]\n"
+        XCTAssertEqual(loadErrors(yaml), [])
+        // A term of only a no-break space and a zero-width space can never match anything.
+        assertError("rules:\n  - id: t.blank\n    category: t\n    severity: low\n    description: d\n    keywords: [\"\\u00A0\\u200B\"]\n",
+                    "pack.yaml:6: rule t.blank: ", "empty term")
+    }
+
     func testAHugeFileIsRefusedWithoutReadingIt() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-huge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
