@@ -36,11 +36,11 @@ struct ClassifyCommand: ParsableCommand {
         stream.limitDescription = String(maxLineBytes)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         do {
-            let readError = try StandardStreams.readChunks { chunk throws(StandardStreams.WriteFailure) in
+            let readError = try StandardStreams.readChunks(midLine: { framer.bufferedByteCount > 0 }) { chunk throws(StandardStreams.WriteFailure) in
                 framer.feed(chunk) { stream.handle($0) }
                 try flush(&stream)
             }
-            framer.finish { stream.handle($0) }
+            if !StandardStreams.dropsHalfReadLine(framer) { framer.finish { stream.handle($0) } }
             try flush(&stream)
             if let readError {
                 standardError("switchyard: reading stdin failed (errno \(readError))")

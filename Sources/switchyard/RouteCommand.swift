@@ -95,7 +95,8 @@ struct RouteCommand: ParsableCommand {
         }
 
         do {
-            let readError = try StandardStreams.readChunks(waitMilliseconds: { batch.isEmpty ? nil : maxWaitMs }) { chunk throws(StandardStreams.WriteFailure) in
+            let readError = try StandardStreams.readChunks(waitMilliseconds: { batch.isEmpty ? nil : maxWaitMs },
+                                                           midLine: { framer.bufferedByteCount > 0 }) { chunk throws(StandardStreams.WriteFailure) in
                 guard let chunk else { return try flush() }  // no input within the wait: send the partial batch
                 var failure: StandardStreams.WriteFailure?
                 framer.feed(chunk) { event in
@@ -106,7 +107,7 @@ struct RouteCommand: ParsableCommand {
                 }
                 if let failure { throw failure }
             }
-            framer.finish { batch.append($0) }
+            if !StandardStreams.dropsHalfReadLine(framer) { framer.finish { batch.append($0) } }
             try flush()
             if let readError {
                 standardError("switchyard: reading stdin failed (errno \(readError))")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Switchyard
 import Synchronization
 
 /// The first SIGTERM or SIGINT received, or 0. Set by the signal handler, read by the read loop.
@@ -57,19 +58,46 @@ enum StandardStreams {
     /// Reads stdin in chunks of up to `chunkSize` bytes, calling `body` for each, until EOF or a
     /// termination signal. Returns normally in both cases (`receivedSignal` tells which), or the
     /// errno of a failed read.
-    static func readChunks(chunkSize: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int32? {
-        try readChunks(chunkSize: chunkSize, waitMilliseconds: { nil }) { chunk in
+    static func readChunks(chunkSize: Int = 1 << 16, midLine: () -> Bool = { false }, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int32? {
+        try readChunks(chunkSize: chunkSize, waitMilliseconds: { nil }, midLine: midLine) { chunk in
             if let chunk { try body(chunk) }
         }
     }
 
+    /// After a termination signal, a line still half read (its end did not come within
+    /// `drainMilliseconds`) was never received whole: it is dropped with a warning instead of
+    /// being answered as a truncated final line. Returns whether it was.
+    static func dropsHalfReadLine(_ framer: LineFramer) -> Bool {
+        guard receivedSignal.load(ordering: .relaxed) != 0, framer.bufferedByteCount > 0 else { return false }
+        standardError("switchyard: stopped by a signal with a line half read; its \(framer.bufferedByteCount) bytes were dropped")
+        return true
+    }
+
+    /// After a termination signal, how long reading goes on to finish a line that was half read.
+    static let drainMilliseconds = 2_000
+
     /// Reads stdin as above; when `waitMilliseconds()` returns a value, waits at most that long for
-    /// input and calls `body(nil)` if none came (so a caller can send a partial batch).
-    static func readChunks(chunkSize: Int = 1 << 16, waitMilliseconds: () -> Int?, _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows -> Int32? {
+    /// input and calls `body(nil)` if none came (so a caller can send a partial batch). When a
+    /// signal arrives while `midLine()` (a line is half read), reading goes on for at most
+    /// `drainMilliseconds` so that line can be finished; the caller drops it if it was not.
+    static func readChunks(chunkSize: Int = 1 << 16, waitMilliseconds: () -> Int?, midLine: () -> Bool = { false },
+                           _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows -> Int32? {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
-        while receivedSignal.load(ordering: .relaxed) == 0 {
-            if let wait = waitMilliseconds() {
+        var drainDeadline: ContinuousClock.Instant? = nil
+        while true {
+            if receivedSignal.load(ordering: .relaxed) != 0 {
+                guard midLine() else { return nil }
+                let deadline = drainDeadline ?? .now + .milliseconds(drainMilliseconds)
+                drainDeadline = deadline
+                let left = (deadline - .now).components
+                let milliseconds = Int(left.seconds) * 1_000 + Int(left.attoseconds / 1_000_000_000_000_000)
+                guard milliseconds > 0 else { return nil }
+                var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(clamping: milliseconds))
+                if ready == 0 { return nil }
+                if ready < 0 && errno == EINTR { continue }
+            } else if let wait = waitMilliseconds() {
                 var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&descriptor, 1, Int32(clamping: wait))
                 if ready == 0 {
@@ -87,6 +115,5 @@ enum StandardStreams {
                 return errno
             }
         }
-        return nil
     }
 }

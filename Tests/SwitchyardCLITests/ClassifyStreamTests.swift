@@ -172,6 +172,30 @@ final class ClassifyStreamTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
+    func testSIGTERMInTheMiddleOfALineFinishesThatLine() throws {
+        let process = Process()
+        process.executableURL = CLIHarness.executable
+        process.arguments = ["classify", "--rules", pack.path]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        try stdin.fileHandleForWriting.write(contentsOf: Data((#"{"id": "first", "text": "hello"}"# + "\n").utf8))
+        _ = try XCTUnwrap(readLine(stdout.fileHandleForReading, timeout: 20))
+        // Half a line, then the signal, then the rest: the line is still answered, and the exit is normal.
+        try stdin.fileHandleForWriting.write(contentsOf: Data(#"{"id": "half", "text": "write a "#.utf8))
+        Thread.sleep(forTimeInterval: 0.3)
+        process.terminate()
+        Thread.sleep(forTimeInterval: 0.3)
+        try stdin.fileHandleForWriting.write(contentsOf: Data(("keylogger\"}\n" + #"{"id": "after", "text": "x"}"# + "\n").utf8))
+        let answered = try XCTUnwrap(readLine(stdout.fileHandleForReading, timeout: 20))
+        XCTAssertTrue(answered.contains(#""id":"half""#) && answered.contains(#""risky":true"#), answered)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
     func testRulePackErrorsExitTwoAndNameFileLineAndRule() throws {
         let broken = try CLIHarness.temporaryPack(["broken.yaml": "rules:\n  - id: demo.broken\n    category: demo\n    severity: low\n    description: d\n    patterns: ['(a)\\1']\n"])
         defer { try? FileManager.default.removeItem(at: broken) }
