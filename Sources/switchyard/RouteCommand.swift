@@ -84,14 +84,24 @@ struct RouteCommand: ParsableCommand {
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
         var failedLines = 0
+        var auditFailure: Int32? = nil
 
+        // Decisions first: a failing audit file never holds back or drops a decision. Its first
+        // failure is reported, auditing stops, and the exit status says so (4).
         func flush() throws(StandardStreams.WriteFailure) {
             guard !batch.isEmpty else { return }
             let output = stream.process(batch, timestamp: auditFile >= 0 ? Timestamp.now() : "")
             batch.removeAll()
             failedLines += output.failedLines
-            for part in output.audit where !part.isEmpty { try StandardStreams.write(part, to: auditFile) }
             for part in output.records where !part.isEmpty { try StandardStreams.write(part) }
+            guard auditFailure == nil else { return }
+            do {
+                for part in output.audit where !part.isEmpty { try StandardStreams.write(part, to: auditFile) }
+            } catch {
+                let code: Int32 = if case .failed(let errno) = error { errno } else { EPIPE }
+                auditFailure = code
+                standardError("switchyard: writing the audit file \(audit ?? "") failed (errno \(code)); decisions go on, auditing stops")
+            }
         }
 
         do {
@@ -122,6 +132,7 @@ struct RouteCommand: ParsableCommand {
             }
             throw ExitCode(3)
         }
+        if auditFailure != nil { throw ExitCode(4) }
         if failedLines > 0 { throw ExitCode(1) }
     }
 }

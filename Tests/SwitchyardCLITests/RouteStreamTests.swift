@@ -55,6 +55,15 @@ final class RouteStreamTests: XCTestCase {
 
     private var policyPath: String { CLIHarness.packageRoot.appendingPathComponent("Rules/policy/policy.yaml").path }
 
+    func testAFailingAuditFileNeverDropsDecisions() throws {
+        // /dev/full fails every write with ENOSPC: the decisions still come out, and the exit says 4.
+        let input = "{\"id\":1,\"text\":\"hello\"}\n{\"id\":2,\"text\":\"bake bread\"}\n"
+        let result = try CLIHarness.run(["route", "--audit", "/dev/full"], input: Data(input.utf8))
+        XCTAssertEqual(result.status, 4, result.stderr)
+        XCTAssertEqual(result.records.map { $0["id"] as? Int }, [1, 2])
+        XCTAssertTrue(result.stderr.contains("audit file /dev/full failed"), result.stderr)
+    }
+
     func testMixedFileRoutesInOrderAtEveryBatchShape() throws {
         var input = ""
         for _ in 0..<20 { for test in Self.cases { input += test.0 + "\n" } }
