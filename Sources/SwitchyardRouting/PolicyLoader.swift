@@ -99,8 +99,12 @@ private struct PolicyParser {
 
     mutating func document(_ bytes: [UInt8]) -> Node? {
         guard let text = String(validating: bytes, as: UTF8.self) else { fail(nil, "", "file is not valid UTF-8"); return nil }
-        if let line = YAMLNesting.lineExceedingLimit(bytes) {
-            errors.append(PolicyLoadError(file: file, line: line, key: "", message: "nests deeper than \(YAMLNesting.limit) levels"))
+        if let line = YAMLPrecheck.lineExceedingLimit(bytes) {
+            errors.append(PolicyLoadError(file: file, line: line, key: "", message: "nests deeper than \(YAMLPrecheck.limit) levels"))
+            return nil
+        }
+        if let line = YAMLPrecheck.firstTagLine(bytes) {
+            errors.append(PolicyLoadError(file: file, line: line, key: "", message: "YAML tags (`!…`, `!!binary`) are not accepted"))
             return nil
         }
         do {

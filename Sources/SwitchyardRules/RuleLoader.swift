@@ -146,9 +146,14 @@ private struct PackParser {
             fail(name, nil, nil, "file is not valid UTF-8")
             return nil
         }
-        if let line = YAMLNesting.lineExceedingLimit(bytes) {
+        if let line = YAMLPrecheck.lineExceedingLimit(bytes) {
             errors.append(RuleLoadError(location: SourceLocation(file: name, line: line), ruleID: nil,
-                                        message: "nests deeper than \(YAMLNesting.limit) levels"))
+                                        message: "nests deeper than \(YAMLPrecheck.limit) levels"))
+            return nil
+        }
+        if let line = YAMLPrecheck.firstTagLine(bytes) {
+            errors.append(RuleLoadError(location: SourceLocation(file: name, line: line), ruleID: nil,
+                                        message: "YAML tags (`!…`, `!!binary`) are not accepted"))
             return nil
         }
         do {

@@ -46,6 +46,14 @@ final class RuleLoaderTests: XCTestCase {
                     "pack.yaml:6: rule t.blank: ", "empty term")
     }
 
+    func testYAMLTagsAreRefused() {
+        let rule = "rules:\n  - id: t.tag\n    category: t\n    severity: low\n"
+        assertError(rule + "    description: !!binary aGVsbG8=\n    keywords: [x]\n", "pack.yaml:5: ", "YAML tags")
+        assertError(rule + "    description: d\n    keywords: [!python/object x]\n", "pack.yaml:6: ", "YAML tags")
+        // `!` inside quotes, regexes and words is text.
+        XCTAssertEqual(loadErrors(rule + "    description: 'it''s here!'\n    keywords: [\"wow!\", hey!]\n    patterns: ['[^.?!]{0,3}x']\n"), [])
+    }
+
     func testAHugeFileIsRefusedWithoutReadingIt() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-huge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -68,7 +76,7 @@ final class RuleLoaderTests: XCTestCase {
         assertError("rules:\n" + String(repeating: "- ", count: 6_000) + "x\n", "pack.yaml:2: ", "nests deeper than 64 levels")
         assertError("rules:\n" + (0..<200).map { String(repeating: " ", count: $0) + "k\($0):\n" }.joined(), "pack.yaml:", "nests deeper")
         // Brackets in quotes and comments do not count; ordinary packs are far below the limit.
-        XCTAssertEqual(YAMLNesting.lineExceedingLimit(Array(("a: '" + String(repeating: "[", count: 100) + "' # " + String(repeating: "{", count: 100) + "\n").utf8)), nil)
+        XCTAssertEqual(YAMLPrecheck.lineExceedingLimit(Array(("a: '" + String(repeating: "[", count: 100) + "' # " + String(repeating: "{", count: 100) + "\n").utf8)), nil)
         XCTAssertEqual(loadErrors(bare), [])
     }
 
