@@ -40,8 +40,13 @@ public enum RequestDecoder {
         do {
             root = try StrictJSON.parse(body)
         } catch {
+            let id: RequestID? = switch error.rootID {
+            case .string(let text): .string(text)
+            case .number(let number): .number(number)
+            default: nil
+            }
             return .failure(RequestError(code: error.code.rawValue,
-                                         message: "\(error.message) at byte \(error.offset + offsetShift)"))
+                                         message: "\(error.message) at byte \(error.offset + offsetShift)", id: id))
         }
         return decode(root: root, notes: notes)
     }

@@ -149,6 +149,9 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     /// Byte offset in the input.
     public var offset: Int
     public var message: String
+    /// The top-level object's `id` (a string or a number), when it was read before the error, so
+    /// an error record can still name its request.
+    public var rootID: JSONValue? = nil
 
     public init(code: Code, offset: Int, message: String) {
         self.code = code
@@ -169,7 +172,13 @@ public enum StrictJSON {
             throw JSONParseError(code: .invalidUTF8, offset: bad, message: "invalid UTF-8")
         }
         var parser = Parser(bytes: bytes, maxDepth: maxDepth)
-        return try parser.parseDocument()
+        do {
+            return try parser.parseDocument()
+        } catch {
+            var error = error
+            error.rootID = parser.rootID
+            throw error
+        }
     }
 
     /// Convenience for tests and cold paths.
@@ -291,6 +300,8 @@ private struct Parser {
     let maxDepth: Int
     var pos = 0
     var scratch: [UInt8] = []
+    /// The top-level object's `id`, once read (for error records).
+    var rootID: JSONValue? = nil
 
     init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.p = bytes
@@ -395,6 +406,12 @@ private struct Parser {
                 if isObject {
                     var key = ""
                     swap(&key, &stack[top].pendingKey)
+                    if top == 0 && rootID == nil && key == "id" {
+                        switch value {
+                        case .string, .number: rootID = value
+                        default: break
+                        }
+                    }
                     stack[top].members.append((key: key, value: value))
                 } else {
                     stack[top].elements.append(value)

@@ -31,6 +31,19 @@ final class RequestDecoderTests: XCTestCase {
 
     // MARK: Text forms
 
+    func testAnErrorCarriesTheIDReadBeforeIt() {
+        func errorID(_ line: String) -> RequestID? {
+            guard case .failure(let error) = RequestDecoder.decode(line) else { XCTFail("decoded: \(line)"); return nil }
+            return error.id
+        }
+        XCTAssertEqual(errorID(#"{"id": "x1", "id": "x2", "text": "a"}"#), .string("x1"))
+        XCTAssertEqual(errorID(#"{"id": "x3", "text": "a", "text": "b"}"#), .string("x3"))
+        XCTAssertEqual(errorID(#"{"id": 7, "text": "a", "#)?.description, "7")
+        // An id after the error, or one nested deeper, was never read.
+        XCTAssertNil(errorID(#"{"text": "a", "text": "b", "id": "late"}"#))
+        XCTAssertNil(errorID(#"{"user": {"id": "u"}, "text": "a", "text": "b"}"#))
+    }
+
     func testTextPromptInput() {
         XCTAssertEqual(decoded(#"{"id": "r1", "text": "hello"}"#),
                        Request(id: .string("r1"), text: "hello", parts: [TextPart(role: "text", range: 0..<5)]))
@@ -230,7 +243,8 @@ final class RequestDecoderTests: XCTestCase {
     func testJSONErrorsKeepTheirCodes() {
         XCTAssertEqual(failure(#"{"id": "r1", "text": "unterminated"#)?.description,
                        "invalid_json: unexpected end of input at byte 34")
-        XCTAssertEqual(failure(#"{"id": "r1", "text": "unterminated"#)?.id, nil)
+        // The id was read before the error: the error record names the request.
+        XCTAssertEqual(failure(#"{"id": "r1", "text": "unterminated"#)?.id, .string("r1"))
         XCTAssertEqual(failure(#"{"id":"a","id":"b","text":"t"}"#)?.description,
                        #"duplicate_key: duplicate key "id" at byte 10"#)
         XCTAssertEqual(failure(#"{"text": "\udfff"}"#)?.code, "invalid_unicode_escape")
