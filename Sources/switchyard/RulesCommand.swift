@@ -17,12 +17,15 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule pack directory (default: the built-in pack).")
         var directory: String?
 
+        @Option(name: .customLong("rules"), help: "Rule pack directory, as in the other commands (same as the argument).")
+        var rulesOption: String?
+
         @Flag(help: "Also list each pattern's prefilter atoms (the literals that make RE2 run it).")
         var atoms = false
 
         func run() throws {
             let classifier: Classifier
-            do { classifier = try RulePackLocation.loadClassifier(directory) } catch {
+            do { classifier = try RulePackLocation.loadClassifier(rulesOption ?? directory) } catch {
                 standardError(error.message)
                 throw ExitCode(2)
             }
@@ -61,9 +64,12 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule pack directory (default: the built-in pack).")
         var directory: String?
 
+        @Option(name: .customLong("rules"), help: "Rule pack directory, as in the other commands (same as the argument).")
+        var rulesOption: String?
+
         func run() throws {
             let classifier: Classifier
-            do { classifier = try RulePackLocation.loadClassifier(directory) } catch {
+            do { classifier = try RulePackLocation.loadClassifier(rulesOption ?? directory) } catch {
                 standardError(error.message)
                 throw ExitCode(2)
             }

@@ -213,6 +213,9 @@ final class ClassifyStreamTests: XCTestCase {
         XCTAssertTrue(String(decoding: check.stdout, as: UTF8.self).contains("1 rules"))
         let test = try CLIHarness.run(["rules", "test", pack.path])
         XCTAssertEqual(test.status, 0)
+        // `--rules DIR` works as in every other command.
+        XCTAssertEqual(try CLIHarness.run(["rules", "check", "--rules", pack.path]).status, 0)
+        XCTAssertEqual(try CLIHarness.run(["rules", "test", "--rules", pack.path]).status, 0)
         let failing = try CLIHarness.temporaryPack(["pack.yaml": Self.packYAML.replacingOccurrences(of: "what does a keylogger do", with: "build a keylogger")])
         defer { try? FileManager.default.removeItem(at: failing) }
         let failed = try CLIHarness.run(["rules", "test", failing.path])
