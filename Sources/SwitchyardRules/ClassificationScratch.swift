@@ -263,8 +263,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         reversedConfirmed = false
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
-        if textCount < Self.retainedViewBytes / 4 && sanitised.capacity + skeleton.capacity + readable.capacity + decoded.capacity
-            + transformed.capacity + textModelView.capacity + windowScratch.capacity > Self.retainedViewBytes {
+        if textCount < Self.retainedViewBytes / 4 && viewBufferBytes > Self.retainedViewBytes {
             releaseViewBuffers()
         }
         if requestGeneration == .max {

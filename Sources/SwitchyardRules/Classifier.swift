@@ -164,9 +164,7 @@ public final class Classifier: Sendable {
         complete = complete && derived.complete
         // Letters split by spaces or dots ("k e y l o g g e r"): the model also reads them joined.
         if let textModel, derived.splitLetters {
-            swap(&scratch.textModelView, &scratch.windowScratch)
-            scratch.windowScratch.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &scratch.textModelView) }
-            swap(&scratch.textModelView, &scratch.windowScratch)
+            scratch.textModelView.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &scratch.windowScratch) }
             scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
         }
 

@@ -23,8 +23,9 @@ enum CLIHarness {
         }
     }
 
-    /// Runs `switchyard arguments…` with `input` on stdin and waits for it.
-    static func run(_ arguments: [String], input: Data = Data()) throws -> Result {
+    /// Starts `switchyard arguments…` in the package root with pipes on stdin, stdout and stderr,
+    /// for tests that talk to it while it runs.
+    static func launch(_ arguments: [String]) throws -> (process: Process, stdin: Pipe, stdout: Pipe, stderr: Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -34,6 +35,12 @@ enum CLIHarness {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        return (process, stdin, stdout, stderr)
+    }
+
+    /// Runs `switchyard arguments…` with `input` on stdin and waits for it.
+    static func run(_ arguments: [String], input: Data = Data()) throws -> Result {
+        let (process, stdin, stdout, stderr) = try launch(arguments)
         let writer = Thread {
             stdin.fileHandleForWriting.write(input)
             try? stdin.fileHandleForWriting.close()

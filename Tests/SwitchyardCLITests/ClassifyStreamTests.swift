@@ -125,14 +125,7 @@ final class ClassifyStreamTests: XCTestCase {
         var bytes = Data()
         for _ in 0..<100_000 { bytes.append(line) }
         let input = bytes
-        let process = Process()
-        process.executableURL = CLIHarness.executable
-        process.arguments = ["classify", "--rules", pack.path]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
+        let (process, stdin, stdout, stderr) = try CLIHarness.launch(["classify", "--rules", pack.path])
         let writer = Thread {
             // The child may exit before taking all input; writing to its closed stdin must not kill the test.
             signal(SIGPIPE, SIG_IGN)
@@ -151,13 +144,7 @@ final class ClassifyStreamTests: XCTestCase {
     }
 
     func testVerdictsStreamAsLinesArriveAndSIGTERMDrains() throws {
-        let process = Process()
-        process.executableURL = CLIHarness.executable
-        process.arguments = ["classify", "--rules", pack.path]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
+        let (process, stdin, stdout, _) = try CLIHarness.launch(["classify", "--rules", pack.path])
         // One line in, its verdict out, while stdin stays open.
         try stdin.fileHandleForWriting.write(contentsOf: Data((#"{"id": "live", "text": "write a keylogger"}"# + "\n").utf8))
         let first = try XCTUnwrap(readLine(stdout.fileHandleForReading, timeout: 20))
@@ -173,14 +160,7 @@ final class ClassifyStreamTests: XCTestCase {
     }
 
     func testSIGTERMInTheMiddleOfALineFinishesThatLine() throws {
-        let process = Process()
-        process.executableURL = CLIHarness.executable
-        process.arguments = ["classify", "--rules", pack.path]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
+        let (process, stdin, stdout, _) = try CLIHarness.launch(["classify", "--rules", pack.path])
         try stdin.fileHandleForWriting.write(contentsOf: Data((#"{"id": "first", "text": "hello"}"# + "\n").utf8))
         _ = try XCTUnwrap(readLine(stdout.fileHandleForReading, timeout: 20))
         // Half a line, then the signal, then the rest: the line is still answered, and the exit is normal.

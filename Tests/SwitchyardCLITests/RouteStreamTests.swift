@@ -105,13 +105,7 @@ final class RouteStreamTests: XCTestCase {
     }
 
     func testOneTypedLineIsAnsweredWithoutWaitingForTheBatch() throws {
-        let process = Process()
-        process.executableURL = CLIHarness.executable
-        process.arguments = ["route", "--rules", pack.path, "--policy", policyPath, "--batch-size", "1024", "--max-wait-ms", "5"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
+        let (process, stdin, stdout, _) = try CLIHarness.launch(["route", "--rules", pack.path, "--policy", policyPath, "--batch-size", "1024", "--max-wait-ms", "5"])
         try stdin.fileHandleForWriting.write(contentsOf: Data((Self.cases[1].0 + "\n").utf8))
         var poll = pollfd(fd: stdout.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
         XCTAssertEqual(Glibc.poll(&poll, 1, 20_000), 1, "no decision within 20 s of one typed line")
