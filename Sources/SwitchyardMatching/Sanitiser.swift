@@ -1,8 +1,11 @@
-/// Builds the sanitised view of a text: default-ignorable (invisible) scalars removed, U+2800
-/// BRAILLE PATTERN BLANK turned into a space, NFKC and full case folding applied per scalar.
+/// Builds the sanitised view of a text: scalars that draw nothing removed (default-ignorable,
+/// format characters, controls other than tab, newline and carriage return, line and paragraph
+/// separators), U+2800 BRAILLE PATTERN BLANK turned into a space, NFKC and full case folding
+/// applied per scalar.
 ///
-/// Pure-ASCII text is its own sanitised view for matching purposes (keywords and patterns already
-/// match ASCII case-insensitively), so callers test `isASCII` first and skip the view entirely.
+/// Plain ASCII text (no control bytes but tab, newline and carriage return) is its own sanitised
+/// view for matching purposes (keywords and patterns already match ASCII case-insensitively), so
+/// callers test `isPlainASCII` first and skip the view entirely.
 ///
 /// Table-driven: the per-scalar mapping is generated from the Unicode Character Database by
 /// Scripts/generate-unicode-tables.py (see Views/UnicodeTables.swift). It equals Foundation's
@@ -29,6 +32,45 @@ public enum Sanitiser {
         return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
+    /// Whether every byte is below 0x80 and no byte is a control the sanitiser removes (C0
+    /// controls other than tab, newline and carriage return, and DEL).
+    /// - Complexity: O(n), eight bytes per step.
+    @inlinable
+    public static func isPlainASCII(_ text: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = text.count
+        while index + 8 <= count {
+            let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { return false }
+            if mayHoldControl(word) {
+                for k in 0..<8 where isRemovedControl(text[index + k]) { return false }
+            }
+            index += 8
+        }
+        while index < count {
+            if text[index] >= 0x80 || isRemovedControl(text[index]) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether an all-ASCII word may hold a byte below 0x20 or a DEL (a cheap over-approximation:
+    /// tab, newline and carriage return also answer yes).
+    @inlinable @inline(__always)
+    static func mayHoldControl(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let del = word ^ (ones &* 0x7F)
+        return below20 | ((del &- ones) & ~del & highs) != 0
+    }
+
+    /// An ASCII control the sanitiser removes: below 0x20 except tab, newline and carriage
+    /// return, or DEL.
+    @inlinable @inline(__always)
+    public static func isRemovedControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+    }
+
     /// Whether `a` and `b` are the same bytes up to ASCII letter case. The keyword automaton and
     /// the regexes compare ASCII case-insensitively, so a sanitised view that differs from the
     /// text only in ASCII case shows them nothing new.
@@ -50,9 +92,10 @@ public enum Sanitiser {
     }
 
     /// Writes the sanitised view of `text` (UTF-8) into `output`, replacing its contents, and
-    /// returns the number of scalars removed as invisible (Default_Ignorable_Code_Point).
+    /// returns the number of scalars removed as invisible (default-ignorable, format, control,
+    /// line and paragraph separator).
     ///
-    /// ASCII bytes are copied unchanged: matching is already ASCII-case-insensitive, and keeping
+    /// ASCII bytes but removed controls are copied unchanged: matching is already ASCII-case-insensitive, and keeping
     /// them lets callers skip the sanitised pass when nothing else changed. Every other scalar is
     /// replaced by its entry in the generated table (most map to themselves). Invalid UTF-8
     /// bytes are copied as is, one at a time.
@@ -76,7 +119,7 @@ public enum Sanitiser {
                 // ASCII run: copy eight bytes at a time while they are all ASCII.
                 while index + 8 <= count {
                     let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 != 0 { break }
+                    if word & 0x8080_8080_8080_8080 != 0 || mayHoldControl(word) { break }
                     UnsafeMutableRawPointer(out + written).storeBytes(of: word, as: UInt64.self)
                     written += 8
                     index += 8
@@ -84,8 +127,12 @@ public enum Sanitiser {
                 if index == count { break }
                 let lead = input[index]
                 if lead < 0x80 {
-                    out[written] = lead
-                    written += 1
+                    if isRemovedControl(lead) {
+                        removed += 1
+                    } else {
+                        out[written] = lead
+                        written += 1
+                    }
                     index += 1
                     continue
                 }
@@ -127,14 +174,20 @@ public enum Sanitiser {
         var written = 0  // the offset in the sanitised view that corresponds to `index`
         // SAFETY: reads stay below `count` (`UTF8Scalar.decode` checks its own bounds).
         while index < count {
-            while index + 8 <= count && UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 || mayHoldControl(word) { break }
                 index += 8
                 written += 8
             }
             if index == count { break }
             if input[index] < 0x80 {
+                if isRemovedControl(input[index]) {
+                    windows.add(written..<written, radius: radius)
+                } else {
+                    written += 1
+                }
                 index += 1
-                written += 1
                 continue
             }
             let (scalar, length) = UTF8Scalar.decode(input, index, count)

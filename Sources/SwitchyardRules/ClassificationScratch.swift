@@ -81,6 +81,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var squeezedWindows = ViewWindows()
     /// `I`/`l` case swaps found by the gates, before the classifier keeps those that disguise a term.
     @exclusivity(unchecked) var caseSwapWindows = ViewWindows()
+    /// Compounds whose weak separators (hyphens, underscores, newlines) the squeezed view joins:
+    /// those that split a term ("ran-som-ware"), not "pass-the-hash".
+    @exclusivity(unchecked) var joinableCompounds = ViewWindows()
     @exclusivity(unchecked) var rot13Windows = ViewWindows()
     @exclusivity(unchecked) var reversedWindows = ViewWindows()
     /// Evidence positions are scaled from the current pass's view to the base text by

@@ -134,20 +134,20 @@ public final class Classifier: Sendable {
         scratch.statistics.textBytes &+= inspected.count
         var complete = true
         var signals: Signals = []
-        let ascii = Sanitiser.isASCII(inspected)
+        let ascii = Sanitiser.isPlainASCII(inspected)
 
         // Raw, then sanitised. `base` is the text the derived views are built from.
         var sanitisedDiffers = false
         if ascii {
             complete = scan(inspected, views: .rawAndSanitised, forms: .plainPass, using: scratch) && complete
         } else {
-            Sanitiser.sanitise(inspected, into: &scratch.sanitised)
+            let removed = Sanitiser.sanitise(inspected, into: &scratch.sanitised)
             sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, inspected) }
             complete = scan(inspected, views: sanitisedDiffers ? .rawOnly : .rawAndSanitised, forms: .plainPass, using: scratch) && complete
             if sanitisedDiffers {
                 complete = scratch.sanitised.withUnsafeBytes { sanitisedPass($0, text: inspected, using: scratch) } && complete
             }
-            if EvasionScan.invisibleInsideWords(inspected) >= 2 { signals.insert(Signals(.hiddenCharacters)) }
+            if removed >= 2 && EvasionScan.invisibleInsideWords(inspected) >= 2 { signals.insert(Signals(.hiddenCharacters)) }
             if EvasionScan.hasMixedScriptWord(inspected) { signals.insert(Signals(.mixedScript)) }
         }
         let base = sanitisedDiffers ? scratch.sanitised : nil
@@ -260,9 +260,17 @@ public final class Classifier: Sendable {
             let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
             complete = complete && passed && readablePassed
         }
-        if gates.squeezed {
+        // Separators inside words ("ran-som-ware", "ran😀som", "mal<b></b>ware"): markup, symbols
+        // and tags open squeezed windows at once; hyphens, underscores, slashes and newlines only
+        // where the word read whole shows a term.
+        scratch.joinableCompounds.reset(textCount: source.count)
+        let splitTerms = InWordSeparators.find(source, radius: radius, strong: &scratch.squeezedWindows, joinable: &scratch.joinableCompounds) { compound in
+            joinedRevealsTerm(in: UnsafeRawBufferPointer(rebasing: source[compound]), using: scratch)
+        }
+        if gates.squeezed || splitTerms {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
-            let excerpt = scratch.squeezedWindows.buildSqueezed(source, separator: separator, into: &scratch.squeezed, mask: &scratch.joinedMask,
+            let excerpt = scratch.squeezedWindows.buildSqueezed(source, separator: separator, joinable: scratch.joinableCompounds,
+                                                                into: &scratch.squeezed, mask: &scratch.joinedMask,
                                                         skeleton: &scratch.skeleton, scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask)
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
             let passed = scratch.squeezed.withUnsafeBytes { text in
@@ -272,7 +280,137 @@ public final class Classifier: Sendable {
             }
             complete = complete && passed
         }
-        return (complete, gates.skeleton || gates.squeezed, gates.squeezed)
+        return (complete, gates.skeleton || gates.squeezed || splitTerms, gates.squeezed)
+    }
+
+    /// Whether the squeezed reading of `text` (a compound split by hyphens, underscores, slashes
+    /// or newlines) shows a term across a joined place that the same words read apart do not:
+    /// "ran-som-ware" shows ransomware; "pass-the-hash" and "etc/shadow" show only what their
+    /// words already say. Uses the squeezed buffers, free at this point; allocates nothing.
+    private func joinedRevealsTerm(in text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Bool {
+        // The words joined: the actions of terms across a joined place (most compounds, such as
+        // two lines' last and first words, have none, and the check stops here). ASCII compounds
+        // (nearly all) are joined on the stack.
+        let joined = withUnsafeTemporaryAllocation(byteCount: 2 * Self.stackCompoundBytes, alignment: 8) { buffer -> JoinedSink in
+            let output = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Self.stackCompoundBytes])
+            let maskBytes = UnsafeMutableRawBufferPointer(rebasing: buffer[Self.stackCompoundBytes...])
+            if let count = InWordSeparators.joinASCII(text, into: output, mask: maskBytes) {
+                let view = UnsafeRawBufferPointer(rebasing: output[0..<count])
+                // SAFETY: `maskBytes` holds `count` initialised bytes, read as UInt8 for this scan only.
+                let mask = UnsafeBufferPointer(start: maskBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+                var joined = JoinedSink(program: tables.joined.program.buffer, view: view, mask: mask)
+                tables.joined.automaton.scan(view, into: &joined)
+                return joined
+            }
+            TextTransforms.squeezedReading(text, into: &scratch.squeezed, joined: &scratch.joinedMask, skeleton: &scratch.caseSwapText)
+            return scratch.squeezed.withUnsafeBytes { view in
+                scratch.joinedMask.withUnsafeBufferPointer { mask in
+                    var joined = JoinedSink(program: tables.joined.program.buffer, view: view, mask: mask)
+                    tables.joined.automaton.scan(view, into: &joined)
+                    return joined
+                }
+            }
+        }
+        guard joined.count > 0 else { return false }
+        // The words apart, through the skeleton pass's terms: as written ("living-off-the-land"
+        // is a term) and with the separators read as spaces ("pass the hash" is one too).
+        var apart = ActionSink(program: tables.skeleton.program.buffer)
+        TextViews.skeleton(text, into: &scratch.caseSwapText)
+        scratch.caseSwapText.withUnsafeBytes { tables.skeleton.automaton.scan($0, into: &apart) }
+        InWordSeparators.mark(text, into: &scratch.squeezed, fill: 0x20)
+        scratch.squeezed.withUnsafeBytes { TextViews.skeleton($0, into: &scratch.caseSwapText) }
+        scratch.caseSwapText.withUnsafeBytes { tables.skeleton.automaton.scan($0, into: &apart) }
+        if joined.overflowed { return true }
+        for index in 0..<joined.actions.count where !apart.contains(joined.actions[index]) { return true }
+        return false
+    }
+
+    /// Compounds up to this long are joined on the stack (`InWordSeparators.find` caps them at 256).
+    private static let stackCompoundBytes = 320
+
+    /// Collects the actions of every hit (terms, not their ROT13 or reversed forms) into a
+    /// 256-bit filter: a false "seen" only hides a joined term, never invents one.
+    private struct ActionSink: KeywordHitSink {
+        let program: UnsafeBufferPointer<UInt32>
+        var seen: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+            forEachAction(pattern, program) { insert($0) }
+        }
+
+        mutating func insert(_ action: UInt32) {
+            let bit = Self.bit(action)
+            switch bit >> 6 {
+            case 0: seen.0 |= 1 << (bit & 63)
+            case 1: seen.1 |= 1 << (bit & 63)
+            case 2: seen.2 |= 1 << (bit & 63)
+            default: seen.3 |= 1 << (bit & 63)
+            }
+        }
+
+        func contains(_ action: UInt32) -> Bool {
+            let bit = Self.bit(action)
+            let word = bit >> 6 == 0 ? seen.0 : bit >> 6 == 1 ? seen.1 : bit >> 6 == 2 ? seen.2 : seen.3
+            return word >> (bit & 63) & 1 != 0
+        }
+
+        static func bit(_ action: UInt32) -> UInt64 { UInt64((action &* 0x9E37_79B1) >> 24) }
+    }
+
+    /// Calls `body` with each action of `pattern` (none for ROT13 and reversed forms).
+    @inline(__always)
+    private static func forEachAction(_ pattern: UInt32, _ program: UnsafeBufferPointer<UInt32>, _ body: (UInt32) -> Void) {
+        let header = program[Int(pattern)]
+        guard UInt8(truncatingIfNeeded: header) & TermForms.transforms.rawValue == 0 else { return }
+        let first = Int(pattern) + 1
+        for index in first..<first + Int(header >> 8) { body(program[index] & ~(3 << RuleTables.boundaryShift)) }
+    }
+
+    /// Collects the actions of hits that are whole words of the joined reading and run across a
+    /// joined place (they hold the letters on both sides of a removed separator: "ran|som" in
+    /// "ransomware", not "write" in "write-ups", nor "rtu" inside "hacker-turned"). Keeps up to
+    /// eight, with no allocation; past that, `overflowed`.
+    private struct JoinedSink: KeywordHitSink {
+        let program: UnsafeBufferPointer<UInt32>
+        let view: UnsafeRawBufferPointer
+        let mask: UnsafeBufferPointer<UInt8>
+        var actions = FixedActions()
+        var count = 0
+        var overflowed = false
+
+        /// Up to eight actions, inline.
+        struct FixedActions {
+            var storage: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            subscript(index: Int) -> UInt32 {
+                get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: index * 4, as: UInt32.self) } }
+                set { withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: index * 4, as: UInt32.self) } }
+            }
+        }
+
+        init(program: UnsafeBufferPointer<UInt32>, view: UnsafeRawBufferPointer, mask: UnsafeBufferPointer<UInt8>) {
+            self.program = program
+            self.view = view
+            self.mask = mask
+        }
+
+        mutating func keywordHit(pattern: UInt32, start: Int, end: Int) {
+            guard start < end, end <= view.count else { return }
+            guard start == 0 || !TextTransforms.isTokenByte(view[start - 1]), end == view.count || !TextTransforms.isTokenByte(view[end]) else { return }
+            let last = min(end, mask.count) - 1
+            var index = start
+            while index < last && !(mask[index] != 0 && mask[index + 1] != 0) { index += 1 }
+            guard index < last else { return }
+            Classifier.forEachAction(pattern, program) { action in
+                if actions.count < 8 {
+                    actions[actions.count] = action
+                    actions.count += 1
+                } else {
+                    overflowed = true
+                }
+                count += 1
+            }
+        }
     }
 
     /// Adds a skeleton window around each `I`/`l` case swap whose skeleton shows a term across the
@@ -333,7 +471,7 @@ public final class Classifier: Sendable {
             scratch.textScore = max(scratch.textScore, scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
         }
         var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
-        let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isASCII($0) }
+        let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isPlainASCII($0) }
         var sanitisedDiffers = false
         if !ascii {
             scratch.transformed.withUnsafeBytes { Sanitiser.sanitise($0, into: &scratch.decodedDerived) }

@@ -181,7 +181,7 @@ public struct TextModel: Sendable {
         var readable: [UInt8] = []
         text.withUTF8 { raw in
             let bytes = UnsafeRawBufferPointer(raw)
-            if Sanitiser.isASCII(bytes) {
+            if Sanitiser.isPlainASCII(bytes) {
                 TextViews.readable(bytes, into: &readable)
             } else {
                 _ = Sanitiser.sanitise(bytes, into: &sanitised)

@@ -122,25 +122,33 @@ enum ReferenceGates {
         return found
     }
 
-    /// Zero-width characters (U+200B–U+200D, U+2060, U+FEFF, soft hyphen U+00AD) sitting between
-    /// two ASCII letters, as in "key\u{200B}logger".
+    /// Runs of characters that draw nothing between two ASCII letters, scalar by scalar with the
+    /// standard library's Unicode properties (invalid bytes read as U+FFFD, which draws).
     static func invisibleInsideWords(_ text: UnsafeRawBufferPointer) -> Int {
         var count = 0
-        var index = 1
-        let total = text.count
-        // Every byte in turn (the production scan skips ASCII eight bytes at a time); the
-        // character test itself is shared.
-        while index + 1 < total {
-            let length = EvasionScan.invisibleLength(text, at: index)
-            if length > 0 {
-                let after = index + length
-                if after < total, EvasionScan.isASCIILetter(text[index - 1]), EvasionScan.isASCIILetter(text[after]) { count += 1 }
-                index = after
-            } else {
-                index += 1
+        var letterBefore = false
+        var hiddenRun = false
+        for scalar in String(decoding: text, as: UTF8.self).unicodeScalars {
+            if drawsNothing(scalar) {
+                if letterBefore { hiddenRun = true }
+                continue
             }
+            let letter = scalar.isASCII && EvasionScan.isASCIILetter(UInt8(scalar.value))
+            if letter && hiddenRun { count += 1 }
+            letterBefore = letter
+            hiddenRun = false
         }
         return count
+    }
+
+    /// What the sanitiser removes: default-ignorables, format characters, controls other than tab,
+    /// newline and carriage return, line and paragraph separators.
+    static func drawsNothing(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return Sanitiser.isRemovedControl(UInt8(scalar.value)) }
+        switch scalar.properties.generalCategory {
+        case .format, .control, .lineSeparator, .paragraphSeparator: return true
+        default: return scalar.properties.isDefaultIgnorableCodePoint
+        }
     }
 
     /// Whether some word mixes ASCII letters with Greek or Cyrillic letters (two-byte sequences

