@@ -1,4 +1,5 @@
-/// Base64 decoding (standard and URL-safe alphabets) for the generated tables and the decoders.
+/// Base64 decoding (standard and URL-safe alphabets) for the generated tables and the decoders,
+/// and base32 (RFC 4648) for the decoders.
 enum Base64 {
     /// 6-bit value of each byte: `A–Z a–z 0–9` as usual, `+` and `-` → 62, `/` and `_` → 63;
     /// 0xFF for every other byte.
@@ -56,6 +57,39 @@ enum Base64 {
             if value == 0xFF { continue }
             accumulator = accumulator << 6 | UInt32(value)
             bits += 6
+            if bits >= 8 {
+                bits -= 8
+                if written == limit { return (written, true) }
+                out[at + written] = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
+                written += 1
+            }
+        }
+        return (written, false)
+    }
+
+    /// Decodes the base32 characters (`A–Z 2–7`) of `source[start..<end]` like `decode`: `=` ends
+    /// the data, a trailing partial byte is dropped.
+    static func decodeBase32(
+        _ source: UnsafePointer<UInt8>, from start: Int, to end: Int,
+        into out: UnsafeMutablePointer<UInt8>, at: Int, limit: Int
+    ) -> (written: Int, truncated: Bool) {
+        // SAFETY: reads stay in `start..<end` of `source`; writes stay in `at..<at + limit` of `out`.
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var written = 0
+        var index = start
+        while index < end {
+            let byte = source[index]
+            index += 1
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "2")...UInt8(ascii: "7"): value = byte - UInt8(ascii: "2") + 26
+            case UInt8(ascii: "="): return (written, false)
+            default: continue
+            }
+            accumulator = (accumulator << 5 | UInt32(value)) & 0xFFFF
+            bits += 5
             if bits >= 8 {
                 bits -= 8
                 if written == limit { return (written, true) }

@@ -32,6 +32,8 @@ public struct DecodedKinds: OptionSet, Sendable, Hashable {
     public static let tagCharacters = DecodedKinds(rawValue: 1 << 5)
     /// Variation-selector runs read as bytes.
     public static let variationSelectors = DecodedKinds(rawValue: 1 << 6)
+    /// Base32 runs (RFC 4648: capitals and 2-7).
+    public static let base32 = DecodedKinds(rawValue: 1 << 7)
 }
 
 /// What decoding found: signals for the verdict.
@@ -58,6 +60,10 @@ public struct DecodeReport: Sendable, Equatable {
 ///   capitalised words and paths rarely do). A line break
 ///   continues the run when the line so far holds a multiple of 4 and at least 32 characters.
 ///   Bad padding and a dangling final character are tolerated.
+/// - **base32**: a word of at least 16 (and `minBase64Length`) capitals and digits 2-7, at least
+///   half of them letters, then up to six `=` (RFC 4648; prose in capitals has spaces).
+/// - **escapes** also: `%25` before two hex digits counts as hiding a character, so URL encoding
+///   applied twice decodes twice (the second time at depth 2).
 /// - **hex**: a word of at least `minHexLength` hex digits (optionally `0x`-prefixed; an odd
 ///   final digit is dropped), or two-digit tokens ("77 72", "77:72", "0x77, 0x72") separated by
 ///   one or two of `␠ , : ;`, with at least `minHexLength` digits in all.
@@ -177,8 +183,9 @@ enum DecodeClass {
 
 /// A decodable blob found by `CandidateScanner`.
 enum Candidate: Equatable {
-    /// A base64/hex run: try hex first when `hex`, then base64 when `base64`.
-    case run(start: Int, end: Int, hex: Bool, base64: Bool)
+    /// A base64/hex/base32 run: try hex first when `hex`, then base64 when `base64`, then base32
+    /// when `base32`.
+    case run(start: Int, end: Int, hex: Bool, base64: Bool, base32: Bool)
     /// Two-digit hex tokens with separators.
     case hexGroups(start: Int, end: Int)
     /// A cluster of escapes widened to words.
@@ -195,8 +202,11 @@ struct Escape {
     var value: UInt32     // a byte (when `isByte`) or a scalar value
     var isByte: Bool
     var kind: DecodedKinds
-    /// Whether it hides a letter or digit (see `Decoders`).
+    /// A `%25` followed by two hex digits: URL encoding applied twice ("%2577" is "%77", "w").
+    var wrapsEscape = false
+    /// Whether it hides a letter or digit (see `Decoders`), or another escape.
     var notable: Bool {
+        if wrapsEscape { return true }
         if value < 0x80 {
             let byte = UInt8(value)
             return DecodeClass.table[byte] & DecodeClass.alphanumeric != 0
@@ -367,7 +377,7 @@ struct CandidateScanner {
 
     private mutating func found(_ candidate: Candidate) -> Candidate {
         switch candidate {
-        case .run(_, let end, _, _), .hexGroups(_, let end), .escapes(_, let end),
+        case .run(_, let end, _, _, _), .hexGroups(_, let end), .escapes(_, let end),
              .tags(_, let end, _), .variationSelectors(_, let end, _):
             position = Swift.max(position, end)
             floor = end
@@ -418,9 +428,34 @@ struct CandidateScanner {
         while padded < count, padded - end < 2, input[padded] == UInt8(ascii: "=") { padded += 1 }
         let base64 = end - start >= minBase64
             && allFlags & DecodeClass.upper != 0 && allFlags & DecodeClass.lower != 0
-        if !hex && !base64 { return nil }
-        if base64 { position = padded }
-        return .run(start: start, end: base64 ? padded : runEnd, hex: hex, base64: base64)
+        // Base32 (RFC 4648): capitals and the digits 2-7 only, padded with up to six `=`.
+        let base32 = atWordStart && runEnd - start >= Swift.max(minBase64, 16) && flags & DecodeClass.lower == 0 && isBase32(start, runEnd)
+        if !hex && !base64 && !base32 { return nil }
+        if base64 {
+            position = padded
+            return .run(start: start, end: padded, hex: hex, base64: true, base32: false)
+        }
+        var end32 = runEnd
+        if base32 {
+            while end32 < count, end32 - runEnd < 6, input[end32] == UInt8(ascii: "=") { end32 += 1 }
+            position = end32
+        }
+        return .run(start: start, end: base32 ? end32 : runEnd, hex: hex, base64: false, base32: base32)
+    }
+
+    private func isBase32(_ start: Int, _ end: Int) -> Bool {
+        var index = start
+        var letters = 0
+        while index < end {
+            let byte = input[index]
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                letters += 1
+            } else if !(byte >= UInt8(ascii: "2") && byte <= UInt8(ascii: "7")) {
+                return false
+            }
+            index += 1
+        }
+        return letters * 2 >= end - start
     }
 
     private func allHex(_ start: Int, _ end: Int) -> Bool {
@@ -496,7 +531,9 @@ struct CandidateScanner {
         switch input[index] {
         case UInt8(ascii: "%"):
             guard let value = hex(index + 1, 2) else { return nil }
-            return Escape(length: 3, value: value, isByte: true, kind: .percent)
+            var escape = Escape(length: 3, value: value, isByte: true, kind: .percent)
+            escape.wrapsEscape = value == 0x25 && hex(index + 3, 2) != nil
+            return escape
         case UInt8(ascii: "\\"):
             guard index + 1 < count else { return nil }
             switch input[index + 1] {
@@ -725,12 +762,16 @@ struct SegmentDecoder {
         -> (Int, Bool, DecodedKinds) {
         guard limit > 0 else { return (0, true, []) }
         switch candidate {
-        case .run(let start, let end, let hex, let base64):
+        case .run(let start, let end, let hex, let base64, let base32):
             if hex {
                 let (length, truncated) = decodeHex(source, start, end, at: at, limit: limit)
-                if !base64 || Self.plausible(out + at, truncated ? Self.trimToScalar(out + at, length) : length) {
+                if !(base64 || base32) || Self.plausible(out + at, truncated ? Self.trimToScalar(out + at, length) : length) {
                     return (length, truncated, .hex)
                 }
+            }
+            if base32 {
+                let (length, truncated) = Base64.decodeBase32(source, from: start, to: end, into: out, at: at, limit: limit)
+                return (length, truncated, .base32)
             }
             let (length, truncated) = Base64.decode(source, from: start, to: end, into: out, at: at, limit: limit)
             return (length, truncated, .base64)
