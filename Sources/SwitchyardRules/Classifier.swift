@@ -200,6 +200,21 @@ public final class Classifier: Sendable {
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
 
+        // Letter ciphers (a Caesar shift, Atbash) and Morse code, in texts short enough to be
+        // a request written that way: read back when the letter counts or the tokens say so.
+        if inspected.count <= Self.cipherLimit {
+            if let substitution = Ciphers.detect(inspected) {
+                scratch.statistics.cipherDecodes &+= 1
+                Ciphers.decode(inspected, substitution, into: &scratch.transformed)
+                complete = decodedPasses(using: scratch) && complete
+            }
+            if Ciphers.mightBeMorse(inspected) {
+                scratch.statistics.cipherDecodes &+= 1
+                Ciphers.decodeMorse(inspected, into: &scratch.transformed)
+                complete = decodedPasses(using: scratch) && complete
+            }
+        }
+
         if !complete && indeterminate == nil { indeterminate = .regexFailure }
         var verdict = verdict(from: scratch, indeterminate: indeterminate, signals: signals)
         if textModel != nil && (scratch.keepsEvidence || !verdict.hits.isEmpty) { verdict.textScore = scratch.textScore }
@@ -610,6 +625,8 @@ public final class Classifier: Sendable {
 
     /// Texts up to this size that need the skeleton view are also decoded as ROT13 and reversed.
     static let blindDecodeLimit = 2048
+    /// Texts up to this long are checked for letter ciphers and Morse code.
+    static let cipherLimit = 4096
 
     /// The first view (in `ViewKind` order) whose bit is in `mask`.
     static func firstView(in mask: UInt8) -> ViewKind {

@@ -23,6 +23,8 @@ public struct ScanStatistics: Sendable, Equatable {
     /// Requests read again as ROT13 text, and as reversed text.
     public var rot13Decodes = 0
     public var reversedDecodes = 0
+    /// Letter-cipher (Caesar, Atbash) and Morse readings.
+    public var cipherDecodes = 0
     /// Regexes confirmed with RE2 (every atom group seen in the pass).
     public var regexRuns = 0
     /// Times a regex had more separate windows than the scratch holds, so the closest two merged.

@@ -103,6 +103,7 @@ struct BenchCommand: ParsableCommand {
             writer.key("blob_decodes"); writer.int(work.blobDecodes)
             writer.key("rot13_decodes"); writer.int(work.rot13Decodes)
             writer.key("reversed_decodes"); writer.int(work.reversedDecodes)
+            writer.key("cipher_decodes"); writer.int(work.cipherDecodes)
             writer.key("regex_runs"); writer.int(work.regexRuns)
             writer.key("regex_window_merges"); writer.int(work.regexWindowMerges)
             writer.key("regex_bytes"); writer.int(work.regexBytes)
@@ -119,7 +120,7 @@ struct BenchCommand: ParsableCommand {
         print("peak memory: \(Self.bytes(peakBytes)) (ru_maxrss)")
         let work = result.work
         func perByte(_ count: Int) -> String { String(format: "%.2f", work.textBytes == 0 ? 0 : Double(count) / Double(work.textBytes)) }
-        print("work per text byte: automaton \(String(format: "%.2f", work.passBytesPerTextByte)) (plain \(perByte(work.plainPassBytes)), skeleton \(perByte(work.skeletonPassBytes)), squeezed \(perByte(work.squeezedPassBytes)), decoded \(perByte(work.decodedPassBytes)); \(perByte(work.automatonHits * 1000)) hits per KB), RE2 \(String(format: "%.2f", work.regexBytesPerTextByte)) (\(work.regexRuns) runs, \(work.regexWindowMerges) window merges); decoded \(work.blobDecodes) blobs, \(work.rot13Decodes) ROT13, \(work.reversedDecodes) reversed in \(work.requests) requests")
+        print("work per text byte: automaton \(String(format: "%.2f", work.passBytesPerTextByte)) (plain \(perByte(work.plainPassBytes)), skeleton \(perByte(work.skeletonPassBytes)), squeezed \(perByte(work.squeezedPassBytes)), decoded \(perByte(work.decodedPassBytes)); \(perByte(work.automatonHits * 1000)) hits per KB), RE2 \(String(format: "%.2f", work.regexBytesPerTextByte)) (\(work.regexRuns) runs, \(work.regexWindowMerges) window merges); decoded \(work.blobDecodes) blobs, \(work.rot13Decodes) ROT13, \(work.reversedDecodes) reversed, \(work.cipherDecodes) cipher or Morse in \(work.requests) requests")
     }
 
     /// Classifies `texts` in order, round again, until `seconds` have passed (at least one request).

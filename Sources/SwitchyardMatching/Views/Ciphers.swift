@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+// Ciphers: the simple letter ciphers and codes a request can hide in, read back without a key.
+//
+// Caesar shifts and Atbash keep each letter's frequency but move it to another letter. One pass
+// counts the letters; from the 26 counts alone, each of the 26 shifts and Atbash gets the
+// log-likelihood of its reading under the letter frequencies of prose. Ordinary text scores best
+// as written (in any Latin-script language: their frequencies are close enough); a cipher's
+// reading scores clearly better than the text as written, and only then is the text rewritten.
+// Morse code is read token by token.
+
+/// Reads Caesar-shifted, Atbash and Morse-coded text back.
+public enum Ciphers {
+    /// A letter substitution found by `detect`.
+    public enum Substitution: Equatable, Sendable {
+        /// Each letter moved forward by this many places (1...25).
+        case shift(Int)
+        /// a↔z, b↔y, …
+        case atbash
+    }
+
+    /// Texts with fewer ASCII letters than this are not judged: too few to count on.
+    static let minimumLetters = 24
+
+    /// The substitution that turns `text` into text with the letter frequencies of ordinary
+    /// prose, when the text itself lacks them and some substitution restores them; nil for
+    /// ordinary text in any Latin-script language, for non-Latin scripts and for short texts.
+    /// - Complexity: O(n), one pass counting letters, then 26 × 26 steps on the counts.
+    public static func detect(_ text: UnsafeRawBufferPointer) -> Substitution? {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 26) { buffer -> Substitution? in
+            for index in 0..<26 { buffer[index] = 0 }
+            var letters = 0
+            for byte in text {
+                let folded = byte | 0x20
+                if folded >= 0x61 && folded <= 0x7A {
+                    buffer[Int(folded - 0x61)] += 1
+                    letters += 1
+                }
+            }
+            // Hex digits and other small alphabets are not prose under any shift.
+            var distinct = 0
+            for index in 0..<26 where buffer[index] > 0 { distinct += 1 }
+            guard letters >= minimumLetters, distinct >= 12 else { return nil }
+            // The log-likelihood of the letters under each reading; the text as written wins
+            // for ordinary prose, and a cipher must beat it clearly.
+            let asWritten = likelihood(buffer) { $0 }
+            var best: Substitution? = nil
+            var bestScore = asWritten + Self.margin * Double(letters)
+            for shift in 1..<26 {
+                // Decoding moves each letter back by `shift`: plain letter p was written p + shift.
+                let score = likelihood(buffer) { ($0 + shift) % 26 }
+                if score > bestScore {
+                    bestScore = score
+                    best = .shift(shift)
+                }
+            }
+            if likelihood(buffer, { 25 - $0 }) > bestScore {
+                bestScore = likelihood(buffer) { 25 - $0 }
+                best = .atbash
+            }
+            // The reading must look like prose itself, not merely less unlike it (random
+            // letters, as in base64, fit some shift a little better than none).
+            return bestScore >= Self.proseLikelihood * Double(letters) ? best : nil
+        }
+    }
+
+    /// How much better per letter (in nats) a cipher reading must score than the text as written.
+    static let margin = 0.4
+    /// The least log-likelihood per letter of a reading taken as prose (English prose averages
+    /// about −2.9 nats, letters drawn uniformly about −3.9).
+    static let proseLikelihood = -3.2
+
+    /// Σ over plain letters p of count(written(p)) · log frequency(p), where `written(p)` is the
+    /// letter index that plain letter `p` was written as.
+    @inline(__always)
+    static func likelihood(_ counts: UnsafeMutableBufferPointer<Int>, _ written: (Int) -> Int) -> Double {
+        var total = 0.0
+        for plain in 0..<26 { total += Double(counts[written(plain)]) * logFrequency[plain] }
+        return total
+    }
+
+    /// Natural logs of letter frequencies of English prose (close enough for the other
+    /// Latin-script languages: their texts as written still score best).
+    static let logFrequency: [Double] = [8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.77, 4.0, 2.4, 6.7, 7.5, 1.9,
+                                         0.095, 6.0, 6.3, 9.1, 2.8, 0.98, 2.4, 0.15, 2.0, 0.074].map { log($0 / 100) }
+
+    /// Writes `text` decoded by `substitution` into `output` (replacing its contents): ASCII
+    /// letters substituted, case kept, every other byte copied.
+    public static func decode(_ text: UnsafeRawBufferPointer, _ substitution: Substitution, into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count)
+        for byte in text {
+            let folded = byte | 0x20
+            guard folded >= 0x61 && folded <= 0x7A else {
+                output.append(byte)
+                continue
+            }
+            let base: UInt8 = byte >= 0x61 ? 0x61 : 0x41
+            let index = Int(folded - 0x61)
+            let plain: Int
+            switch substitution {
+            case .shift(let shift): plain = (index - shift + 26) % 26
+            case .atbash: plain = 25 - index
+            }
+            output.append(base + UInt8(plain))
+        }
+    }
+
+    // MARK: Morse
+
+    /// Whether `text` may hold Morse code: at least 12 letters' worth of dots and dashes in
+    /// tokens made only of them.
+    /// - Complexity: O(n).
+    public static func mightBeMorse(_ text: UnsafeRawBufferPointer) -> Bool {
+        var tokens = 0
+        var index = 0
+        let count = text.count
+        while index < count {
+            while index < count && isSpace(text[index]) { index += 1 }
+            let start = index
+            var onlySymbols = true
+            while index < count && !isSpace(text[index]) {
+                if !isMorseSymbol(text[index]) { onlySymbols = false }
+                index += 1
+            }
+            if index > start && onlySymbols && index - start <= 7 {
+                tokens += 1
+                if tokens >= 12 { return true }
+            }
+        }
+        return false
+    }
+
+    /// Writes `text` with every Morse token (dots and dashes, letters separated by spaces, words
+    /// by `/` or by three spaces or more) read as its letter or digit into `output`; other tokens
+    /// are copied with a space after them.
+    public static func decodeMorse(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count)
+        var index = 0
+        let count = text.count
+        var lastWasLetter = false
+        while index < count {
+            var spaces = 0
+            while index < count && isSpace(text[index]) {
+                spaces += text[index] == 0x0A ? 3 : 1
+                index += 1
+            }
+            if spaces >= 3 && lastWasLetter {
+                output.append(0x20)
+                lastWasLetter = false
+            }
+            let start = index
+            var code = 1  // a leading 1 bit, then 0 for a dot and 1 for a dash
+            var onlySymbols = true
+            while index < count && !isSpace(text[index]) {
+                let byte = text[index]
+                if byte == 0x2E { code = code << 1 } else if byte == 0x2D || byte == 0x5F { code = code << 1 | 1 } else { onlySymbols = false }
+                index += 1
+            }
+            guard index > start else { continue }
+            if index - start == 1 && text[start] == 0x2F {
+                output.append(0x20)
+                lastWasLetter = false
+                continue
+            }
+            if onlySymbols && index - start <= 6 && morseTable[code] != 0 {
+                output.append(morseTable[code])
+                lastWasLetter = true
+                continue
+            }
+            if lastWasLetter { output.append(0x20) }
+            for offset in start..<index { output.append(text[offset]) }
+            output.append(0x20)
+            lastWasLetter = false
+        }
+    }
+
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+    @inline(__always)
+    static func isMorseSymbol(_ byte: UInt8) -> Bool { byte == 0x2E || byte == 0x2D || byte == 0x5F || byte == 0x2F }
+
+    /// Letter by code (a leading 1 bit, then 0 = dot, 1 = dash), for codes up to six symbols.
+    static let morseTable: [UInt8] = {
+        let codes: [(String, Character)] = [
+            (".-", "a"), ("-...", "b"), ("-.-.", "c"), ("-..", "d"), (".", "e"), ("..-.", "f"), ("--.", "g"), ("....", "h"),
+            ("..", "i"), (".---", "j"), ("-.-", "k"), (".-..", "l"), ("--", "m"), ("-.", "n"), ("---", "o"), (".--.", "p"),
+            ("--.-", "q"), (".-.", "r"), ("...", "s"), ("-", "t"), ("..-", "u"), ("...-", "v"), (".--", "w"), ("-..-", "x"),
+            ("-.--", "y"), ("--..", "z"), ("-----", "0"), (".----", "1"), ("..---", "2"), ("...--", "3"), ("....-", "4"),
+            (".....", "5"), ("-....", "6"), ("--...", "7"), ("---..", "8"), ("----.", "9"),
+        ]
+        var table = [UInt8](repeating: 0, count: 128)
+        for (symbols, letter) in codes {
+            var code = 1
+            for symbol in symbols { code = code << 1 | (symbol == "-" ? 1 : 0) }
+            table[code] = letter.asciiValue!
+        }
+        return table
+    }()
+}
