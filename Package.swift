@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
-// SwitchyardEnvelope (strict JSON, request lines) depends on nothing.
+// SwitchyardEnvelope (strict JSON, request lines) depends on nothing. SwitchyardRedis (strikes shared
+// through Redis) → SwitchyardRouting, CHiredis; only the CLI links it.
 let package = Package(
     name: "Switchyard",
     products: [
@@ -29,19 +30,22 @@ let package = Package(
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
         .target(name: "Switchyard", dependencies: ["SwitchyardRouting"]),
+        // Debian's hiredis, for strikes shared by a fleet through Redis.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "SwitchyardRedis", dependencies: ["SwitchyardRouting", "CHiredis"]),
         // switchyard.h: the C ABI's types and declarations; CSwitchyard defines them (@_cdecl).
         .target(name: "CSwitchyardABI"),
         .target(name: "CSwitchyard", dependencies: ["Switchyard", "CSwitchyardABI"]),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Switchyard", "SwitchyardRedis", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SwitchyardMatchingTests", dependencies: ["SwitchyardMatching"]),
         .testTarget(name: "SwitchyardEnvelopeTests", dependencies: ["SwitchyardEnvelope"]),
         .testTarget(name: "SwitchyardRulesTests", dependencies: ["SwitchyardRules", "AllocationCounter"]),
         // Test-only: counts the calling thread's heap allocations (replaces malloc in the test process).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting"]),
+        .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting", "SwitchyardRedis"]),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.
         .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),

@@ -100,6 +100,8 @@ public struct Policy: Sendable {
     public var unparseable: Route
     /// Decide and record everything, but route as if every verdict were clean.
     public var shadow: Bool
+    /// Per-identity strikes and escalation (off unless configured).
+    public var escalation: EscalationPolicy
     /// A short digest of the policy files: changes whenever the policy changes.
     public var version: String
 
@@ -112,7 +114,8 @@ public struct Policy: Sendable {
                                                    category: ["critical-infrastructure": .block], blockScore: 20,
                                                    signal: [.hiddenCharacters: .fallback, .mixedScript: .fallback]),
                 partnerActions: RiskActions = RiskActions(severity: [.low: .allow, .medium: .allow, .high: .allow, .critical: .allow]),
-                indeterminate: Route = .fallback, unparseable: Route = .fallback, shadow: Bool = false, version: String = "builtin") {
+                indeterminate: Route = .fallback, unparseable: Route = .fallback, shadow: Bool = false,
+                escalation: EscalationPolicy = EscalationPolicy(), version: String = "builtin") {
         self.primaryModel = primaryModel
         self.fallbackModel = fallbackModel
         self.restrictedModel = restrictedModel
@@ -125,6 +128,7 @@ public struct Policy: Sendable {
         self.indeterminate = indeterminate
         self.unparseable = unparseable
         self.shadow = shadow
+        self.escalation = escalation
         self.version = version
     }
 

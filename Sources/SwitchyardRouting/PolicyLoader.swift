@@ -164,7 +164,8 @@ private struct PolicyParser {
     mutating func parsePolicy(_ bytes: [UInt8]) -> Policy {
         var policy = Policy()
         guard let root = document(bytes) else { return policy }
-        guard mapping(root, "", allowed: ["models", "trusted_partners", "export_control", "actions", "partner_actions", "indeterminate", "unparseable", "shadow"]) != nil else { return policy }
+        guard mapping(root, "", allowed: ["models", "trusted_partners", "export_control", "actions", "partner_actions", "indeterminate", "unparseable", "shadow",
+                                          "escalation"]) != nil else { return policy }
         if let models = root["models"], mapping(models, "models", allowed: ["primary", "fallback", "restricted"]) != nil {
             if let node = models["primary"], let name = modelName(node, "models.primary") { policy.primaryModel = name }
             if let node = models["fallback"], let name = modelName(node, "models.fallback") { policy.fallbackModel = name }
@@ -187,7 +188,68 @@ private struct PolicyParser {
         if let node = root["indeterminate"], let route = failSafeRoute(node, "indeterminate") { policy.indeterminate = route }
         if let node = root["unparseable"], let route = failSafeRoute(node, "unparseable") { policy.unparseable = route }
         if let node = root["shadow"], let value = bool(node, "shadow") { policy.shadow = value }
+        if let node = root["escalation"] { policy.escalation = escalation(node, "escalation") }
         return policy
+    }
+
+    mutating func escalation(_ node: Node, _ path: String) -> EscalationPolicy {
+        var result = EscalationPolicy()
+        guard mapping(node, path, allowed: ["strike_severity", "user", "org", "partner_user", "partner_org"]) != nil else { return result }
+        if let value = node["strike_severity"] {
+            if let text = value.scalar?.string, let severity = Severity(rawValue: text) {
+                result.minimumSeverity = severity
+            } else {
+                fail(value, path + ".strike_severity", "must be low, medium, high or critical")
+            }
+        }
+        result.user = node["user"].flatMap { escalationLevel($0, path + ".user") }
+        result.org = node["org"].flatMap { escalationLevel($0, path + ".org") }
+        result.partnerUser = node["partner_user"].flatMap { escalationLevel($0, path + ".partner_user") }
+        result.partnerOrg = node["partner_org"].flatMap { escalationLevel($0, path + ".partner_org") }
+        return result
+    }
+
+    mutating func escalationLevel(_ node: Node, _ path: String) -> EscalationPolicy.Level? {
+        guard mapping(node, path, allowed: ["threshold", "window", "action", "cooldown"]) != nil else { return nil }
+        var valid = true
+        var threshold = 0
+        if let value = node["threshold"], let number = value.int, number >= 1, number <= LocalStrikeStore.maxStrikesPerKey {
+            threshold = number
+        } else {
+            fail(node["threshold"] ?? node, path + ".threshold", "must be a whole number of strikes from 1 to \(LocalStrikeStore.maxStrikesPerKey)")
+            valid = false
+        }
+        let window = duration(node["window"], node, path + ".window")
+        let cooldown = duration(node["cooldown"], node, path + ".cooldown")
+        var action = RiskAction.fallback
+        if let value = node["action"] {
+            if let text = value.scalar?.string, let parsed = RiskAction(rawValue: text), parsed != .allow {
+                action = parsed
+            } else {
+                fail(value, path + ".action", "must be fallback or block")
+                valid = false
+            }
+        }
+        guard valid, let window, let cooldown else { return nil }
+        return EscalationPolicy.Level(threshold: threshold, windowSeconds: window, action: action, cooldownSeconds: cooldown)
+    }
+
+    /// A duration: a positive number of seconds, or a number with `s`, `m`, `h` or `d`.
+    mutating func duration(_ node: Node?, _ parent: Node, _ path: String) -> Double? {
+        let message = "must be a duration such as 90s, 15m, 1h or 7d (at most 365d)"
+        guard let node, let text = node.scalar?.string, !text.isEmpty else { fail(node ?? parent, path, message); return nil }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text)
+        var unit = 1.0
+        if let last = text.last, let scale = units[last] {
+            unit = scale
+            digits = text.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Double(digits), value > 0,
+              value * unit <= 365 * 86400 else {
+            fail(node, path, message); return nil
+        }
+        return value * unit
     }
 
     mutating func failSafeRoute(_ node: Node, _ path: String) -> Route? {

@@ -13,14 +13,21 @@ public final class Router: Sendable {
     public let classifier: Classifier
     /// The routing policy.
     public let policy: Policy
+    /// Per-identity escalation, when the policy configures it.
+    public let escalator: Escalator?
     /// Scratch for batch workers, so a batch allocates no scratch once warm. Locked once per
     /// worker per batch, never per request.
     private let scratchPool = Mutex<[ClassificationScratch]>([])
 
-    /// Creates a router over a compiled pack and a policy.
-    public init(classifier: Classifier, policy: Policy) {
+    /// Creates a router over a compiled pack and a policy. Strikes go to `strikes` (default: a
+    /// store in this process); pass the same store to the router that replaces this one on a
+    /// reload, or a shared one (Redis) for a fleet.
+    public init(classifier: Classifier, policy: Policy, strikes: (any StrikeStore)? = nil,
+                clock: @escaping @Sendable () -> Double = Escalator.wallClock) {
         self.classifier = classifier
         self.policy = policy
+        self.escalator = policy.escalation.isEnabled
+            ? Escalator(policy: policy.escalation, store: strikes ?? LocalStrikeStore(), clock: clock) : nil
     }
 
     /// Fresh scratch for single-request routing on one thread.
@@ -29,7 +36,9 @@ public final class Router: Sendable {
     /// Routes one request with the caller's scratch.
     public func route(_ request: Request, using scratch: ClassificationScratch) -> Decision {
         let verdict = classifier.classify(request.text, using: scratch)
-        return PolicyEngine.decide(policy: policy, rules: classifier.rules, identity: request.user, requestedModel: request.model, verdict: verdict)
+        let decision = PolicyEngine.decide(policy: policy, rules: classifier.rules, identity: request.user, requestedModel: request.model, verdict: verdict)
+        guard let escalator else { return decision }
+        return escalator.apply(to: decision, identity: request.user, rules: classifier.rules, routing: policy)
     }
 
     /// The fail-safe decision for a line that could not be parsed (`code` as in the stream contract).

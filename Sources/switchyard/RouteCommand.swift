@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardRedis
 
 /// `switchyard route`: JSONL requests on stdin, one routing decision per line on stdout.
 struct RouteCommand: ParsableCommand {
@@ -45,12 +46,18 @@ struct RouteCommand: ParsableCommand {
     @Flag(help: "Add each hit's rule, mode, view and byte span to decisions.")
     var explain = false
 
+    @Option(help: "Share the policy's escalation strikes through Redis at HOST:PORT (default: counted in this process). If Redis cannot be reached, strikes are counted locally and decisions go on.")
+    var strikesRedis: String?
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard maxBatchBytes > 0 else { throw ValidationError("--max-batch-bytes must be positive") }
         guard maxWaitMs >= 0 else { throw ValidationError("--max-wait-ms must not be negative") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+        if let strikesRedis, RedisStrikeStore.Endpoint(strikesRedis) == nil {
+            throw ValidationError("--strikes-redis must be HOST:PORT, e.g. 127.0.0.1:6379")
+        }
     }
 
     func run() throws {
@@ -64,7 +71,8 @@ struct RouteCommand: ParsableCommand {
             do { loaded = try loader.load(path: policyPath) } catch {
                 throw CLIFailure(message: "policy \(policyPath) failed to load:\n\(error.description)")
             }
-            router = Router(classifier: classifier, policy: loaded)
+            let strikes = strikesRedis.flatMap { RedisStrikeStore.Endpoint($0) }.map { RedisStrikeStore(endpoint: $0) }
+            router = Router(classifier: classifier, policy: loaded, strikes: strikes)
         } catch let failure as CLIFailure {
             standardError(failure.message)
             throw ExitCode(2)
