@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // SHA-256 for audit records (text digests and the hash chain).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // The only C++ in the package: an extern "C" shim over Debian's libre2.
@@ -28,7 +30,7 @@ let package = Package(
             dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Switchyard", dependencies: ["SwitchyardRouting"]),
+        .target(name: "Switchyard", dependencies: ["SwitchyardRouting", .product(name: "Crypto", package: "swift-crypto")]),
         // switchyard.h: the C ABI's types and declarations; CSwitchyard defines them (@_cdecl).
         .target(name: "CSwitchyardABI"),
         .target(name: "CSwitchyard", dependencies: ["Switchyard", "CSwitchyardABI"]),
