@@ -40,7 +40,7 @@ public struct RuleRevisions: Sendable {
 public struct AuditRecordRenderer: Sendable {
     public let router: Router
     /// Who wrote the record (a replica, host or process): `hostname:pid` by default.
-    public let instance: String
+    public var instance: String
     public let revisions: RuleRevisions
 
     public init(router: Router, instance: String = AuditInstance.current) {
