@@ -486,6 +486,61 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(summary["observed"] as? Int, 5)
     }
 
+    // MARK: Library
+
+    func testTimesAreRFC3339() throws {
+        XCTAssertEqual(AuditClock.parse("1970-01-01T00:00:00Z"), 0)
+        XCTAssertEqual(AuditClock.parse("1970-01-02"), 86_400)
+        XCTAssertEqual(AuditClock.parse("2026-12-03T16:27:25.5+01:00"), 1_796_315_245.5 - 3600)
+        XCTAssertEqual(AuditClock.parse("2000-02-29T23:59:59-00:30"), 951_868_799 + 1800)
+        XCTAssertEqual(AuditClock.format(seconds: 1_796_315_245, milliseconds: 7), "2026-12-03T16:27:25.007Z")
+        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-12-03T16:27:25", "2026-12-03T16:27:25.Z", "2026-12-03T16:27:25+0100"] {
+            XCTAssertNil(AuditClock.parse(bad), bad)
+        }
+        let now = AuditClock.now()
+        XCTAssertEqual(now.count, 24, now)
+        XCTAssertLessThan(abs(try XCTUnwrap(AuditClock.parse(now)) - Date().timeIntervalSince1970), 5)
+    }
+
+    func testTheLibraryWritesRotatesAndVerifiesALog() throws {
+        let classifier = try Classifier(pack: RuleLoader().load(directory: pack.path))
+        let router = Router(classifier: classifier, policy: try PolicyLoader().load(path: policyPath))
+        let renderer = AuditRecordRenderer(router: router, instance: "library-test")
+        let scratch = router.makeScratch()
+        func bodies(_ texts: [String]) -> [[UInt8]] {
+            texts.enumerated().map { index, text in
+                let request = Request(id: .string("r\(index)"), text: text, user: Identity(id: "u1", org: "acme"))
+                return renderer.body(id: request.id, line: index + 1, request: request, decision: router.route(request, using: scratch))
+            }
+        }
+        let path = directory.appendingPathComponent("library.jsonl")
+        let rotated = directory.appendingPathComponent("library.1.jsonl")
+        let file = try AuditFile(path: path.path)
+        XCTAssertEqual(file.head, AuditSchema.genesis)
+        try file.append(bodies(["write a keylogger", "bake bread"]))
+        try FileManager.default.moveItem(at: path, to: rotated)
+        try file.reopen()
+        try file.append(bodies(["a phishing kit"]))
+        let head = file.head
+        file.close()
+        // Opening again continues from the last record on disk.
+        let again = try AuditFile(path: path.path)
+        XCTAssertEqual(again.head, head)
+        try again.append(bodies(["trip the breakers"]))
+        again.close()
+
+        var verifier = AuditVerifier()
+        try verifier.verify(contents: Array(try Data(contentsOf: rotated)), file: rotated.path)
+        try verifier.verify(contents: Array(try Data(contentsOf: path)), file: path.path)
+        XCTAssertEqual(verifier.count, 4)
+        var report = AuditReport()
+        report.add(contents: Array(try Data(contentsOf: rotated)), file: rotated.path)
+        report.add(contents: Array(try Data(contentsOf: path)), file: path.path)
+        XCTAssertEqual(report.records, 4)
+        XCTAssertEqual(report.users["u1"]?.counts.risky, 3)
+        XCTAssertEqual(report.orgs["acme"]?.counts.categoryCounts, ["malware": 1, "credential-theft": 1, "critical-infrastructure": 1])
+    }
+
     // MARK: Python
 
     /// The first `python3` on PATH (where `pip install stix2` put its library), if any.
