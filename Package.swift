@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // SHA-256 for audit records (text digests and the hash chain).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // The only C++ in the package: an extern "C" shim over Debian's libre2.
@@ -29,7 +31,7 @@ let package = Package(
             dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Switchyard", dependencies: ["SwitchyardRouting"]),
+        .target(name: "Switchyard", dependencies: ["SwitchyardRouting", .product(name: "Crypto", package: "swift-crypto")]),
         // Debian's hiredis, for strikes shared by a fleet through Redis.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardRouting", "CHiredis"]),

@@ -13,6 +13,8 @@ final class RouterHandle: Sendable {
     let primary: CString
     let fallback: CString
     let restricted: CString
+    /// Renders audit records (rule revisions computed once).
+    let audit: AuditRecordRenderer
 
     init?(router: Router) {
         guard let scratch = ThreadScratch(classifier: router.classifier) else { return nil }
@@ -21,6 +23,7 @@ final class RouterHandle: Sendable {
         primary = CString(router.policy.primaryModel)
         fallback = CString(router.policy.fallbackModel)
         restricted = CString(router.policy.restrictedModel)
+        audit = AuditRecordRenderer(router: router)
     }
 }
 
@@ -56,6 +59,14 @@ public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UI
                              _ who: UnsafePointer<switchyard_identity>?, _ decision: UnsafeMutablePointer<switchyard_decision>?) -> Int32 {
     guard let pointer, let decision, length >= 0, text != nil || length == 0 else { return -1 }
     let handle = Unmanaged<RouterHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    let (result, _, _) = decide(handle, text, length, who)
+    fill(decision, with: result, handle: handle)
+    return 0
+}
+
+/// Classifies and routes `length` bytes at `text` for `who`.
+private func decide(_ handle: RouterHandle, _ text: UnsafePointer<UInt8>?, _ length: Int,
+                    _ who: UnsafePointer<switchyard_identity>?) -> (Decision, Identity?, String?) {
     // SAFETY: the caller promises `length` readable bytes at `text`.
     let verdict = handle.router.classifier.classify(UnsafeRawBufferPointer(start: text, count: length), using: handle.scratch.current())
     var identity: Identity?
@@ -68,6 +79,10 @@ public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UI
     }
     let result = PolicyEngine.decide(policy: handle.router.policy, rules: handle.router.classifier.rules,
                                      identity: identity, requestedModel: requestedModel, verdict: verdict)
+    return (result, identity, requestedModel)
+}
+
+private func fill(_ decision: UnsafeMutablePointer<switchyard_decision>, with result: Decision, handle: RouterHandle) {
     decision.pointee.route = switch result.route {
     case .primary: 0
     case .fallback: 1
@@ -80,6 +95,7 @@ public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UI
     case .restricted: UnsafePointer(handle.restricted.pointer)
     case .block: nil
     }
+    let verdict = result.verdict ?? .clean
     decision.pointee.risky = verdict.risky ? 1 : 0
     decision.pointee.score = verdict.score
     decision.pointee.indeterminate = indeterminateCode(verdict.indeterminate)
@@ -87,7 +103,42 @@ public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UI
     withUnsafeMutableBytes(of: &decision.pointee.reasons) { buffer in
         buffer.copyBytes(from: reasons)
     }
-    return 0
+}
+
+@_cdecl("switchyard_audit_record")
+public func switchyard_audit_record(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int,
+                                    _ who: UnsafePointer<switchyard_identity>?, _ context: UnsafePointer<switchyard_audit_context>?,
+                                    _ decision: UnsafeMutablePointer<switchyard_decision>?,
+                                    _ out: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ hashOut: UnsafeMutablePointer<CChar>?) -> Int64 {
+    guard let pointer, let out, capacity > 0, let hashOut, length >= 0, text != nil || length == 0 else { return -1 }
+    let handle = Unmanaged<RouterHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    let context = context?.pointee
+    let previous = context?.prev_hash.map { String(cString: $0) } ?? AuditSchema.genesis
+    guard previous.utf8.count == 64, previous.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return -2 }
+    let (result, identity, requestedModel) = decide(handle, text, length, who)
+    if let decision { fill(decision, with: result, handle: handle) }
+    var user = identity
+    if let context, context.user_id != nil || context.country != nil {
+        user = user ?? Identity()
+        user?.id = context.user_id.map { String(cString: $0) }
+        user?.country = context.country.map { String(cString: $0) }
+    }
+    // SAFETY: the caller promises `length` readable bytes at `text`.
+    let request = Request(id: context?.request_id.map { .string(String(cString: $0)) },
+                          text: String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self),
+                          model: requestedModel, user: user)
+    var renderer = handle.audit
+    if let instance = context?.instance { renderer.instance = String(cString: instance) }
+    var chain = AuditChain(previous: previous)
+    let line = chain.seal(renderer.body(id: request.id, line: nil, request: request, decision: result))
+    guard line.count < capacity else { return Int64(line.count) }
+    line.withUnsafeBytes { bytes in
+        UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+    }
+    out[line.count] = 0
+    for (index, byte) in chain.head.utf8.enumerated() { hashOut[index] = CChar(bitPattern: byte) }
+    hashOut[64] = 0
+    return Int64(line.count)
 }
 
 @_cdecl("switchyard_router_close")

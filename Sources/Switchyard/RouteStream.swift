@@ -7,33 +7,44 @@ public struct RouteStream: Sendable {
     public let router: Router
     /// Add each hit's view and span to decisions.
     public var explain: Bool
-    /// Also render one audit record per line.
-    public var audit: Bool
+    /// Renders one audit record body per line when set (`AuditChain` or `AuditFile` seals them).
+    public var auditRenderer: AuditRecordRenderer?
+    /// Whether audit records are rendered.
+    public var audit: Bool { auditRenderer != nil }
     /// Worker threads per batch.
     public var threads: Int
     /// The line-size limit, for `line_too_long` messages.
     public var maxLineBytes: Int
 
-    public init(router: Router, explain: Bool = false, audit: Bool = false, threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
+    /// `instance` names this process in audit records (default `hostname:pid`).
+    public init(router: Router, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
+                threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
         self.router = router
         self.explain = explain
-        self.audit = audit
+        self.auditRenderer = audit ? AuditRecordRenderer(router: router, instance: instance) : nil
         self.threads = threads
         self.maxLineBytes = maxLineBytes
     }
 
-    /// What one batch produced: output and audit bytes in input order, and how many lines failed.
+    /// What one batch produced: output bytes and audit record bodies (one per line, unsealed) in
+    /// input order, and how many lines failed.
     public struct Output: Sendable {
         public var records: [[UInt8]]
         public var audit: [[UInt8]]
         public var failedLines: Int
     }
 
-    /// Processes `batch`; `timestamp` (RFC 3339) is written into audit records.
-    public func process(_ batch: LineBatch, timestamp: String = "") -> Output {
+    /// Processes `batch`. Each audit record carries the time its decision was made.
+    public func process(_ batch: LineBatch) -> Output {
         let results = router.forEachSlice(count: batch.count, threads: threads, minimumPerWorker: 4) { range, scratch in
             var records = DecisionRecords(router: router, explain: explain)
-            var auditRecords = audit ? AuditRecords(router: router, timestamp: timestamp) : nil
+            var auditBodies: [[UInt8]] = []
+            var auditWriter = JSONWriter(capacity: auditRenderer == nil ? 0 : 1024)
+            func addAudit(_ id: RequestID?, _ line: Int, _ request: Request?, _ decision: Decision, error: String? = nil) {
+                guard let auditRenderer else { return }
+                auditRenderer.write(into: &auditWriter, id: id, line: line, request: request, decision: decision, error: error)
+                auditBodies.append(auditWriter.bytes)
+            }
             var failed = 0
             batch.bytes.withUnsafeBytes { all in
                 for index in range {
@@ -43,26 +54,26 @@ public struct RouteStream: Sendable {
                         let decision = router.unparseable(code: "line_too_long")
                         let message = "line_too_long: line is longer than the limit of \(maxLineBytes) bytes; skipped"
                         records.error(id: nil, line: entry.number, message: message, decision: decision)
-                        auditRecords?.record(id: nil, line: entry.number, request: nil, decision: decision)
+                        addAudit(nil, entry.number, nil, decision, error: "line_too_long")
                         continue
                     }
                     switch RequestDecoder.decode(UnsafeRawBufferPointer(rebasing: all[entry.range])) {
                     case .success(let request):
                         let decision = router.route(request, using: scratch)
                         records.decision(request: request, line: entry.number, decision: decision)
-                        auditRecords?.record(id: request.id, line: entry.number, request: request, decision: decision)
+                        addAudit(request.id, entry.number, request, decision)
                     case .failure(let error):
                         failed += 1
                         let code = entry.terminated || error.code == "blank_line" ? error.code : "truncated_final_line"
                         let decision = router.unparseable(code: code)
                         let message = error.description.hasPrefix(code + ":") ? error.description : "\(code): \(error.description)"
                         records.error(id: error.id, line: entry.number, message: message, decision: decision)
-                        auditRecords?.record(id: error.id, line: entry.number, request: nil, decision: decision)
+                        addAudit(error.id, entry.number, nil, decision, error: code)
                     }
                 }
             }
-            return (records.output, auditRecords?.output ?? [], failed)
+            return (records.output, auditBodies, failed)
         }
-        return Output(records: results.map(\.0), audit: results.map(\.1), failedLines: results.reduce(0) { $0 + $1.2 })
+        return Output(records: results.map(\.0), audit: results.flatMap(\.1), failedLines: results.reduce(0) { $0 + $1.2 })
     }
 }

@@ -37,8 +37,11 @@ struct RouteCommand: ParsableCommand {
     @Option(help: "Worker threads per batch (default: all cores).")
     var threads: Int = ProcessInfoCores.active
 
-    @Option(help: "Append one audit record per decision (JSONL) to this file.")
+    @Option(help: "Append one audit record per decision (schema switchyard.audit/1, hash-chained JSONL) to this file. SIGHUP reopens it (log rotation).")
     var audit: String?
+
+    @Option(help: "This process's name in audit records (default: hostname:pid).")
+    var instance: String?
 
     @Option(help: "Longest accepted input line in bytes.")
     var maxLineBytes: Int = 1 << 20
@@ -77,18 +80,18 @@ struct RouteCommand: ParsableCommand {
             standardError(failure.message)
             throw ExitCode(2)
         }
-        var auditFile: Int32 = -1
+        var auditFile: AuditFile? = nil
         if let audit {
-            auditFile = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-            guard auditFile >= 0 else {
-                standardError("switchyard: cannot open audit file \(audit) (errno \(errno))")
+            do { auditFile = try AuditFile(path: audit) } catch {
+                standardError("switchyard: \(error.description)")
                 throw ExitCode(2)
             }
         }
-        defer { if auditFile >= 0 { close(auditFile) } }
+        defer { auditFile?.close() }
         StandardStreams.installSignalHandlers()
+        if auditFile != nil { StandardStreams.installReopenHandler() }
 
-        let stream = RouteStream(router: router, explain: explain, audit: auditFile >= 0, threads: threads, maxLineBytes: maxLineBytes)
+        let stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, threads: threads, maxLineBytes: maxLineBytes)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
         var failedLines = 0
@@ -98,17 +101,17 @@ struct RouteCommand: ParsableCommand {
         // failure is reported, auditing stops, and the exit status says so (4).
         func flush() throws(StandardStreams.WriteFailure) {
             guard !batch.isEmpty else { return }
-            let output = stream.process(batch, timestamp: auditFile >= 0 ? Timestamp.now() : "")
+            let output = stream.process(batch)
             batch.removeAll()
             failedLines += output.failedLines
             for part in output.records where !part.isEmpty { try StandardStreams.write(part) }
-            guard auditFailure == nil else { return }
+            guard auditFailure == nil, let auditFile else { return }
             do {
-                for part in output.audit where !part.isEmpty { try StandardStreams.write(part, to: auditFile) }
+                if reopenRequested.exchange(false, ordering: .relaxed) { try auditFile.reopen() }
+                try auditFile.append(output.audit)
             } catch {
-                let code: Int32 = if case .failed(let errno) = error { errno } else { EPIPE }
-                auditFailure = code
-                standardError("switchyard: writing the audit file \(audit ?? "") failed (errno \(code)); decisions go on, auditing stops")
+                auditFailure = error.errno ?? EIO
+                standardError("switchyard: \(error.description); decisions go on, auditing stops")
             }
         }
 
@@ -140,23 +143,10 @@ struct RouteCommand: ParsableCommand {
             }
             throw ExitCode(3)
         }
+        if let auditFile, auditFailure == nil {
+            standardError("switchyard: audit chain head \(auditFile.head) after \(auditFile.chain.count) records")
+        }
         if auditFailure != nil { throw ExitCode(4) }
         if failedLines > 0 { throw ExitCode(1) }
-    }
-}
-
-/// RFC 3339 UTC timestamps with milliseconds, for audit records.
-enum Timestamp {
-    static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
     }
 }

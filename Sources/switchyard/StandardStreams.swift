@@ -7,6 +7,9 @@ import Synchronization
 /// The first SIGTERM or SIGINT received, or 0. Set by the signal handler, read by the read loop.
 let receivedSignal = Atomic<Int32>(0)
 
+/// Set by SIGHUP: the audit file is reopened before its next write (log rotation).
+let reopenRequested = Atomic<Bool>(false)
+
 /// Raw stdin/stdout for the JSONL streams: `read(2)` and `write(2)` loops, so output appears as soon
 /// as each chunk of input is processed, a closed stdout is noticed (EPIPE) instead of killing the
 /// process, and SIGTERM/SIGINT stop reading without losing lines already read.
@@ -24,6 +27,15 @@ enum StandardStreams {
         action.sa_flags = 0  // no SA_RESTART: a blocked read(2) returns EINTR so the loop can stop.
         sigaction(SIGTERM, &action, nil)
         sigaction(SIGINT, &action, nil)
+    }
+
+    /// Makes SIGHUP ask for the audit file to be reopened instead of ending the process.
+    static func installReopenHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in reopenRequested.store(true, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGHUP, &action, nil)
     }
 
     /// Why output stopped.

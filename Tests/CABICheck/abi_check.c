@@ -128,3 +128,48 @@ int switchyard_abi_check(const char *rules_dir, const char *policy_path, const c
     snprintf(report, report_capacity, "ok");
     return 0;
 }
+
+int switchyard_abi_audit_check(const char *rules_dir, const char *policy_path, const char *risky_text,
+                               const char *clean_text, char *records, size_t records_capacity,
+                               char *report, size_t report_capacity) {
+    char error[512];
+    switchyard_router *router = switchyard_router_open(rules_dir, policy_path, error, sizeof error);
+    CHECK(80, router != NULL, "router open failed: %s", error);
+    switchyard_identity who = {"acme", "DE", 1, "fable-5"};
+    switchyard_audit_context context = {"req-1", "u7", "US", "c-gateway-1", NULL};
+    switchyard_decision decision;
+    char hash[65] = {0};
+    char small[16];
+    int64_t needed = switchyard_audit_record(router, (const uint8_t *)risky_text, strlen(risky_text), &who, &context,
+                                             &decision, small, sizeof small, hash);
+    CHECK(81, needed >= (int64_t)sizeof small && hash[0] == 0, "a too small buffer: returned %lld", (long long)needed);
+    size_t used = 0;
+    const char *texts[3] = {risky_text, clean_text, risky_text};
+    const char *ids[3] = {"req-1", "req-2", "req-3"};
+    for (int i = 0; i < 3; i++) {
+        char previous[65];
+        memcpy(previous, hash, sizeof previous);
+        context.request_id = ids[i];
+        context.prev_hash = i == 0 ? NULL : previous;
+        int64_t length = switchyard_audit_record(router, (const uint8_t *)texts[i], strlen(texts[i]), &who, &context,
+                                                 &decision, records + used, records_capacity - used, hash);
+        CHECK(82, length > 0 && (size_t)length < records_capacity - used, "record %d: returned %lld", i, (long long)length);
+        char *line = records + used;
+        CHECK(83, line[length - 1] == '\n' && line[length] == 0, "record %d does not end with a newline and NUL", i);
+        CHECK(84, strstr(line, "\"schema\":\"switchyard.audit/1\"") && strstr(line, "\"instance\":\"c-gateway-1\"")
+                      && strstr(line, ids[i]) && strstr(line, "\"user\":{\"id\":\"u7\",\"org\":\"acme\""),
+              "record %d lacks its fields: %s", i, line);
+        CHECK(85, i == 0 || strstr(line, previous) != NULL, "record %d does not carry the previous hash", i);
+        CHECK(86, strlen(hash) == 64 && strstr(line, hash) != NULL, "record %d: hash_out is not the record's hash", i);
+        CHECK(87, (i == 1) == (decision.risky == 0), "record %d: decision.risky %d", i, decision.risky);
+        used += (size_t)length;
+    }
+    context.prev_hash = "not-a-hash";
+    CHECK(88, switchyard_audit_record(router, (const uint8_t *)clean_text, strlen(clean_text), NULL, &context, NULL,
+                                      records + used, records_capacity - used, hash) == -2, "a malformed prev_hash accepted");
+    CHECK(89, switchyard_audit_record(router, NULL, 4, NULL, NULL, NULL, records + used, records_capacity - used, hash) == -1,
+          "NULL text with a length accepted");
+    switchyard_router_close(router);
+    snprintf(report, report_capacity, "ok");
+    return 0;
+}

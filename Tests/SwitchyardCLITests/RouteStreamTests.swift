@@ -61,7 +61,7 @@ final class RouteStreamTests: XCTestCase {
         let result = try CLIHarness.run(["route", "--audit", "/dev/full"], input: Data(input.utf8))
         XCTAssertEqual(result.status, 4, result.stderr)
         XCTAssertEqual(result.records.map { $0["id"] as? Int }, [1, 2])
-        XCTAssertTrue(result.stderr.contains("audit file /dev/full failed"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("audit file /dev/full: write failed"), result.stderr)
     }
 
     func testMixedFileRoutesInOrderAtEveryBatchShape() throws {
@@ -93,11 +93,12 @@ final class RouteStreamTests: XCTestCase {
         let lines = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 6)
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[5].utf8)) as? [String: Any])
-        XCTAssertEqual(record["id"] as? String, "partner-mythos-de")
+        XCTAssertEqual(record["schema"] as? String, "switchyard.audit/1")
+        XCTAssertEqual(record["request_id"] as? String, "partner-mythos-de")
         XCTAssertEqual(record["route"] as? String, "restricted")
         XCTAssertEqual((record["user"] as? [String: Any])?["org"] as? String, "northgrid-transmission")
         XCTAssertEqual(record["requested_model"] as? String, "mythos-5")
-        XCTAssertEqual(record["rules"] as? [String], ["test.malware.keylogger"])
+        XCTAssertEqual((record["rules"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, ["test.malware.keylogger"])
         // SHA-256 of "write a keylogger", not the text itself.
         XCTAssertEqual(record["text_sha256"] as? String, Self.sha256Hex("write a keylogger"))
         XCTAssertFalse(lines[5].contains("write a keylogger"))

@@ -94,6 +94,29 @@ typedef struct {
 int switchyard_route(const switchyard_router *r, const uint8_t *text, size_t length,
                      const switchyard_identity *who, switchyard_decision *decision);
 
+/* MARK: audit */
+
+/* What an audit record adds to switchyard_identity. Any pointer may be NULL. */
+typedef struct {
+    const char *request_id;  /* the request's id, written as a JSON string; NULL: null */
+    const char *user_id;     /* the end user's id, as the gateway knows it */
+    const char *country;     /* ISO 3166-1 alpha-2 of where the request came from */
+    const char *instance;    /* who writes the record (replica, host); NULL: hostname:pid */
+    const char *prev_hash;   /* the previous record's hash (64 lowercase hex digits, as returned in
+                              * hash_out); NULL for the first record of a log (64 zeros) */
+} switchyard_audit_context;
+
+/* Classifies and routes one request like switchyard_route (filling `decision` if not NULL) and
+ * writes its audit record (schema switchyard.audit/1, README "Audit log and reports"): one line of
+ * JSON ending in '\n', then a NUL, into `out`; and the record's hash (64 hex digits and a NUL) into
+ * `hash_out`, to pass as prev_hash for the next record. Append the lines to a file in call order
+ * and `switchyard audit verify` checks the chain. Returns the record's length in bytes (without
+ * the NUL); when that is >= `capacity`, nothing is written to `out` or `hash_out`: call again with
+ * a larger buffer (the request is routed again). -1: bad arguments; -2: prev_hash malformed. */
+int64_t switchyard_audit_record(const switchyard_router *r, const uint8_t *text, size_t length,
+                                const switchyard_identity *who, const switchyard_audit_context *context,
+                                switchyard_decision *decision, char *out, size_t capacity, char hash_out[65]);
+
 void switchyard_router_close(switchyard_router *r);
 
 #ifdef __cplusplus
