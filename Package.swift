@@ -14,6 +14,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // The service (`switchyard serve`): HTTP server, lifecycle, logs, metrics, upstream client.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The only C++ in the package: an extern "C" shim over Debian's libre2.
@@ -32,9 +40,30 @@ let package = Package(
         // switchyard.h: the C ABI's types and declarations; CSwitchyard defines them (@_cdecl).
         .target(name: "CSwitchyardABI"),
         .target(name: "CSwitchyard", dependencies: ["Switchyard", "CSwitchyardABI"]),
+        // The HTTP gateway behind `switchyard serve`.
+        .target(
+            name: "SwitchyardServe",
+            dependencies: [
+                "Switchyard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Switchyard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Switchyard", "SwitchyardServe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "SwitchyardMatchingTests", dependencies: ["SwitchyardMatching"]),
         .testTarget(name: "SwitchyardEnvelopeTests", dependencies: ["SwitchyardEnvelope"]),
@@ -43,6 +72,14 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting"]),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
+        .testTarget(
+            name: "SwitchyardServeTests",
+            dependencies: [
+                "SwitchyardServe",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.
         .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),
         .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard"]),
