@@ -14,24 +14,21 @@ public final class SwitchyardServer: Sendable {
     public let store: EngineStore
     public let metrics: ServeMetrics
     let logger: Logger
-    let client: HTTPClient
 
     /// Which listener came up, for `onListening`.
     public enum Listener: String, Sendable { case main, admin }
 
     /// A server over an already loaded `engine`; `loader` builds the engines of later reloads.
-    public init(configuration: ServeConfiguration, engine: Engine, loader: EngineLoader, logger: Logger,
-                client: HTTPClient = .shared) {
+    public init(configuration: ServeConfiguration, engine: Engine, loader: EngineLoader, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.client = client
         let metrics = ServeMetrics()
         self.metrics = metrics
         self.store = EngineStore(initial: engine, loader: loader, metrics: metrics, logger: logger)
     }
 
     /// The routes of one listener.
-    func makeRouter(publicRoutes: Bool, adminRoutes: Bool) -> Hummingbird.Router<BasicRequestContext> {
+    func makeRouter(publicRoutes: Bool, adminRoutes: Bool, client: HTTPClient) -> Hummingbird.Router<BasicRequestContext> {
         let router = Hummingbird.Router(context: BasicRequestContext.self)
         let store = self.store, metrics = self.metrics
         router.get("/healthz") { _, _ in
@@ -89,16 +86,27 @@ public final class SwitchyardServer: Sendable {
     /// reloader when signals are handled. `onListening` is called once per listener with its port.
     public func makeServiceGroup(onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) -> ServiceGroup {
         let separateAdmin = configuration.adminListen != nil
+        // The proxy's client: a refused connection fails the request at once (502) instead of
+        // being retried until the request's deadline.
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        clientConfiguration.timeout.connect = .seconds(10)
+        clientConfiguration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let main = Application(
-            router: makeRouter(publicRoutes: true, adminRoutes: !separateAdmin),
+            router: makeRouter(publicRoutes: true, adminRoutes: !separateAdmin, client: client),
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "switchyard"),
             onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: main)]
+        // Services stop in reverse order: the listeners drain first, the client closes last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ClientShutdown(client: client), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: main),
+        ]
         if let admin = configuration.adminListen {
             let adminApp = Application(
-                router: makeRouter(publicRoutes: false, adminRoutes: true),
+                router: makeRouter(publicRoutes: false, adminRoutes: true, client: client),
                 configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "switchyard-admin"),
                 onServerRunning: { channel in await onListening(.admin, channel.localAddress?.port ?? 0) },
                 logger: logger
@@ -126,5 +134,15 @@ struct ReloadOnHangup: Service {
         for await _ in hangups.cancelOnGracefulShutdown() {
             _ = await store.reload(trigger: "SIGHUP")
         }
+    }
+}
+
+/// Keeps the proxy's HTTP client open until shutdown, then closes it.
+struct ClientShutdown: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
     }
 }
