@@ -67,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Until the reload service traps SIGHUP, one arriving must not end the process.
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = JSONLogHandler(label: label)
@@ -79,9 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
         let engine: Engine
         var upstreamMap = Upstreams()
         do {
+            // The upstreams file first: it is quick to check, the pack takes a moment to compile.
+            if let upstreams { upstreamMap = try Upstreams.load(path: upstreams) }
             loader = EngineLoader(rulesDirectory: try RulePackLocation.resolve(rules), policyPath: policy)
             engine = try loader.load()
-            if let upstreams { upstreamMap = try Upstreams.load(path: upstreams) }
         } catch {
             standardError("switchyard serve: \(error)")
             throw ExitCode(2)
@@ -114,7 +118,6 @@ struct ServeCommand: AsyncParsableCommand {
             "upstreams": .array(upstreamMap.byModel.keys.sorted().map { .string($0) }),
             "identity": .string(identityHeaders ? "headers:\(prefix)*" : "anonymous"),
         ])
-        signal(SIGPIPE, SIG_IGN)
         let group = server.makeServiceGroup { listener, port in
             logger.info("listening", metadata: ["listener": .string(listener.rawValue), "port": .stringConvertible(port)])
         }
