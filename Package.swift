@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
+// Dependencies point one way: switchyard (CLI) → SwitchyardServe (HTTP service) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
 // SwitchyardEnvelope (strict JSON, request lines) depends on nothing.
 let package = Package(
     name: "Switchyard",
