@@ -6,9 +6,10 @@ import Foundation
 import Logging
 import Switchyard
 import SwitchyardServe
+import Synchronization
 
 /// `switchyard serve`: the HTTP gateway service.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve routing decisions over HTTP, and proxy OpenAI-compatible requests to the chosen model.",
@@ -66,7 +67,22 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// The root command stays synchronous: the stream commands rely on signals reaching the main
+    /// thread's blocking read(2), which an async main would park elsewhere. The service runs on
+    /// Swift concurrency's threads while the main thread waits for it.
+    func run() throws {
+        let outcome = Mutex<Result<Void, any Error>>(.success(()))
+        let finished = DispatchSemaphore(value: 0)
+        let command = self
+        Task.detached {
+            do { try await command.serve() } catch { outcome.withLock { $0 = .failure(error) } }
+            finished.signal()
+        }
+        finished.wait()
+        try outcome.withLock { $0 }.get()
+    }
+
+    func serve() async throws {
         // Until the reload service traps SIGHUP, one arriving must not end the process.
         signal(SIGHUP, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `switchyard`: classify and route AI requests at line rate.
 @main
-struct SwitchyardCommand: AsyncParsableCommand {
+struct SwitchyardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "Flags requests that seek offensive cyber capability, at line rate.",
