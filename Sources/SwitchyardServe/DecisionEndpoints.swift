@@ -19,7 +19,12 @@ struct DecisionEndpoints: Sendable {
         let start = HTTPSupport.now()
         let engine = store.current
         let router = engine.router
-        let caller = identity.identity(from: request.headers)
+        let caller: Identity?
+        do { caller = try await identity.resolve(request.headers) } catch {
+            metrics.request(endpoint: "route", status: 401, nanoseconds: HTTPSupport.elapsed(since: start))
+            return HTTPSupport.response(status: 401, bytes: HTTPSupport.json([("error", .string("unauthorized: " + error.reason))]),
+                                        extra: [.wwwAuthenticate: "Bearer"])
+        }
         let status: Int
         let bytes: [UInt8]
         let decision: Decision

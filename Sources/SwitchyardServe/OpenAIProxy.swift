@@ -52,7 +52,12 @@ struct OpenAIProxy: Sendable {
             return finish(400, Self.errorResponse(status: 400, message: error.description, type: "invalid_request_error", code: error.code))
         }
         var classified = decodedRequest
-        classified.user = identity.identity(from: request.headers)   // never the body's `user`
+        do {
+            classified.user = try await identity.resolve(request.headers)   // never the body's `user`
+        } catch {
+            return finish(401, Self.errorResponse(status: 401, message: error.reason, type: "authentication_error", code: "invalid_token",
+                                                  extra: [.wwwAuthenticate: "Bearer"]))
+        }
         let classifyStart = HTTPSupport.now()
         let decision = engine.withScratch { router.route(classified, using: $0) }
         metrics.classification(nanoseconds: HTTPSupport.elapsed(since: classifyStart))

@@ -17,13 +17,23 @@ public struct IdentitySource: Sendable {
         public init() {}
     }
 
-    /// Read identity from trusted headers; when false every request is anonymous.
+    /// Read identity from trusted headers; when false (and without `jwt`) every request is anonymous.
     public var trustsHeaders: Bool
     public var headerNames: HeaderNames
+    /// Read identity from a verified JWT bearer token instead.
+    public var jwt: JWTIdentityVerifier?
 
-    public init(trustsHeaders: Bool, headerNames: HeaderNames = HeaderNames()) {
+    public init(trustsHeaders: Bool, headerNames: HeaderNames = HeaderNames(), jwt: JWTIdentityVerifier? = nil) {
         self.trustsHeaders = trustsHeaders
         self.headerNames = headerNames
+        self.jwt = jwt
+    }
+
+    /// The caller's identity for one request: from the verified JWT when configured, else from the
+    /// trusted headers, else none.
+    public func resolve(_ headers: HTTPFields) async throws(IdentityRejected) -> Identity? {
+        if let jwt { return try await jwt.identity(authorization: headers[.authorization]) }
+        return identity(from: headers)
     }
 
     /// The identity the gateway vouches for, or nil (anonymous) when headers are not trusted or

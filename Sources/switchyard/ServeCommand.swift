@@ -40,6 +40,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Trust the caller identity headers set by the gateway in front (x-switchyard-user, -org, -verified, -nationality, -country). Without it every request is anonymous; a body's `user` is never used.")
     var identityHeaders = false
 
+    @Option(help: "Take identity from a JWT in `Authorization: Bearer`, verified with this key: a PEM public key (ES256) or an HS256 secret of 32+ bytes. Claims: user (or sub), org, verified, nationality, country; exp is required.")
+    var jwtKey: String?
+
     @Option(help: "Prefix of the identity header names (user, org, verified, nationality and country follow it).")
     var identityHeaderPrefix: String = "x-switchyard-"
 
@@ -58,6 +61,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard ListenAddress(parsing: listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         if let adminListen, ListenAddress(parsing: adminListen) == nil { throw ValidationError("--admin-listen must be HOST:PORT") }
+        if identityHeaders && jwtKey != nil { throw ValidationError("--identity-headers and --jwt-key exclude each other") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard shutdownGraceSeconds >= 0 else { throw ValidationError("--shutdown-grace-seconds must not be negative") }
         guard upstreamTimeoutSeconds > 0 else { throw ValidationError("--upstream-timeout-seconds must be positive") }
@@ -97,7 +101,9 @@ struct ServeCommand: ParsableCommand {
         let loader: EngineLoader
         let engine: Engine
         var upstreamMap = Upstreams()
+        var jwt: JWTIdentityVerifier?
         do {
+            if let jwtKey { jwt = try await JWTIdentityVerifier.load(path: jwtKey) }
             // The upstreams file first: it is quick to check, the pack takes a moment to compile.
             if let upstreams { upstreamMap = try Upstreams.load(path: upstreams) }
             loader = EngineLoader(rulesDirectory: try RulePackLocation.resolve(rules), policyPath: policy)
@@ -117,7 +123,7 @@ struct ServeCommand: ParsableCommand {
         let configuration = ServeConfiguration(
             listen: ListenAddress(parsing: listen)!,
             adminListen: adminListen.flatMap(ListenAddress.init(parsing:)),
-            identity: IdentitySource(trustsHeaders: identityHeaders, headerNames: names),
+            identity: IdentitySource(trustsHeaders: identityHeaders, headerNames: names, jwt: jwt),
             upstreams: upstreamMap,
             maxBodyBytes: maxBodyBytes,
             upstreamTimeoutSeconds: Int64(upstreamTimeoutSeconds),
@@ -132,7 +138,7 @@ struct ServeCommand: ParsableCommand {
             "rules": .string(engine.rulesDirectory), "rules_version": .string(engine.rulesVersion),
             "policy": .string(engine.policyPath), "policy_version": .string(engine.policyVersion),
             "upstreams": .array(upstreamMap.byModel.keys.sorted().map { .string($0) }),
-            "identity": .string(identityHeaders ? "headers:\(prefix)*" : "anonymous"),
+            "identity": .string(jwt.map { "jwt:\($0.algorithm)" } ?? (identityHeaders ? "headers:\(prefix)*" : "anonymous")),
         ])
         let group = server.makeServiceGroup { listener, port in
             logger.info("listening", metadata: ["listener": .string(listener.rawValue), "port": .stringConvertible(port)])
