@@ -101,12 +101,19 @@ struct OpenAIProxy: Sendable {
         let recorder = self.metrics
         let upstreamBody = answer.body
         let responseBody = ResponseBody { writer in
-            do {
-                for try await chunk in upstreamBody { try await writer.write(chunk) }
-            } catch {
-                recorder.upstreamError(model: model, kind: "stream")
-                recorder.request(endpoint: endpoint, status: status, nanoseconds: HTTPSupport.elapsed(since: start))
-                throw error
+            var chunks = upstreamBody.makeAsyncIterator()
+            while true {
+                let chunk: ByteBuffer?
+                do {
+                    chunk = try await chunks.next()
+                } catch {
+                    // The upstream broke off mid-answer (a client that went away is not counted here).
+                    recorder.upstreamError(model: model, kind: "stream")
+                    recorder.request(endpoint: endpoint, status: status, nanoseconds: HTTPSupport.elapsed(since: start))
+                    throw error
+                }
+                guard let chunk else { break }
+                try await writer.write(chunk)
             }
             try await writer.finish(nil)
             recorder.request(endpoint: endpoint, status: status, nanoseconds: HTTPSupport.elapsed(since: start))
