@@ -44,26 +44,59 @@ public final class ServeMetrics: Sendable {
         self.factory = factory
         // Families that should show from the start, even before their first event.
         for outcome in [ReloadOutcome.reloaded, .failed] {
-            Counter(label: "switchyard_reloads_total", dimensions: [("outcome", outcome.rawValue)], factory: factory).increment(by: 0)
+            count("switchyard_reloads_total", [("outcome", outcome.rawValue)], by: 0)
         }
     }
 
     public enum ReloadOutcome: String, Sendable { case reloaded, failed }
 
+    /// Handles made so far, by name and labels: the registry validates names and labels on every
+    /// lookup, which costs more than the count itself, so each series is looked up there once.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+
+    private static func key(_ name: String, _ dimensions: [(String, String)]) -> String {
+        var key = name
+        for (label, value) in dimensions {
+            key.unicodeScalars.append("\u{1}")
+            key += label
+            key.unicodeScalars.append("\u{2}")
+            key += value
+        }
+        return key
+    }
+
     private func count(_ name: String, _ dimensions: [(String, String)], by amount: Int = 1) {
-        Counter(label: name, dimensions: dimensions, factory: factory).increment(by: amount)
+        let key = Self.key(name, dimensions)
+        let counter = counters.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+        counter.increment(by: amount)
+    }
+
+    private func time(_ name: String, _ dimensions: [(String, String)], nanoseconds: Int64) {
+        let key = Self.key(name, dimensions)
+        let timer = timers.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+        timer.recordNanoseconds(nanoseconds)
     }
 
     /// An answered HTTP request and its whole duration.
     public func request(endpoint: String, status: Int, nanoseconds: Int64) {
         count("switchyard_http_requests_total", [("endpoint", endpoint), ("status", String(status))])
-        Timer(label: "switchyard_request_seconds", dimensions: [("endpoint", endpoint)], factory: factory)
-            .recordNanoseconds(nanoseconds)
+        time("switchyard_request_seconds", [("endpoint", endpoint)], nanoseconds: nanoseconds)
     }
 
     /// Time spent classifying and deciding one request.
     public func classification(nanoseconds: Int64) {
-        Timer(label: "switchyard_classification_seconds", dimensions: [], factory: factory).recordNanoseconds(nanoseconds)
+        time("switchyard_classification_seconds", [], nanoseconds: nanoseconds)
     }
 
     /// A decision: its route, reasons, categories, the rules that fired, indeterminacy.
