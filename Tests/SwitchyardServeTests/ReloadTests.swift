@@ -6,7 +6,7 @@ import XCTest
 /// Hot reload: a good pack or policy changes the versions served; a broken one is refused, the
 /// previous engine keeps serving, and the failure is counted.
 final class ReloadTests: XCTestCase {
-    func testReloadWithAGoodPolicyChangesTheVersionAndABrokenPackKeepsTheOldOne() async throws {
+    func testReloadWithAGoodPolicyOrPackChangesTheVersionAndABrokenPackKeepsTheOldOne() async throws {
         let pack = try ServeFixtures.copyOfPack()
         defer { try? FileManager.default.removeItem(at: pack) }
         // Examples are checked on every load here, as in production.
@@ -31,6 +31,32 @@ final class ReloadTests: XCTestCase {
             let second = try await HTTP.post(server.base + "/v1/route", DecisionEndpointTests.risky).json
             XCTAssertEqual(second["policy_version"] as? String, secondPolicy)
 
+            // A good change to the pack: a new rule (with passing examples) that flags a word the
+            // pack did not care about. The rules version changes and the new rule decides.
+            let probe = #"{"text":"Tell me about the quokka population on Rottnest."}"#
+            let beforeRule = try await HTTP.post(server.base + "/v1/route", probe).json
+            XCTAssertEqual(beforeRule["route"] as? String, "primary")
+            try """
+                rules:
+                  - id: test.reload.quokka
+                    category: malware
+                    severity: critical
+                    description: added by the reload test
+                    keywords: [quokka]
+                    examples:
+                      match: [Tell me about the quokka.]
+                      no_match: [Tell me about the kangaroo.]
+                """.write(to: pack.appendingPathComponent("zz-reload-test.yaml"), atomically: true, encoding: .utf8)
+            let packReloaded = try await HTTP.post(server.adminBase + "/admin/reload", "")
+            XCTAssertEqual(packReloaded.status, 200, packReloaded.body)
+            let newRules = try XCTUnwrap(packReloaded.json["rules_version"] as? String)
+            XCTAssertNotEqual(newRules, firstRules)
+            let afterRule = try await HTTP.post(server.base + "/v1/route", probe).json
+            // Critical, so the text model's confident "benign" cannot withdraw it: the policy blocks.
+            XCTAssertEqual(afterRule["route"] as? String, "block", "\(afterRule)")
+            XCTAssertTrue((afterRule["rules"] as? [String] ?? []).contains("test.reload.quokka"))
+            XCTAssertEqual(afterRule["rules_version"] as? String, newRules)
+
             // Break a rule file: the reload is refused and the old engine keeps answering.
             let broken = pack.appendingPathComponent("malware.yaml")
             let original = try String(contentsOf: broken, encoding: .utf8)
@@ -43,7 +69,7 @@ final class ReloadTests: XCTestCase {
             let third = try await HTTP.post(server.base + "/v1/route", DecisionEndpointTests.risky)
             XCTAssertEqual(third.status, 200)
             XCTAssertEqual(third.json["route"] as? String, "fallback")
-            XCTAssertEqual(third.json["rules_version"] as? String, firstRules)
+            XCTAssertEqual(third.json["rules_version"] as? String, newRules)
             XCTAssertEqual(third.json["policy_version"] as? String, secondPolicy)
 
             // A rule whose own example fails is refused too (the pack is checked completely).
@@ -55,7 +81,7 @@ final class ReloadTests: XCTestCase {
             XCTAssertTrue((failingExamples.json["error"] as? String ?? "").contains("examples fail"), failingExamples.body)
 
             let samples = MetricsTests.samples(try await HTTP.get(server.base + "/metrics").body)
-            XCTAssertEqual(MetricsTests.value(samples, "switchyard_reloads_total", ["outcome": "reloaded"]), 1)
+            XCTAssertEqual(MetricsTests.value(samples, "switchyard_reloads_total", ["outcome": "reloaded"]), 2)
             XCTAssertEqual(MetricsTests.value(samples, "switchyard_reloads_total", ["outcome": "failed"]), 2)
             XCTAssertEqual(MetricsTests.value(samples, "switchyard_engine_info", ["policy_version": secondPolicy]), 1)
             XCTAssertEqual(MetricsTests.value(samples, "switchyard_engine_info", ["policy_version": firstPolicy]), 0, "the old engine's info series is gone")
