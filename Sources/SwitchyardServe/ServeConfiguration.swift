@@ -11,7 +11,7 @@ public struct ServeConfiguration: Sendable {
     public var upstreams: Upstreams
     /// Largest accepted request body (the stream's `--max-line-bytes`, default 1 MiB).
     public var maxBodyBytes: Int
-    /// Longest wait for an upstream's answer to start, and to finish.
+    /// Longest wait for an upstream's answer to start, and between two reads of a streamed answer.
     public var upstreamTimeoutSeconds: Int64
     /// How long a graceful shutdown (SIGTERM) waits for requests in flight before cancelling them.
     public var shutdownGraceSeconds: Int64

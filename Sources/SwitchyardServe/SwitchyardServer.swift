@@ -91,6 +91,8 @@ public final class SwitchyardServer: Sendable {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         clientConfiguration.timeout.connect = .seconds(10)
+        // Between two reads of a streamed answer; the wait for the answer's head is the request's timeout.
+        clientConfiguration.timeout.read = .seconds(configuration.upstreamTimeoutSeconds)
         clientConfiguration.decompression = .disabled
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let main = Application(

@@ -37,7 +37,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "YAML map of model name to upstream (base_url, optional api_key_env) for the proxy.")
     var upstreams: String?
 
-    @Flag(help: "Trust the caller identity headers set by the gateway in front (x-switchyard-user, -org, -verified, -nationality, -country). Without it every request is anonymous; a body's `user` is never used.")
+    @Flag(help: "Trust the caller identity headers set by the gateway in front (x-switchyard-user, -org, -verified, -nationality, -country). Without it (or --jwt-key) every request is anonymous; a body's `user` is never used.")
     var identityHeaders = false
 
     @Option(help: "Take identity from a JWT in `Authorization: Bearer`, verified with this key: a PEM public key (ES256) or an HS256 secret of 32+ bytes. Claims: user (or sub), org, verified, nationality, country; exp is required.")
@@ -52,7 +52,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a graceful shutdown waits for requests in flight.")
     var shutdownGraceSeconds: Int = 30
 
-    @Option(help: "Seconds an upstream may take to answer, streaming included.")
+    @Option(help: "Seconds an upstream may take to start answering, and may stay silent in the middle of a streamed answer.")
     var upstreamTimeoutSeconds: Int = 600
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
