@@ -34,7 +34,7 @@ struct OpenAIProxy: Sendable {
         }
         guard let body = try await HTTPSupport.collect(request, limit: maxBodyBytes) else {
             let error = DecisionEndpoints.tooLong(maxBodyBytes)
-            metrics.decision(router.unparseable(code: error.code), endpoint: endpoint, rules: router.classifier.rules)
+            metrics.unusable(code: error.code, endpoint: endpoint)   // refused, forwarded nowhere
             return finish(413, Self.errorResponse(status: 413, message: error.description, type: "invalid_request_error", code: error.code))
         }
         // Parse once: the same tree is classified and, with its model replaced, forwarded.
@@ -48,7 +48,7 @@ struct OpenAIProxy: Sendable {
         }
         guard case .success(let (root, decodedRequest)) = parsed else {
             guard case .failure(let error) = parsed else { fatalError("unreachable") }
-            metrics.decision(router.unparseable(code: error.code), endpoint: endpoint, rules: router.classifier.rules)
+            metrics.unusable(code: error.code, endpoint: endpoint)   // refused, forwarded nowhere
             return finish(400, Self.errorResponse(status: 400, message: error.description, type: "invalid_request_error", code: error.code))
         }
         var classified = decodedRequest

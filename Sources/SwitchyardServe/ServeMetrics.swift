@@ -14,7 +14,8 @@ import Synchronization
 /// - `decision_categories_total{endpoint,category}`: one per category of each risky verdict.
 /// - `rule_hits_total{rule}`: enforce and shadow rules that fired, by rule id.
 /// - `indeterminate_total{kind}`: verdicts that could not inspect the whole text.
-/// - `failsafe_total{code}`: unusable requests given the policy's fail-safe route.
+/// - `failsafe_total{code}`: unusable `/v1/route` requests given the policy's fail-safe route.
+/// - `unusable_requests_total{endpoint,code}`: unusable bodies refused by classify and the proxy.
 /// - `classification_seconds`: histogram of classify + decide time per request.
 /// - `request_seconds{endpoint}`: histogram of the whole request, as the service sees it.
 /// - `upstream_errors_total{model,kind}`: proxy failures (`connect`, `status_5xx`, `stream`, `no_upstream`).
