@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: switchyard (CLI) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
+// Dependencies point one way: switchyard (CLI) → SwitchyardServe (HTTP service) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
 // SwitchyardEnvelope (strict JSON, request lines) depends on nothing. SwitchyardRedis (strikes shared
 // through Redis) → SwitchyardRouting, CHiredis; only the CLI links it.
 let package = Package(
@@ -16,7 +16,16 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         // SHA-256 for audit records (text digests and the hash chain).
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The service (`switchyard serve`): HTTP server, lifecycle, logs, metrics, upstream client.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // The only C++ in the package: an extern "C" shim over Debian's libre2.
@@ -38,9 +47,31 @@ let package = Package(
         // switchyard.h: the C ABI's types and declarations; CSwitchyard defines them (@_cdecl).
         .target(name: "CSwitchyardABI"),
         .target(name: "CSwitchyard", dependencies: ["Switchyard", "CSwitchyardABI"]),
+        // The HTTP gateway behind `switchyard serve`.
+        .target(
+            name: "SwitchyardServe",
+            dependencies: [
+                "Switchyard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Switchyard", "SwitchyardRedis", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Switchyard", "SwitchyardServe", "SwitchyardRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "SwitchyardMatchingTests", dependencies: ["SwitchyardMatching"]),
         .testTarget(name: "SwitchyardEnvelopeTests", dependencies: ["SwitchyardEnvelope"]),
@@ -49,6 +80,15 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting", "SwitchyardRedis"]),
         .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
+        .testTarget(
+            name: "SwitchyardServeTests",
+            dependencies: [
+                "SwitchyardServe",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.
         .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),
         .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard"]),

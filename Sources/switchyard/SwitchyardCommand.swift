@@ -7,6 +7,7 @@ struct SwitchyardCommand: ParsableCommand {
         commandName: "switchyard",
         abstract: "Flags requests that seek offensive cyber capability, at line rate.",
         version: "0.3.0",
-        subcommands: [ClassifyCommand.self, RouteCommand.self, AuditCommand.self, ReportCommand.self, RulesCommand.self, EvalCommand.self, BenchCommand.self]
+        subcommands: [ClassifyCommand.self, RouteCommand.self, ServeCommand.self, AuditCommand.self, ReportCommand.self, RulesCommand.self, EvalCommand.self,
+                      BenchCommand.self]
     )
 }

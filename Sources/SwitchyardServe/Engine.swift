@@ -1,0 +1,93 @@
+import Foundation
+import Switchyard
+import Synchronization
+
+/// One immutable snapshot of what the service decides with: a compiled rule pack and a policy
+/// (as a `Router`), where they came from, and a pool of scratch that belongs to this snapshot
+/// only. A request takes one engine reference at its start and uses it to the end, so a reload
+/// never changes the rules under a request, and a scratch is never used with another snapshot's
+/// classifier.
+public final class Engine: Sendable {
+    /// The compiled pack and the policy.
+    public let router: Router
+    /// Where the pack was loaded from.
+    public let rulesDirectory: String
+    /// Where the policy was loaded from.
+    public let policyPath: String
+    /// Digest of the rule pack (as in every decision record's `rules_version`).
+    public var rulesVersion: String { router.classifier.pack.version }
+    /// Digest of the policy (`policy_version`).
+    public var policyVersion: String { router.policy.version }
+
+    private let scratchPool = Mutex<[ClassificationScratch]>([])
+    /// Scratch kept for reuse; more are made under load and dropped past this.
+    private static let pooledScratchLimit = 64
+
+    public init(router: Router, rulesDirectory: String, policyPath: String) {
+        self.router = router
+        self.rulesDirectory = rulesDirectory
+        self.policyPath = policyPath
+    }
+
+    /// Runs `body` with a scratch of this engine's classifier, taken from the pool (or made) and
+    /// returned afterwards. `body` is synchronous, so the scratch never crosses an `await`.
+    public func withScratch<T>(_ body: (ClassificationScratch) throws -> T) rethrows -> T {
+        let scratch = scratchPool.withLock { $0.popLast() } ?? router.makeScratch()
+        defer {
+            scratchPool.withLock { pool in
+                if pool.count < Self.pooledScratchLimit { pool.append(scratch) }
+            }
+        }
+        return try body(scratch)
+    }
+}
+
+/// Why an engine could not be built; `description` says which file and what, with file:line
+/// where the loaders give one.
+public struct EngineLoadError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Builds engines, validating completely before anything serves: the pack loads, compiles and
+/// passes every rule's examples, and the policy loads against the pack's categories.
+public struct EngineLoader: Sendable {
+    /// The rule pack directory.
+    public var rulesDirectory: String
+    /// The policy file (default: `<rules>/policy/policy.yaml`).
+    public var policyPath: String
+    /// Run every rule's `match`/`no_match` examples before accepting a pack.
+    public var checksExamples: Bool
+
+    public init(rulesDirectory: String, policyPath: String? = nil, checksExamples: Bool = true) {
+        self.rulesDirectory = rulesDirectory
+        self.policyPath = policyPath ?? (rulesDirectory as NSString).appendingPathComponent("policy/policy.yaml")
+        self.checksExamples = checksExamples
+    }
+
+    /// Loads, compiles and checks the pack and the policy into a new engine.
+    public func load() throws(EngineLoadError) -> Engine {
+        let pack: RulePack
+        do { pack = try RuleLoader().load(directory: rulesDirectory) } catch {
+            throw EngineLoadError("rule pack \(rulesDirectory) failed to load:\n\(error.description)")
+        }
+        let classifier: Classifier
+        do { classifier = try Classifier(pack: pack) } catch {
+            throw EngineLoadError("rule pack \(rulesDirectory) failed to compile: \(error.description)")
+        }
+        if checksExamples {
+            let result = PackReview.testExamples(classifier)
+            if !result.failures.isEmpty {
+                let shown = result.failures.prefix(5).map(\.description).joined(separator: "\n")
+                throw EngineLoadError("rule pack \(rulesDirectory): \(result.failures.count) of \(result.checked) rule examples fail:\n\(shown)")
+            }
+        }
+        var policyLoader = PolicyLoader()
+        policyLoader.knownCategories = Set(classifier.rules.map(\.category))
+        let policy: Policy
+        do { policy = try policyLoader.load(path: policyPath) } catch {
+            throw EngineLoadError("policy \(policyPath) failed to load:\n\(error.description)")
+        }
+        return Engine(router: Router(classifier: classifier, policy: policy), rulesDirectory: rulesDirectory, policyPath: policyPath)
+    }
+}
