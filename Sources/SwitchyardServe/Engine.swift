@@ -58,11 +58,15 @@ public struct EngineLoader: Sendable {
     public var policyPath: String
     /// Run every rule's `match`/`no_match` examples before accepting a pack.
     public var checksExamples: Bool
+    /// Where escalation strikes live: one store for every engine this loader builds, so a reload
+    /// keeps every identity's strikes (a `RedisStrikeStore` shares them with the fleet).
+    public var strikes: any StrikeStore
 
-    public init(rulesDirectory: String, policyPath: String? = nil, checksExamples: Bool = true) {
+    public init(rulesDirectory: String, policyPath: String? = nil, checksExamples: Bool = true, strikes: any StrikeStore = LocalStrikeStore()) {
         self.rulesDirectory = rulesDirectory
         self.policyPath = policyPath ?? (rulesDirectory as NSString).appendingPathComponent("policy/policy.yaml")
         self.checksExamples = checksExamples
+        self.strikes = strikes
     }
 
     /// Loads, compiles and checks the pack and the policy into a new engine.
@@ -88,6 +92,6 @@ public struct EngineLoader: Sendable {
         do { policy = try policyLoader.load(path: policyPath) } catch {
             throw EngineLoadError("policy \(policyPath) failed to load:\n\(error.description)")
         }
-        return Engine(router: Router(classifier: classifier, policy: policy), rulesDirectory: rulesDirectory, policyPath: policyPath)
+        return Engine(router: Router(classifier: classifier, policy: policy, strikes: strikes), rulesDirectory: rulesDirectory, policyPath: policyPath)
     }
 }

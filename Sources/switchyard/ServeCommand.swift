@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Switchyard
+import SwitchyardRedis
 import SwitchyardServe
 import Synchronization
 
@@ -58,6 +59,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Share the policy's escalation strikes through Redis at HOST:PORT (default: counted in this process, kept across reloads). If Redis cannot be reached, strikes are counted locally and requests go on.")
+    var strikesRedis: String?
+
     func validate() throws {
         guard ListenAddress(parsing: listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         if let adminListen, ListenAddress(parsing: adminListen) == nil { throw ValidationError("--admin-listen must be HOST:PORT") }
@@ -65,6 +69,9 @@ struct ServeCommand: ParsableCommand {
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard shutdownGraceSeconds >= 0 else { throw ValidationError("--shutdown-grace-seconds must not be negative") }
         guard upstreamTimeoutSeconds > 0 else { throw ValidationError("--upstream-timeout-seconds must be positive") }
+        if let strikesRedis, RedisStrikeStore.Endpoint(strikesRedis) == nil {
+            throw ValidationError("--strikes-redis must be HOST:PORT, e.g. 127.0.0.1:6379")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard !identityHeaderPrefix.isEmpty, identityHeaderPrefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw ValidationError("--identity-header-prefix must be letters, digits and '-'")
@@ -106,7 +113,8 @@ struct ServeCommand: ParsableCommand {
             if let jwtKey { jwt = try await JWTIdentityVerifier.load(path: jwtKey) }
             // The upstreams file first: it is quick to check, the pack takes a moment to compile.
             if let upstreams { upstreamMap = try Upstreams.load(path: upstreams) }
-            loader = EngineLoader(rulesDirectory: try RulePackLocation.resolve(rules), policyPath: policy)
+            let strikes: any StrikeStore = strikesRedis.flatMap { RedisStrikeStore.Endpoint($0) }.map { RedisStrikeStore(endpoint: $0) } ?? LocalStrikeStore()
+            loader = EngineLoader(rulesDirectory: try RulePackLocation.resolve(rules), policyPath: policy, strikes: strikes)
             engine = try loader.load()
         } catch {
             standardError("switchyard serve: \(error)")
