@@ -203,12 +203,13 @@ public final class Classifier: Sendable {
         // Letter ciphers (a Caesar shift, Atbash) and Morse code, in texts short enough to be
         // a request written that way: read back when the letter counts or the tokens say so.
         if inspected.count <= Self.cipherLimit {
-            if let substitution = Ciphers.detect(inspected) {
+            let survey = Ciphers.Survey(inspected)
+            if let substitution = Ciphers.detect(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decode(inspected, substitution, into: &scratch.transformed)
                 complete = decodedPasses(using: scratch) && complete
             }
-            if Ciphers.mightBeMorse(inspected) {
+            if Ciphers.mightBeMorse(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decodeMorse(inspected, into: &scratch.transformed)
                 complete = decodedPasses(using: scratch) && complete
@@ -279,9 +280,10 @@ public final class Classifier: Sendable {
         // and tags open squeezed windows at once; hyphens, underscores, slashes and newlines only
         // where the word read whole shows a term.
         scratch.joinableCompounds.reset(textCount: source.count)
-        let splitTerms = InWordSeparators.find(source, radius: radius, strong: &scratch.squeezedWindows, joinable: &scratch.joinableCompounds) { compound in
-            joinedRevealsTerm(in: UnsafeRawBufferPointer(rebasing: source[compound]), using: scratch)
-        }
+        let splitTerms = gates.mayHaveSeparators
+            && InWordSeparators.find(source, radius: radius, strong: &scratch.squeezedWindows, joinable: &scratch.joinableCompounds) { compound in
+                joinedRevealsTerm(in: UnsafeRawBufferPointer(rebasing: source[compound]), using: scratch)
+            }
         if gates.squeezed || splitTerms {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
             let excerpt = scratch.squeezedWindows.buildSqueezed(source, separator: separator, joinable: scratch.joinableCompounds,

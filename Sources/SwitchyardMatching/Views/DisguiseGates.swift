@@ -78,6 +78,7 @@ public enum DisguiseGates {
         if seen & lanes << 5 != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
             findings.skeleton = true
         }
+        findings.mayHaveSeparators = seen & (lanes << 7 | lanes << 5) != 0
         return findings
     }
 
@@ -89,6 +90,10 @@ public enum DisguiseGates {
         public var caseSwaps = false
         /// The squeezed view got a window.
         public var squeezed = false
+        /// Some byte could start a separator inside a word (`InWordSeparators`): an ASCII
+        /// separator or markup byte, or a non-ASCII byte. When false, `InWordSeparators.find`
+        /// would find nothing.
+        public var mayHaveSeparators = false
     }
 
     /// Why `checkSkeleton` opened a window.
@@ -105,6 +110,7 @@ public enum DisguiseGates {
     static let markup: UInt8 = 0x10   // * _ ~ ` | ^
     static let high: UInt8 = 0x20     // >= 0x80
     static let lower: UInt8 = 0x40    // ASCII lowercase letter
+    static let separator: UInt8 = 0x80 // may start a separator inside a word: - _ / \ + * ~ ` | ^ < LF CR
     /// The lowest bit of every byte lane.
     static let lanes: UInt64 = 0x0101_0101_0101_0101
 
@@ -117,6 +123,7 @@ public enum DisguiseGates {
         if byte >= 0x80 { bits |= token | high }
         if ((0x30...0x35).contains(byte) || (0x37...0x39).contains(byte)) || [0x40, 0x24, 0x2B, 0x7C, 0x21].contains(byte) { bits |= leet }
         if TextTransforms.isMarkup(byte) { bits |= markup }
+        if InWordSeparators.byteKinds[byte] & InWordSeparators.separatorStart != 0 && byte < 0x80 { bits |= separator }
         return bits
     }
 
