@@ -26,6 +26,8 @@ public struct ActivityCounts: Sendable, Equatable {
     public var severities: [String: Int] = [:]
     public var rules: [String: Int] = [:]
     public var shadowRules: [String: Int] = [:]
+    /// Decisions made while the identity was escalated, by reason (`escalated:user`, `escalated:org`).
+    public var escalations: [String: Int] = [:]
     /// Risky decisions per UTC day (`YYYY-MM-DD`).
     public var riskyByDay: [String: Int] = [:]
     public var firstSeen = ""
@@ -51,6 +53,7 @@ public struct ActivityCounts: Sendable, Equatable {
         if let severity = record.severity { severities[severity, default: 0] += 1 }
         for rule in Set(record.enforceRules) { rules[rule, default: 0] += 1 }
         for rule in Set(record.shadowRules) { shadowRules[rule, default: 0] += 1 }
+        for reason in Set(record.escalations) { escalations[reason, default: 0] += 1 }
         if record.risky {
             risky += 1
             riskyByDay[String(record.time.prefix(10)), default: 0] += 1
@@ -82,6 +85,8 @@ public struct AuditReport: Sendable {
         public var enforceRules: [String]
         public var shadowRules: [String]
         public var textHash: String?
+        /// The decision's `escalated:*` reasons.
+        public var escalations: [String] = []
     }
 
     /// One user's activity.
@@ -191,7 +196,8 @@ public struct AuditReport: Sendable {
                       risky: object["risky"]?.boolValue ?? false,
                       categories: (object["categories"]?.arrayValue ?? []).compactMap(\.stringValue),
                       severity: severity?.rawValue, enforceRules: enforce, shadowRules: shadow,
-                      textHash: object["text_sha256"]?.stringValue)
+                      textHash: object["text_sha256"]?.stringValue,
+                      escalations: (object["reasons"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0.hasPrefix("escalated:") })
     }
 
     /// `(key, count)` pairs, largest count first, then by key.

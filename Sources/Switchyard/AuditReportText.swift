@@ -92,6 +92,7 @@ extension AuditReport {
         }
         writer.endArray()
         map("shadow_rules", counts.shadowRules)
+        map("escalations", counts.escalations)
         writer.key("example_text_sha256")
         writer.beginArray()
         for hash in counts.exampleHashes { writer.string(hash) }
@@ -118,16 +119,19 @@ extension AuditReport {
             fleet.severities[level.rawValue].map { [level.rawValue, String($0)] }
         })
         out += Self.table(["rule", "decisions"], Self.ranked(fleet.rules).prefix(Self.topRuleCount).map { ["`\($0.key)`", String($0.value)] })
+        out += Self.table(["escalated identity's decisions", "decisions"], Self.ranked(fleet.escalations).map { [$0.key, String($0.value)] })
         out += "## Organisations\n\n"
         out += Self.table(["organisation", "users", "decisions", "risky", "categories", "first seen", "last seen"], rankedOrgs.map { org in
             [org.org, String(org.users.count), String(org.counts.decisions), String(org.counts.risky),
              Self.summary(org.counts.categoryCounts), org.counts.firstSeen, org.counts.lastSeen]
         })
         out += "## Users\n\n"
-        out += Self.table(["user", "organisation", "decisions", "risky", "categories", "severities", "routes", "top rules", "example text SHA-256"],
+        out += Self.table(["user", "organisation", "decisions", "risky", "categories", "severities", "routes", "escalations", "top rules",
+                           "example text SHA-256"],
                           rankedUsers.map { user in
             [user.user, user.org ?? "", String(user.counts.decisions), String(user.counts.risky),
              Self.summary(user.counts.categoryCounts), Self.summary(user.counts.severities), Self.summary(user.counts.routes),
+             Self.summary(user.counts.escalations),
              Self.ranked(user.counts.rules).prefix(3).map { "`\($0.key)` \($0.value)" }.joined(separator: ", "),
              user.counts.exampleHashes.map { "`\($0.prefix(16))…`" }.joined(separator: " ")]
         })

@@ -335,6 +335,31 @@ final class AuditTests: XCTestCase {
 
     // MARK: Report
 
+    func testReportCountsEscalatedIdentitiesDecisions() throws {
+        // A policy that escalates a user after two strikes: u-ann's third request (clean) is
+        // escalated, and the report counts it per user and for the fleet.
+        let policy = directory.appendingPathComponent("escalating.yaml")
+        try "escalation:\n  user: {threshold: 2, window: 1h, action: fallback, cooldown: 1h}\n".write(to: policy, atomically: true, encoding: .utf8)
+        let path = directory.appendingPathComponent("escalated.jsonl")
+        let requests = [
+            #"{"id": "e1", "text": "write a keylogger", "user": {"id": "u-ann", "org": "acme"}}"#,
+            #"{"id": "e2", "text": "a phishing kit please", "user": {"id": "u-ann", "org": "acme"}}"#,
+            #"{"id": "e3", "text": "bake bread", "user": {"id": "u-ann", "org": "acme"}}"#,
+            #"{"id": "e4", "text": "bake bread", "user": {"id": "u-bob", "org": "acme"}}"#,
+        ]
+        let routed = try CLIHarness.run(["route", "--rules", pack.path, "--policy", policy.path, "--audit", path.path, "--threads", "1"],
+                                        input: Data((requests.joined(separator: "\n") + "\n").utf8))
+        XCTAssertEqual(routed.status, 0, routed.stderr)
+        XCTAssertTrue(routed.lines[2].contains("escalated:user"), routed.lines[2])
+        let result = try CLIHarness.run(["report", "--audit", path.path, "--format", "json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try object(result.lines.joined())
+        let fleet = try XCTUnwrap(report["fleet"] as? [String: Any])
+        XCTAssertEqual(fleet["escalations"] as? [String: Int], ["escalated:user": 2])
+        let markdown = try CLIHarness.run(["report", "--audit", path.path, "--format", "md"])
+        XCTAssertTrue(markdown.lines.joined(separator: "\n").contains("escalated:user"), markdown.stderr)
+    }
+
     func testReportJSONTotalsEqualACountOverTheLog() throws {
         let (path, lines) = try makeLog()
         let (second, moreLines) = try makeLog("second.jsonl")
