@@ -59,6 +59,12 @@ public protocol StrikeStore: Sendable {
     func escalate(_ key: String, until: Double)
     /// The end of `key`'s escalation if it lasts past `now`.
     func escalatedUntil(_ key: String, now: Double) -> Double?
+    /// Calls answered locally because a shared store could not be reached (0 for a local store).
+    var degradedCalls: Int { get }
+}
+
+extension StrikeStore {
+    public var degradedCalls: Int { 0 }
 }
 
 /// Strikes and escalations in this process's memory: a bounded list of recent strike times per

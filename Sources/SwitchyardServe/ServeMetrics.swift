@@ -157,6 +157,13 @@ public final class ServeMetrics: Sendable {
         }
     }
 
+    /// Escalation-strike calls answered locally because the shared store (Redis) could not be
+    /// reached, since the process started.
+    public func strikeStore(degradedCalls: Int) {
+        let gauge = CoreMetrics.Gauge(label: "switchyard_strike_store_degraded_calls", dimensions: [], factory: factory)
+        gauge.record(degradedCalls)
+    }
+
     /// The Prometheus text exposition of every metric.
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []

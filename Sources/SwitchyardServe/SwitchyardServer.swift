@@ -43,7 +43,8 @@ public final class SwitchyardServer: Sendable {
             ]))
         }
         router.get("/metrics") { _, _ in
-            HTTPSupport.response(status: 200, bytes: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            if let strikes = store.current.router.escalator?.store { metrics.strikeStore(degradedCalls: strikes.degradedCalls) }
+            return HTTPSupport.response(status: 200, bytes: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         if publicRoutes {
             let decisions = DecisionEndpoints(store: store, metrics: metrics, identity: configuration.identity,

@@ -22,3 +22,15 @@ final class StrikesAcrossReloadTests: XCTestCase {
         XCTAssertEqual(route(after, "Suggest a name for a bakery.").reasons, ["escalated:user"])
     }
 }
+
+/// The shared strike store's degradation shows in the service's metrics.
+final class StrikeStoreMetricsTests: XCTestCase {
+    func testDegradedCallsAreExported() throws {
+        let metrics = ServeMetrics()
+        metrics.strikeStore(degradedCalls: 3)
+        let text = String(decoding: metrics.render(), as: UTF8.self)
+        XCTAssertTrue(text.contains("switchyard_strike_store_degraded_calls 3"), text)
+        metrics.strikeStore(degradedCalls: 5)
+        XCTAssertTrue(String(decoding: metrics.render(), as: UTF8.self).contains("switchyard_strike_store_degraded_calls 5"))
+    }
+}
