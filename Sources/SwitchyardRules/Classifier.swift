@@ -200,8 +200,9 @@ public final class Classifier: Sendable {
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
 
-        // Letter ciphers (a Caesar shift, Atbash) and Morse code, in texts short enough to be
-        // a request written that way: read back when the letter counts or the tokens say so.
+        // Letter ciphers (a Caesar shift, Atbash), Morse code and character codes (binary,
+        // decimal), in texts short enough to be a request written that way: read back when the
+        // letter counts or the tokens say so.
         if inspected.count <= Self.cipherLimit {
             let survey = Ciphers.Survey(inspected)
             if let substitution = Ciphers.detect(inspected, survey: survey) {
@@ -212,6 +213,10 @@ public final class Classifier: Sendable {
             if Ciphers.mightBeMorse(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decodeMorse(inspected, into: &scratch.transformed)
+                complete = decodedPasses(using: scratch) && complete
+            }
+            if Ciphers.decodeCharacterCodes(inspected, survey: survey, into: &scratch.transformed) {
+                scratch.statistics.cipherDecodes &+= 1
                 complete = decodedPasses(using: scratch) && complete
             }
         }

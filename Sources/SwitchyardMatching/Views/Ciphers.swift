@@ -11,9 +11,9 @@ import Darwin
 // log-likelihood of its reading under the letter frequencies of prose. Ordinary text scores best
 // as written (in any Latin-script language: their frequencies are close enough); a cipher's
 // reading scores clearly better than the text as written, and only then is the text rewritten.
-// Morse code is read token by token.
+// Morse code and character codes (8-bit binary, decimal ASCII) are read token by token.
 
-/// Reads Caesar-shifted, Atbash and Morse-coded text back.
+/// Reads Caesar-shifted, Atbash, Morse-coded and character-coded (binary, decimal) text back.
 public enum Ciphers {
     /// A letter substitution found by `detect`.
     public enum Substitution: Equatable, Sendable {
@@ -41,20 +41,23 @@ public enum Ciphers {
         public var letters = 0
         public var surprise = 0
         public var morseSymbols = 0
+        public var digits = 0
 
         /// - Complexity: O(n), two table lookups per byte.
         public init(_ text: UnsafeRawBufferPointer) {
             let kinds = Ciphers.surveyKinds, weights = Ciphers.surprise
-            var letters = 0, surprise = 0, symbols = 0
+            var letters = 0, surprise = 0, symbols = 0, digits = 0
             for byte in text {
                 let kind = kinds[byte]
                 letters &+= Int(kind & 1)
                 symbols &+= Int(kind >> 2 & 1)
+                digits &+= Int(kind >> 3 & 1)
                 surprise &+= Int(weights[byte])
             }
             self.letters = letters
             self.surprise = surprise
             self.morseSymbols = symbols
+            self.digits = digits
         }
 
         /// Whether the letters as written are already as likely as prose (see `plainLikelihood`);
@@ -62,12 +65,13 @@ public enum Ciphers {
         var looksLikeProse: Bool { Double(surprise) <= -Ciphers.plainLikelihood * 8 * Double(letters) }
     }
 
-    /// Per byte: 1 = ASCII letter, 4 = `.` or `-`.
+    /// Per byte: 1 = ASCII letter, 4 = `.` or `-`, 8 = ASCII digit.
     static let surveyKinds = ByteTable { value in
         let folded = UInt8(value) | 0x20
         var bits: UInt8 = 0
         if value < 0x80 && folded >= 0x61 && folded <= 0x7A { bits |= 1 }
         if value == 0x2E || value == 0x2D { bits |= 4 }
+        if value >= 0x30 && value <= 0x39 { bits |= 8 }
         return bits
     }
 
@@ -243,6 +247,78 @@ public enum Ciphers {
             lastWasLetter = false
         }
     }
+
+    // MARK: Character codes
+
+    /// Writes the text that `text`'s character codes spell into `output` and returns true, when
+    /// at least 12 of its tokens are codes of printable ASCII characters: 8-bit binary numbers
+    /// ("01110111 01110010"), or decimal numbers from 32 to 126 ("119 114 105"); separators are
+    /// spaces, commas, semicolons and line breaks. Other tokens are copied with a space after
+    /// them, so the words around the codes stay readable.
+    public static func decodeCharacterCodes(_ text: UnsafeRawBufferPointer, survey: Survey, into output: inout [UInt8]) -> Bool {
+        guard survey.digits >= 24 else { return false }
+        // First: which radix, if either, most of the digit tokens follow.
+        var binary = 0, decimal = 0
+        forEachToken(text) { start, end in
+            if let radix = codeRadix(text, start, end) { if radix == 2 { binary += 1 } else { decimal += 1 } }
+        }
+        guard max(binary, decimal) >= 12 else { return false }
+        let radix = binary >= decimal ? 2 : 10
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count / 2)
+        var lastWasCode = false
+        forEachToken(text) { start, end in
+            if codeRadix(text, start, end) == radix {
+                var value = 0
+                for index in start..<end { value = value * radix + Int(text[index] - 0x30) }
+                output.append(UInt8(value))
+                lastWasCode = true
+                return
+            }
+            if lastWasCode { output.append(0x20) }
+            for index in start..<end { output.append(text[index]) }
+            output.append(0x20)
+            lastWasCode = false
+        }
+        return true
+    }
+
+    /// 2 for an 8-digit binary number, 10 for a decimal number from 32 to 126, else nil.
+    @inline(__always)
+    static func codeRadix(_ text: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        let length = end - start
+        var value = 0
+        var binary = true
+        for index in start..<end {
+            let byte = text[index]
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            if byte > 0x31 { binary = false }
+            if length <= 3 { value = value * 10 + Int(byte - 0x30) }
+        }
+        if length == 8 && binary {
+            var code = 0
+            for index in start..<end { code = code * 2 + Int(text[index] - 0x30) }
+            return code >= 32 && code <= 126 ? 2 : nil
+        }
+        return (length == 2 || length == 3) && value >= 32 && value <= 126 ? 10 : nil
+    }
+
+    /// Calls `body` with each token's byte range; tokens are separated by spaces, tabs, line
+    /// breaks, commas and semicolons.
+    @inline(__always)
+    static func forEachToken(_ text: UnsafeRawBufferPointer, _ body: (Int, Int) -> Void) {
+        var index = 0
+        let count = text.count
+        while index < count {
+            while index < count && isCodeSeparator(text[index]) { index += 1 }
+            let start = index
+            while index < count && !isCodeSeparator(text[index]) { index += 1 }
+            if index > start { body(start, index) }
+        }
+    }
+
+    @inline(__always)
+    static func isCodeSeparator(_ byte: UInt8) -> Bool { isSpace(byte) || byte == 0x2C || byte == 0x3B }
 
     @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
