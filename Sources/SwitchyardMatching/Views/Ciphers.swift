@@ -115,8 +115,9 @@ public enum Ciphers {
                     best = .shift(shift)
                 }
             }
-            if likelihood(buffer, { 25 - $0 }) > bestScore {
-                bestScore = likelihood(buffer) { 25 - $0 }
+            let atbash = likelihood(buffer) { 25 - $0 }
+            if atbash > bestScore {
+                bestScore = atbash
                 best = .atbash
             }
             // The reading must look like prose itself, not merely less unlike it (random
@@ -176,10 +177,6 @@ public enum Ciphers {
     /// Whether `text` may hold Morse code: at least 12 letters' worth of dots and dashes in
     /// tokens made only of them.
     /// - Complexity: O(n).
-    public static func mightBeMorse(_ text: UnsafeRawBufferPointer) -> Bool {
-        mightBeMorse(text, survey: Survey(text))
-    }
-
     /// `mightBeMorse` given the text's survey: most texts have too few dots and dashes to be
     /// tokenised at all.
     public static func mightBeMorse(_ text: UnsafeRawBufferPointer, survey: Survey) -> Bool {

@@ -17,11 +17,11 @@ public enum InWordSeparators {
     /// words, goes into `strong`, widened by `radius`. A compound joined only by `-`, `_`, `/`,
     /// `\`, `+`, newlines or dashes, as hyphenated words, identifiers and paths are too, is
     /// handed to `weakSplitsTerm` (its byte range), and goes into `strong` only if that says yes.
+    /// Every compound that goes into `strong` also goes into `joinable`, unwidened: the places
+    /// where `mark` may join weak separators.
     /// - Returns: whether `strong` got a place.
     /// - Complexity: O(n) plus the checks; bytes that cannot start a separator are passed at one
     ///   table lookup each, and each compound is read once.
-    /// Every compound that goes into `strong` also goes into `joinable`, unwidened: the places
-    /// where `mark` may join weak separators.
     @discardableResult
     public static func find(_ text: UnsafeRawBufferPointer, radius: Int, strong: inout ViewWindows, joinable: inout ViewWindows,
                             weakSplitsTerm: (Range<Int>) -> Bool) -> Bool {
@@ -33,8 +33,7 @@ public enum InWordSeparators {
         // SAFETY: reads stay below `count`: `index < count` in the loops, and `run` and
         // `startsWord` check their own bounds.
         while index < count {
-            guard kinds[input[index]] & separatorStart != 0, kinds[input[index - 1]] & letter != 0,
-                  var separator = run(input, index, count), startsWord(input, separator.end, count) else {
+            guard kinds[input[index]] & separatorStart != 0, var separator = separatorInWord(input, index, count) else {
                 index += 1
                 continue
             }
@@ -46,8 +45,7 @@ public enum InWordSeparators {
             var end = separator.end
             while true {
                 while end < count && isWordByte(input[end]) { end += 1 }
-                guard end < count, end - start < 4 * maxRunBytes, kinds[input[end - 1]] & letter != 0,
-                      let next = run(input, end, count), startsWord(input, next.end, count) else { break }
+                guard end < count, end - start < 4 * maxRunBytes, let next = separatorInWord(input, end, count) else { break }
                 separator = next
                 strongRun = strongRun || next.strong
                 end = next.end
@@ -65,6 +63,16 @@ public enum InWordSeparators {
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool { byte >= 0x80 || byteKinds[byte] & wordStart != 0 }
 
+    /// The separator run starting at `index` (> 0) if it sits inside a word: an ASCII letter
+    /// before it and a word after it.
+    @inline(__always)
+    static func separatorInWord(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (end: Int, strong: Bool)? {
+        // SAFETY: `0 < index < count`; `run` and `startsWord` check their own bounds.
+        guard byteKinds[input[index - 1]] & letter != 0, let separator = run(input, index, count),
+              startsWord(input, separator.end, count) else { return nil }
+        return separator
+    }
+
     /// Writes `text` into `output` with every separator run inside a word (as `find` sees them)
     /// replaced by `fill` (`*`, markup that `join` drops; or a space) byte for byte: same length,
     /// so offsets are unchanged. Runs of weak separators only (hyphens, underscores, slashes,
@@ -80,8 +88,7 @@ public enum InWordSeparators {
         var index = 1
         // SAFETY: as in `find`; writes go to `output`, which has `count` bytes.
         while index < count {
-            guard kinds[input[index]] & separatorStart != 0, kinds[input[index - 1]] & letter != 0,
-                  let separator = run(input, index, count), startsWord(input, separator.end, count) else {
+            guard kinds[input[index]] & separatorStart != 0, let separator = separatorInWord(input, index, count) else {
                 index += 1
                 continue
             }
