@@ -70,6 +70,9 @@ TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 TEXT_CATEGORY = "cyber-offense"
 FEATURIZER = "readable-byte-4grams-words-v2"
 BUCKETS = 1 << 18
+# An enforce rule that fired on this many risky training requests and no benign one is never
+# withdrawn by the text model (`keeps`).
+KEEP_MIN_RISKY = 5
 # Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
 WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]
 
@@ -349,7 +352,7 @@ def main():
                 weighed = category in models and rule in models[category]["weights"]
                 if weighed and countered(index, category) and scores[index, column_of[category]] < WITHDRAW_BELOW:
                     continue
-                if rule in plain and not signalled and text_scores[index] < withdraw_below:
+                if rule in plain and not signalled and text_scores[index] < withdraw_below and rule not in keeps:
                     continue
                 stands[index] = True
                 break
@@ -358,6 +361,14 @@ def main():
     def within_budget(flagged, floor):
         return all(flagged[benign & (groups == group)].mean() <= max(target, floor[benign & (groups == group)].mean())
                    for group, target in FALSE_POSITIVE_TARGETS.items() if (benign & (groups == group)).any())
+
+    # Enforce rules the text model never withdraws: those that fired on no benign training request
+    # and on at least KEEP_MIN_RISKY risky ones (a short request gives the n-grams little to go on;
+    # a rule that has never been wrong should not be overruled by them).
+    fired_benign = collections.Counter(rule for (_, enforce, _, _), example in zip(results, examples) if not example["risky"] for rule in enforce)
+    fired_risky = collections.Counter(rule for (_, enforce, _, _), example in zip(results, examples) if example["risky"] for rule in enforce)
+    keeps = sorted(rule for rule, count in fired_risky.items() if count >= KEEP_MIN_RISKY and fired_benign[rule] == 0
+                   and features_of.get(rule, ("", "", ""))[1] == "enforce")
 
     # The text model's threshold and withdrawal bound: the most recall within budget.
     best = None
@@ -423,6 +434,10 @@ def main():
         if text_withdraw > -math.inf:
             out.write(f"  withdraw_below: {text_withdraw:.2f}\n")
         out.write(f"  scale: {scale * text_factor:.6g}\n")
+        if keeps:
+            out.write("  keeps:\n")
+            for rule in keeps:
+                out.write(f"    - {rule}\n")
         out.write("  rules:\n")
         for rule, weight in sorted(rule_weights.items(), key=lambda item: -abs(item[1])):
             if abs(weight) >= 0.01:

@@ -23,15 +23,23 @@ public final class ClassificationScratch: @unchecked Sendable {
     // Per view pass.
     let triggeredGeneration: UnsafeMutableBufferPointer<UInt32>
     let triggeredSpan: UnsafeMutableBufferPointer<Range<Int>>
-    /// Per rule: the span of its latest trigger in this pass (an `unless` term near the first
-    /// trigger must not hide a later one).
-    let triggeredLastSpan: UnsafeMutableBufferPointer<Range<Int>>
+    /// Every trigger this pass of a rule with `unless` terms, in order: the rule fires if any one
+    /// of them has no exception near it (a defensive sentence near one trigger must not hide
+    /// another). A trigger past `maxLoggedTriggers` tags its rule in `triggerUnlogged`, and the
+    /// rule then fires: what could not be checked is never excepted.
+    let triggerLogRule: UnsafeMutableBufferPointer<UInt32>
+    let triggerLogSpan: UnsafeMutableBufferPointer<Range<Int>>
+    @exclusivity(unchecked) var triggerLogCount = 0
+    let triggerUnlogged: UnsafeMutableBufferPointer<UInt32>
+    static let maxLoggedTriggers = 1024
     let exceptedGeneration: UnsafeMutableBufferPointer<UInt32>
-    /// Per `unless` group: how many hits this pass, and the spans of the last `maxExceptions`
-    /// (a ring), so an exception cancels a rule only near where the rule fired.
-    let exceptionCount: UnsafeMutableBufferPointer<UInt32>
-    let exceptionSpans: UnsafeMutableBufferPointer<Range<Int>>
-    static let maxExceptions = 4
+    /// Every `unless` hit this pass (its group and span), so an exception cancels a rule only
+    /// near where the rule fired. Hits past `maxLoggedExceptions` are dropped, which can only
+    /// make a rule fire.
+    let exceptionLogGroup: UnsafeMutableBufferPointer<UInt32>
+    let exceptionLogSpan: UnsafeMutableBufferPointer<Range<Int>>
+    @exclusivity(unchecked) var exceptionLogCount = 0
+    static let maxLoggedExceptions = 1024
     let touchedRules: UnsafeMutableBufferPointer<UInt32>
     @exclusivity(unchecked) var touchedCount = 0
     /// Per distinct `near` list, valid when its generation is the pass's: the latest start of one
@@ -169,10 +177,12 @@ public final class ClassificationScratch: @unchecked Sendable {
         }
         triggeredGeneration = zeroed(ruleCount, 0)
         triggeredSpan = zeroed(ruleCount, 0..<0)
-        triggeredLastSpan = zeroed(ruleCount, 0..<0)
+        triggerLogRule = zeroed(Self.maxLoggedTriggers, 0)
+        triggerLogSpan = zeroed(Self.maxLoggedTriggers, 0..<0)
+        triggerUnlogged = zeroed(ruleCount, 0)
         exceptedGeneration = zeroed(exceptionGroupCount, 0)
-        exceptionCount = zeroed(exceptionGroupCount, 0)
-        exceptionSpans = zeroed(exceptionGroupCount * Self.maxExceptions, 0..<0)
+        exceptionLogGroup = zeroed(Self.maxLoggedExceptions, 0)
+        exceptionLogSpan = zeroed(Self.maxLoggedExceptions, 0..<0)
         touchedRules = zeroed(ruleCount, 0)
         listGeneration = zeroed(listCount, 0)
         listLatestStart = zeroed(listCount, 0)
@@ -205,13 +215,13 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText, atomGeneration] {
+        for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText,
+                       atomGeneration, triggerLogRule, triggerUnlogged, exceptionLogGroup] {
             buffer.deallocate()
         }
         triggeredSpan.deallocate()
-        triggeredLastSpan.deallocate()
-        exceptionCount.deallocate()
-        exceptionSpans.deallocate()
+        triggerLogSpan.deallocate()
+        exceptionLogSpan.deallocate()
         firedSpan.deallocate()
         listLatestStart.deallocate()
         listArmedUntil.deallocate()
@@ -281,11 +291,35 @@ public final class ClassificationScratch: @unchecked Sendable {
     func beginPass() {
         touchedCount = 0
         candidateCount = 0
+        triggerLogCount = 0
+        exceptionLogCount = 0
         if passGeneration == .max {
-            for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, atomGeneration] { resetTags(buffer) }
+            for buffer in [triggeredGeneration, triggerUnlogged, exceptedGeneration, listGeneration, candidateGeneration, atomGeneration] { resetTags(buffer) }
             passGeneration = 0
         }
         passGeneration += 1
+    }
+
+    /// Logs a trigger of `rule` (a rule with `unless` terms) at `span` in this pass.
+    @inline(__always)
+    func logTrigger(rule: Int, span: Range<Int>) {
+        guard triggerLogCount < Self.maxLoggedTriggers else {
+            triggerUnlogged[rule] = passGeneration
+            return
+        }
+        triggerLogRule[triggerLogCount] = UInt32(rule)
+        triggerLogSpan[triggerLogCount] = span
+        triggerLogCount += 1
+    }
+
+    /// Logs a hit of `unless` group `group` at `span` in this pass.
+    @inline(__always)
+    func logException(group: Int, span: Range<Int>) {
+        exceptedGeneration[group] = passGeneration
+        guard exceptionLogCount < Self.maxLoggedExceptions else { return }
+        exceptionLogGroup[exceptionLogCount] = UInt32(group)
+        exceptionLogSpan[exceptionLogCount] = span
+        exceptionLogCount += 1
     }
 
     /// A term's ROT13 or reversed form (`form`) was hit at `start..<end` of the current pass's view.

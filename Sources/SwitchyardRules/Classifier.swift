@@ -45,6 +45,8 @@ public final class Classifier: Sendable {
     let textModelRule: Int
     /// Per rule: its weight in the text model (0 for most).
     let textRuleWeight: [Double]
+    /// Per rule: whether the text model keeps it however low the text scores (`TextModel.keeps`).
+    let textKeeps: [Bool]
 
     /// Why a validated pack still could not be compiled (e.g. the automaton grew past its limit).
     public struct BuildError: Error, Sendable, CustomStringConvertible {
@@ -67,11 +69,14 @@ public final class Classifier: Sendable {
         textModel = pack.textModel
         textModelRule = pack.textModel.map { model in pack.rules.lastIndex { $0.id == model.ruleID } ?? -1 } ?? -1
         var ruleWeight = Array(repeating: 0.0, count: pack.rules.count)
+        var keeps = Array(repeating: false, count: pack.rules.count)
         if let model = pack.textModel {
             let indexByID = Dictionary(pack.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
             for (id, weight) in model.ruleWeights { if let index = indexByID[id] { ruleWeight[index] += weight } }
+            for id in model.keeps { if let index = indexByID[id] { keeps[index] = true } }
         }
         textRuleWeight = ruleWeight
+        textKeeps = keeps
     }
 
     /// The pack's rules; `RuleHit.rule` indexes this array.
@@ -541,32 +546,46 @@ public final class Classifier: Sendable {
                                      generation: generation, regexWindow: options.regexWindowBytes, joinedMask: joinedMask)
         Unmanaged.passUnretained(pass.automaton)._withUnsafeGuaranteedRef { $0.scan(view, into: &collector, events: scratch.automatonEvents) }
         var complete = true
-        func holds(_ rule: Int) -> Bool {
-            tables.ruleViews[rule] & mask != 0
-                && scratch.triggeredGeneration[rule] != generation
-                && !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration)
-                && scratch.firedGeneration[rule] != scratch.requestGeneration
-        }
         // An `unless` term cancels a rule only within `exceptionDistance` bytes of the span that
         // fired it: a defensive phrase qualifies the request around it, not a whole chat context
         // (and an attacker cannot cancel a rule by appending an unrelated sentence).
         let distance = options.exceptionDistance
         func exceptedNear(_ rule: Int, _ span: Range<Int>) -> Bool {
             for index in Int(tables.ruleExceptionStart[rule])..<Int(tables.ruleExceptionStart[rule + 1]) {
-                let group = Int(tables.ruleExceptionGroups[index])
-                guard scratch.exceptedGeneration[group] == generation else { continue }
-                let stored = min(Int(scratch.exceptionCount[group]), ClassificationScratch.maxExceptions)
-                for slot in 0..<stored {
-                    let exception = scratch.exceptionSpans[group * ClassificationScratch.maxExceptions + slot]
+                let group = tables.ruleExceptionGroups[index]
+                guard scratch.exceptedGeneration[Int(group)] == generation else { continue }
+                for entry in 0..<scratch.exceptionLogCount where scratch.exceptionLogGroup[entry] == group {
+                    let exception = scratch.exceptionLogSpan[entry]
                     if exception.upperBound >= span.lowerBound - distance && exception.lowerBound <= span.upperBound + distance { return true }
                 }
             }
             return false
         }
+        func hasExceptions(_ rule: Int) -> Bool { tables.ruleExceptionStart[rule] != tables.ruleExceptionStart[rule + 1] }
+        /// The first trigger of `rule` this pass with no exception near it (every trigger of a
+        /// rule with `unless` terms is logged); nil if each one is excepted.
+        func unexceptedTrigger(_ rule: Int) -> Range<Int>? {
+            let first = scratch.triggeredSpan[rule]
+            guard hasExceptions(rule), exceptedNear(rule, first) else { return first }
+            // A trigger that did not fit the log could not be checked: it stands.
+            if scratch.triggerUnlogged[rule] == generation { return first }
+            for entry in 0..<scratch.triggerLogCount where scratch.triggerLogRule[entry] == UInt32(rule) {
+                let span = scratch.triggerLogSpan[entry]
+                if !exceptedNear(rule, span) { return span }
+            }
+            return nil
+        }
+        func holds(_ rule: Int) -> Bool {
+            tables.ruleViews[rule] & mask != 0
+                && (scratch.triggeredGeneration[rule] != generation || unexceptedTrigger(rule) == nil)
+                && !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration)
+                && scratch.firedGeneration[rule] != scratch.requestGeneration
+        }
         func trigger(_ rule: Int, _ span: Range<Int>) {
+            if hasExceptions(rule) { scratch.logTrigger(rule: rule, span: span) }
+            guard scratch.triggeredGeneration[rule] != generation else { return }
             scratch.triggeredGeneration[rule] = generation
             scratch.triggeredSpan[rule] = span
-            scratch.triggeredLastSpan[rule] = span
             scratch.touchedRules[scratch.touchedCount] = UInt32(rule)
             scratch.touchedCount += 1
         }
@@ -580,13 +599,18 @@ public final class Classifier: Sendable {
             let count = Int(scratch.windowCounts[candidate])
             scratch.statistics.regexRuns &+= 1
             let base = candidate * ClassificationScratch.windowStride
-            for window in 0..<count {
-                let lower = max(0, scratch.windowBounds[base + window * 2])
+            // A match with an exception near it does not settle the rule: the search goes on
+            // (from the next byte, then in the later windows) for one without. Only excepted
+            // matches cost more than one search.
+            let excepted = hasExceptions(rule)
+            windows: for window in 0..<count {
+                var lower = max(0, scratch.windowBounds[base + window * 2])
                 let upper = min(view.count, scratch.windowBounds[base + window * 2 + 1])
                 scratch.statistics.regexBytes &+= upper - lower
-                if let span = regex.pattern.firstMatch(in: view, range: lower..<upper) {
+                while lower < upper, let span = regex.pattern.firstMatch(in: view, range: lower..<upper) {
                     trigger(rule, span)
-                    break
+                    if !excepted || !exceptedNear(rule, span) { break windows }
+                    lower = span.lowerBound + 1
                 }
             }
         }
@@ -607,16 +631,9 @@ public final class Classifier: Sendable {
             let rule = Int(scratch.touchedRules[index])
             guard scratch.firedGeneration[rule] != scratch.requestGeneration,
                   !(inheritsExceptions && scratch.exceptedInText[rule] == scratch.requestGeneration) else { continue }
-            // The first trigger, or else the latest: a defensive sentence near the first one
-            // must not hide a real request later in the text.
-            let first = scratch.triggeredSpan[rule]
-            let last = scratch.triggeredLastSpan[rule]
-            let span: Range<Int>
-            if !exceptedNear(rule, first) {
-                span = first
-            } else if last != first && !exceptedNear(rule, last) {
-                span = last
-            } else {
+            // The first trigger with no exception near it: a defensive sentence near one trigger
+            // must not hide another.
+            guard let span = unexceptedTrigger(rule) else {
                 // Excepted here; the text's derived views honour it too.
                 if textPass { scratch.exceptedInText[rule] = scratch.requestGeneration }
                 continue
@@ -772,8 +789,8 @@ public final class Classifier: Sendable {
         return applyTextModel(scratch, plainText: plainText) || anyFired
     }
 
-    /// Withdraws the enforce rules that fired on the plain text (critical ones and synthetic
-    /// rules excepted) when the text model is confident the request is benign and no evasion signal
+    /// Withdraws the enforce rules that fired on the plain text (critical ones, the ones the model
+    /// keeps and synthetic rules excepted) when the text model is confident the request is benign and no evasion signal
     /// was raised (`plainText`); fires the model's rule at its threshold. Returns whether it fired.
     private func applyTextModel(_ scratch: ClassificationScratch, plainText: Bool) -> Bool {
         guard let textModel, textModelRule >= 0 else { return false }
@@ -784,7 +801,7 @@ public final class Classifier: Sendable {
                 let rule = Int(scratch.firedRules[index])
                 let plainView = scratch.firedView[rule] == .raw || scratch.firedView[rule] == .sanitised
                 if plainView && tables.ruleEnforced[rule] && !tables.ruleIsEvidence[rule] && !scoring.ruleIsScore[rule]
-                    && pack.rules[rule].severity != .critical {
+                    && pack.rules[rule].severity != .critical && !textKeeps[rule] {
                     continue
                 }
                 scratch.firedRules[kept] = UInt32(rule)

@@ -17,6 +17,8 @@ struct HitCollector: KeywordHitSink {
     let clauseLists: UnsafeBufferPointer<UInt32>
     let listClauses: UnsafeBufferPointer<UInt32>
     let ruleViews: UnsafeBufferPointer<UInt8>
+    /// Per rule, the start of its `unless` groups (equal starts: it has none).
+    let ruleExceptionStart: UnsafeBufferPointer<UInt32>
     /// Per regex: the bits of its atom groups.
     let regexGroupMasks: UnsafeBufferPointer<UInt8>
     /// The `TermForms` bits this pass reads.
@@ -42,6 +44,7 @@ struct HitCollector: KeywordHitSink {
         clauseLists = tables.clauseLists.buffer
         listClauses = tables.listClauses.buffer
         ruleViews = tables.ruleViews.buffer
+        ruleExceptionStart = tables.ruleExceptionStart.buffer
         regexGroupMasks = tables.regexGroupMasks.buffer
         self.forms = forms
         self.scratch = scratch
@@ -81,13 +84,7 @@ struct HitCollector: KeywordHitSink {
                 nearTerm(list: target, start: start, end: end)
             case RuleTables.ActionKind.except.rawValue:
                 // `target` is an `unless` group; its rules check it when they fire.
-                if scratch.exceptedGeneration[target] != generation {
-                    scratch.exceptedGeneration[target] = generation
-                    scratch.exceptionCount[target] = 0
-                }
-                let slot = Int(scratch.exceptionCount[target] % UInt32(ClassificationScratch.maxExceptions))
-                scratch.exceptionSpans[target * ClassificationScratch.maxExceptions + slot] = start..<end
-                scratch.exceptionCount[target] &+= 1
+                scratch.logException(group: target, span: start..<end)
             default:
                 candidateAtom(regex: target >> Int(RuleTables.groupShift), group: target & (1 << Int(RuleTables.groupShift) - 1), start: start, end: end)
             }
@@ -180,12 +177,14 @@ struct HitCollector: KeywordHitSink {
         bounds[lastEnd] = newEnd
     }
 
-    /// Records that `rule` holds in this pass, keeping the first span that made it hold.
+    /// Records that `rule` holds in this pass, keeping the first span that made it hold; a rule
+    /// with `unless` terms logs every span (each is checked against the exceptions near it).
     @inline(__always)
     func trigger(rule: Int, span: Range<Int>) {
         guard ruleViews[rule] & viewMask != 0 else { return }
         if joinedMask != nil && !touchesJoin(span) { return }
-        scratch.triggeredLastSpan[rule] = span
+        let excepted = ruleExceptionStart[rule] != ruleExceptionStart[rule + 1]
+        if excepted { scratch.logTrigger(rule: rule, span: span) }
         guard scratch.triggeredGeneration[rule] != generation else { return }
         scratch.triggeredGeneration[rule] = generation
         scratch.triggeredSpan[rule] = span
@@ -256,7 +255,9 @@ struct HitCollector: KeywordHitSink {
     func testClause(_ clause: Int, end: Int) {
         let table = clauses[clause]
         let rule = Int(table.rule)
-        guard ruleViews[rule] & viewMask != 0, scratch.triggeredGeneration[rule] != generation else { return }
+        // A rule with `unless` terms keeps testing: every trigger of it is checked.
+        guard ruleViews[rule] & viewMask != 0,
+              scratch.triggeredGeneration[rule] != generation || ruleExceptionStart[rule] != ruleExceptionStart[rule + 1] else { return }
         var spanStart = end
         let first = Int(table.firstList)
         for index in first..<first + Int(table.listCount) {

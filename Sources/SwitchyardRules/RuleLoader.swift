@@ -505,7 +505,7 @@ private struct PackParser {
         if let previous = textModel?.location { return fail(file, node, nil, "a pack has one `text_model` section (first at \(previous))") }
         guard let mapping = node.mapping else { return fail(file, node, nil, "`text_model` must be a mapping") }
         checkDuplicateKeys(file, mapping, nil)
-        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "rules", "weights"]
+        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "rules", "keeps", "weights"]
         for (key, _) in mapping where !fields.contains(key.string ?? "") {
             fail(file, key, nil, "unknown field `\(key.string ?? "?")` in `text_model` (expected \(fields.joined(separator: ", ")))")
         }
@@ -564,11 +564,25 @@ private struct PackParser {
                 fail(file, table, ruleID, "`rules` must be a mapping of rule id to weight")
             }
         }
+        var keeps: [String] = []
+        if let list = node["keeps"] {
+            if let items = list.sequence {
+                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
+                for item in items {
+                    let id = item.scalar?.string ?? ""
+                    guard modes[id] == .enforce else { fail(file, item, ruleID, "`keeps` names `\(id)`, which is not an enforce rule of the pack"); continue }
+                    keeps.append(id)
+                }
+            } else {
+                fail(file, list, ruleID, "`keeps` must be a list of rule ids")
+            }
+        }
         guard let bias, let threshold, let scale, let withdrawBelow, let severity, let weights else { return }
         var model = TextModel(category: category, severity: severity, bias: bias, threshold: threshold, withdrawBelow: withdrawBelow, scale: scale,
                               weights: weights, trainedOn: node["trained_on"]?.scalar?.string ?? "",
                               location: SourceLocation(file: file, line: node.mark?.line ?? 0))
         model.ruleWeights = ruleWeights
+        model.keeps = keeps
         textModel = model
     }
 

@@ -55,6 +55,10 @@ public struct TextModel: Sendable {
     public var weights: [Int8]
     /// Weight of each evidence or enforce rule that fired, by rule id.
     public var ruleWeights: [(rule: String, weight: Double)] = []
+    /// Enforce rules the model never withdraws: in training they fired on no benign request, so
+    /// a low text score does not overrule them ("Write a trojan in PHP" is short, and its few
+    /// words say little to the n-grams).
+    public var keeps: [String] = []
     /// Provenance written by the training script.
     public var trainedOn: String
     /// Where the model is written.

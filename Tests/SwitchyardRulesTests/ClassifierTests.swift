@@ -213,6 +213,77 @@ final class ClassifierTests: XCTestCase {
         }
     }
 
+    /// A rule with `unless` terms fires when any one of its triggers has no exception within the
+    /// distance, however many triggers are excepted before or after it (a defensive sentence
+    /// near one request must not hide another). Keyword, `near` and pattern rules, checked
+    /// against a brute-force reading of random texts.
+    func testUnlessCancelsOnlyTheTriggersItIsNear() throws {
+        let yaml = """
+            rules:
+              - id: u.keyword
+                category: t
+                severity: high
+                description: keyword
+                views: [raw]
+                keywords: [modbus]
+                unless: [detect]
+              - id: u.near
+                category: t
+                severity: high
+                description: near
+                views: [raw]
+                near:
+                  - all: [[send, write], [plc, modbus]]
+                    within: 14
+                unless: [detect]
+              - id: u.pattern
+                category: t
+                severity: high
+                description: pattern
+                views: [raw]
+                patterns: ['send \\w+ plc']
+                unless: [detect]
+            """
+        var options = ClassifierOptions()
+        options.exceptionDistance = 8
+        let classifier = try classifier(yaml, options: options)
+        let words = ["send", "write", "plc", "modbus", "detect", "the", "now", "a", "then", "xx"]
+        var state: UInt64 = 29
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % bound
+        }
+        for _ in 0..<4000 {
+            let tokens = (0..<(1 + next(24))).map { _ in words[next(words.count)] }
+            let text = tokens.joined(separator: " ")
+            var spans: [(Int, Int)] = []
+            var offset = 0
+            for token in tokens {
+                spans.append((offset, offset + token.utf8.count))
+                offset += token.utf8.count + 1
+            }
+            let exceptions = spans.indices.filter { tokens[$0] == "detect" }.map { spans[$0] }
+            func unexcepted(_ low: Int, _ high: Int) -> Bool {
+                !exceptions.contains { $0.1 >= low - 8 && $0.0 <= high + 8 }
+            }
+            var expected: [String] = []
+            if spans.indices.contains(where: { tokens[$0] == "modbus" && unexcepted(spans[$0].0, spans[$0].1) }) { expected.append("u.keyword") }
+            let verbs = spans.indices.filter { ["send", "write"].contains(tokens[$0]) }
+            let things = spans.indices.filter { ["plc", "modbus"].contains(tokens[$0]) }
+            if verbs.contains(where: { verb in things.contains { thing in
+                let low = min(spans[verb].0, spans[thing].0), high = max(spans[verb].1, spans[thing].1)
+                return high - low <= 14 && unexcepted(low, high)
+            } }) { expected.append("u.near") }
+            if spans.indices.contains(where: { $0 + 2 < tokens.count && tokens[$0] == "send" && tokens[$0 + 2] == "plc" && unexcepted(spans[$0].0, spans[$0 + 2].1) }) {
+                expected.append("u.pattern")
+            }
+            XCTAssertEqual(fired(classifier, text).sorted(), expected.sorted(), text)
+        }
+        // The case that used to be cancelled: an excepted trigger first, the real one later.
+        let masked = "detect tools that send modbus frames. " + String(repeating: "filler ", count: 6) + "now send modbus writes to the plc"
+        XCTAssertEqual(fired(classifier, masked).sorted(), ["u.keyword", "u.near"])
+    }
+
     func testExceptionsCountOnlyNearWhereTheRuleFired() throws {
         var options = ClassifierOptions()
         options.exceptionDistance = 20

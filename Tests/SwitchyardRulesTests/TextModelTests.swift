@@ -144,6 +144,18 @@ final class TextModelTests: XCTestCase {
         XCTAssertTrue(disguised.risky, "\(disguised)")
     }
 
+    func testAKeptRuleIsNeverWithdrawn() throws {
+        let model = Self.modelYAML(rules: "  keeps: [lockers.exact]\n")
+        let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(model.utf8))]))
+        // The same text the plain model withdraws the rule on (see above) keeps it now.
+        let tabletop = classifier.classify("tabletop tabletop: the locker kit")
+        XCTAssertEqual(tabletop.hits.map { classifier.rules[$0.rule].id }, ["lockers.exact"], "\(tabletop)")
+        XCTAssertEqual(loadErrors(Self.modelYAML(rules: "  keeps: [lockers.nowhere]\n")),
+                       ["t.yaml:10: rule score.lockers: `keeps` names `lockers.nowhere`, which is not an enforce rule of the pack"])
+        XCTAssertEqual(loadErrors(Self.modelYAML(rules: "  keeps: lockers.exact\n")),
+                       ["t.yaml:10: rule score.lockers: `keeps` must be a list of rule ids"])
+    }
+
     func testRuleWeightsAddToTheScore() throws {
         let model = Self.modelYAML(rules: "  rules:\n    lockers.exact: 2.5\n")
         let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(model.utf8))]))
