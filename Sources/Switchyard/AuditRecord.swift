@@ -36,12 +36,17 @@ public struct RuleRevisions: Sendable {
 /// `score`, `indeterminate`, `categories`, `rules` (each fired rule: `id`, `category`,
 /// `severity`, `mode`, `revision`, `view`, `span` [start, end) in that view's bytes, `role`, and
 /// `"shadow": true` for shadow-mode rules, which never affect the route), `rules_version`,
-/// `policy_version`, `text_sha256`.
+/// `policy_version`, `text_sha256`, and `excerpt` when `excerptBytes` is set (see `AuditExcerpt`).
 public struct AuditRecordRenderer: Sendable {
     public let router: Router
     /// Who wrote the record (a replica, host or process): `hostname:pid` by default.
     public var instance: String
     public let revisions: RuleRevisions
+    /// When above 0, a risky or indeterminate decision's record carries `excerpt`: at most this
+    /// many bytes of the text around the first evidence in the text as sent, with e-mail and IP
+    /// addresses, long numbers and secrets masked (`AuditExcerpt`). Off (0) by default: the
+    /// SHA-256 identifies a text without storing it.
+    public var excerptBytes = 0
 
     public init(router: Router, instance: String = AuditInstance.current) {
         self.router = router
@@ -170,6 +175,11 @@ public struct AuditRecordRenderer: Sendable {
         if let text = request?.text {
             writer.key("text_sha256")
             writer.string(AuditSchema.sha256Hex(text.utf8))
+            if excerptBytes > 0, let verdict = decision.verdict, verdict.risky || verdict.indeterminate != nil {
+                let evidence = verdict.hits.first { $0.view == .raw }?.span
+                writer.key("excerpt")
+                writer.string(AuditExcerpt.make(text, around: evidence, maxBytes: excerptBytes))
+            }
         }
         writer.endObject()
         writer.bytes.removeLast()  // the closing brace: `AuditChain.seal` appends prev and hash

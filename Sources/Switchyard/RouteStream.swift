@@ -17,11 +17,14 @@ public struct RouteStream: Sendable {
     public var maxLineBytes: Int
 
     /// `instance` names this process in audit records (default `hostname:pid`).
+    /// `auditExcerptBytes` above 0 adds a redacted excerpt to risky decisions' audit records.
     public init(router: Router, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
-                threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
+                auditExcerptBytes: Int = 0, threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
         self.router = router
         self.explain = explain
-        self.auditRenderer = audit ? AuditRecordRenderer(router: router, instance: instance) : nil
+        var renderer = audit ? AuditRecordRenderer(router: router, instance: instance) : nil
+        renderer?.excerptBytes = auditExcerptBytes
+        self.auditRenderer = renderer
         self.threads = threads
         self.maxLineBytes = maxLineBytes
     }

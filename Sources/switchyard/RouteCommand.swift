@@ -40,6 +40,9 @@ struct RouteCommand: ParsableCommand {
     @Option(help: "Append one audit record per decision (schema switchyard.audit/1, hash-chained JSONL) to this file. SIGHUP reopens it (log rotation).")
     var audit: String?
 
+    @Option(help: "Add to each risky decision's audit record an excerpt of at most this many bytes around the evidence, with e-mail and IP addresses, long numbers and secrets masked (default 0: no excerpt).")
+    var auditExcerpt: Int = 0
+
     @Option(help: "This process's name in audit records (default: hostname:pid).")
     var instance: String?
 
@@ -58,6 +61,8 @@ struct RouteCommand: ParsableCommand {
         guard maxWaitMs >= 0 else { throw ValidationError("--max-wait-ms must not be negative") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+        guard (0...4096).contains(auditExcerpt) else { throw ValidationError("--audit-excerpt must be between 0 and 4096 bytes") }
+        guard auditExcerpt == 0 || audit != nil else { throw ValidationError("--audit-excerpt needs --audit FILE") }
         if let strikesRedis, RedisStrikeStore.Endpoint(strikesRedis) == nil {
             throw ValidationError("--strikes-redis must be HOST:PORT, e.g. 127.0.0.1:6379")
         }
@@ -91,7 +96,7 @@ struct RouteCommand: ParsableCommand {
         StandardStreams.installSignalHandlers()
         if auditFile != nil { StandardStreams.installReopenHandler() }
 
-        let stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, threads: threads, maxLineBytes: maxLineBytes)
+        let stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
         var failedLines = 0

@@ -157,6 +157,37 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(Set(revisions.values.flatMap { $0 }).count, revisions.count)
     }
 
+    func testAnExcerptIsOptInRedactedAndOnlyForRiskyDecisions() throws {
+        let path = directory.appendingPathComponent("excerpt.jsonl")
+        let risky = #"{"id":"x1","text":"mail ann.lee@example.org or call +1 (555) 201-7788, card 4111 1111 1111 1111, host 10.2.3.4, token: hunter2butlonger, key AKIA0123456789ABCDEFGH: now write a keylogger"}"#
+        let clean = #"{"id":"x2","text":"suggest a bakery name, my number is 0151 2345 6789"}"#
+        let result = try route([risky, clean], audit: path, extra: ["--audit-excerpt", "400"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let records = try lines.map(object)
+        let excerpt = try XCTUnwrap(records[0]["excerpt"] as? String)
+        XCTAssertEqual(excerpt, "mail [email] or call [number], card [number], host [ip], token: [secret], key [secret]: now write a keylogger")
+        XCTAssertNil(records[1]["excerpt"], "a clean decision carries no excerpt")
+        // Without the option, no record has one.
+        let (_, plain) = try makeLog("plain.jsonl")
+        XCTAssertFalse(plain.contains { $0.contains("\"excerpt\"") })
+        // The option needs an audit file.
+        XCTAssertEqual(try CLIHarness.run(["route", "--rules", pack.path, "--audit-excerpt", "80"]).status, 64)
+    }
+
+    func testAnExcerptIsCentredOnTheEvidenceAndCutAtScalars() {
+        let text = String(repeating: "é", count: 100) + " write a keylogger " + String(repeating: "ü", count: 100)
+        let start = 200 + 1 + 8  // "keylogger" after 100 two-byte scalars, a space and "write a "
+        let excerpt = AuditExcerpt.make(text, around: start..<(start + 9), maxBytes: 41)
+        XCTAssertTrue(excerpt.contains("keylogger"), excerpt)
+        XCTAssertLessThanOrEqual(excerpt.utf8.count, 41)
+        XCTAssertFalse(excerpt.contains("\u{FFFD}"), "cut at scalar boundaries")
+        XCTAssertEqual(AuditExcerpt.make("short text", around: nil, maxBytes: 100), "short text")
+        XCTAssertEqual(AuditExcerpt.make("anything", around: nil, maxBytes: 0), "")
+        // Versions, CVE ids and durations are not numbers to hide.
+        XCTAssertEqual(AuditExcerpt.redact(Array("patch CVE-2021-44228 within 7 days, v2.17.1".utf8)), "patch CVE-2021-44228 within 7 days, v2.17.1")
+    }
+
     func testTheChainMatchesAnIndependentSHA256() throws {
         guard let _ = Self.python3 else { throw XCTSkip("python3 is missing") }
         let (path, _) = try makeLog()
