@@ -78,6 +78,9 @@ public final class ClassificationScratch: @unchecked Sendable {
 
     /// What this scratch's classifications have cost so far (reset it freely).
     @exclusivity(unchecked) public var statistics = ScanStatistics()
+    /// Per-rule work counters (nil: not profiling). Make one with `RuleProfile(ruleCount:)` for
+    /// this scratch's classifier; it adds a clock read per RE2 confirmation.
+    @exclusivity(unchecked) public var profile: RuleProfile? = nil
 
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
     @exclusivity(unchecked) var seenForms: UInt8 = 0

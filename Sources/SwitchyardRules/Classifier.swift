@@ -603,15 +603,22 @@ public final class Classifier: Sendable {
             // (from the next byte, then in the later windows) for one without. Only excepted
             // matches cost more than one search.
             let excepted = hasExceptions(rule)
+            if let profile = scratch.profile { profile.regexRuns[rule] += 1 }
+            let started = scratch.profile == nil ? nil : ContinuousClock.now
             windows: for window in 0..<count {
                 var lower = max(0, scratch.windowBounds[base + window * 2])
                 let upper = min(view.count, scratch.windowBounds[base + window * 2 + 1])
                 scratch.statistics.regexBytes &+= upper - lower
+                if let profile = scratch.profile { profile.regexBytes[rule] += upper - lower }
                 while lower < upper, let span = regex.pattern.firstMatch(in: view, range: lower..<upper) {
                     trigger(rule, span)
                     if !excepted || !exceptedNear(rule, span) { break windows }
                     lower = span.lowerBound + 1
                 }
+            }
+            if let started, let profile = scratch.profile {
+                let elapsed = ContinuousClock.now - started
+                profile.regexNanoseconds[rule] += Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
             }
         }
         if let unfiltered = tables.unfiltered, forms.contains(.plain) {
@@ -639,6 +646,7 @@ public final class Classifier: Sendable {
                 continue
             }
             scratch.firedGeneration[rule] = scratch.requestGeneration
+            if let profile = scratch.profile { profile.fired[rule] += 1 }
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
             scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])
             scratch.firedSpan[rule] = span

@@ -33,6 +33,10 @@ struct HitCollector: KeywordHitSink {
     let regexWindow: Int
     /// On squeezed passes: 1 where letters were joined; a rule fires only over such a byte.
     let joinedMask: UnsafeBufferPointer<UInt8>?
+    /// The scratch's per-rule counters, when profiling.
+    let profile: RuleProfile?
+    /// Per regex, its rule (for the profile).
+    let regexRules: UnsafeBufferPointer<UInt32>
 
     /// A collector reading `tables` and `pass`, which the caller must keep alive while it is used.
     init(tables: RuleTables, pass: RuleTables.PassTables, text: UnsafeRawBufferPointer, forms: UInt8, scratch: ClassificationScratch, viewMask: UInt8,
@@ -52,6 +56,8 @@ struct HitCollector: KeywordHitSink {
         self.generation = generation
         self.regexWindow = regexWindow
         self.joinedMask = joinedMask
+        profile = scratch.profile
+        regexRules = tables.regexRules.buffer
     }
 
     @inline(__always)
@@ -79,6 +85,7 @@ struct HitCollector: KeywordHitSink {
             let target = Int(action & RuleTables.targetMask)
             switch action >> RuleTables.kindShift {
             case RuleTables.ActionKind.fire.rawValue:
+                if let profile { profile.keywordHits[target] += 1 }
                 trigger(rule: target, span: start..<end)
             case RuleTables.ActionKind.nearTerm.rawValue:
                 nearTerm(list: target, start: start, end: end)
@@ -109,6 +116,7 @@ struct HitCollector: KeywordHitSink {
     /// `regexWindow`. Queue the regex and add (or widen) that window.
     @inline(__always)
     func candidateAtom(regex: Int, group: Int, start: Int, end: Int) {
+        if let profile { profile.atomHits[Int(regexRules[regex])] += 1 }
         // Three slots per regex (`RuleTables.maxAtomGroups`): a group the regex lacks reads as
         // `Int.max`, so "every group seen within the window" is one minimum and one comparison,
         // without a branch per group.
@@ -183,6 +191,7 @@ struct HitCollector: KeywordHitSink {
     func trigger(rule: Int, span: Range<Int>) {
         guard ruleViews[rule] & viewMask != 0 else { return }
         if joinedMask != nil && !touchesJoin(span) { return }
+        if let profile { profile.triggers[rule] += 1 }
         let excepted = ruleExceptionStart[rule] != ruleExceptionStart[rule + 1]
         if excepted { scratch.logTrigger(rule: rule, span: span) }
         guard scratch.triggeredGeneration[rule] != generation else { return }
@@ -255,6 +264,7 @@ struct HitCollector: KeywordHitSink {
     func testClause(_ clause: Int, end: Int) {
         let table = clauses[clause]
         let rule = Int(table.rule)
+        if let profile { profile.clauseTests[rule] += 1 }
         // A rule with `unless` terms keeps testing: every trigger of it is checked.
         guard ruleViews[rule] & viewMask != 0,
               scratch.triggeredGeneration[rule] != generation || ruleExceptionStart[rule] != ruleExceptionStart[rule + 1] else { return }

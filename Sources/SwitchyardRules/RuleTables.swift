@@ -102,6 +102,8 @@ final class RuleTables: Sendable {
     let listClauses: FlatTable<UInt32>
     /// Regexes with prefilter atoms: confirmed only when an atom was seen.
     let regexes: [RegexEntry]
+    /// Per regex, its rule (`regexes[i].rule`, flat for the hit collector).
+    let regexRules: FlatTable<UInt32>
     /// Regexes without usable atoms, run on every view, as one RE2::Set; `unfilteredRules[i]` owns
     /// pattern `i` of the set.
     let unfiltered: RE2PatternSet?
@@ -206,6 +208,7 @@ final class RuleTables: Sendable {
         self.nearLists = FlatTable(near.lists)
         listClauses = FlatTable(near.listClauses)
         self.regexes = regexes
+        regexRules = FlatTable(regexes.map(\.rule))
         self.regexGroupMasks = FlatTable(regexGroupMasks)
         self.unfilteredRules = unfilteredRules
         if unfilteredPatterns.isEmpty {

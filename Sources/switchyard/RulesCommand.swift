@@ -6,8 +6,8 @@ import Switchyard
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Validate a rule pack, run its examples, or list the text model's features.",
-        subcommands: [Check.self, Test.self, Features.self]
+        abstract: "Validate a rule pack, run its examples, profile its rules, or list the text model's features.",
+        subcommands: [Check.self, Test.self, Features.self, Profile.self]
     )
 
     /// Validates and compiles a pack; prints counts and warnings.
