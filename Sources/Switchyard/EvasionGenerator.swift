@@ -34,6 +34,19 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     case reversed
     /// The request hidden in Unicode tag characters after an innocent visible sentence.
     case tags
+    /// A combining mark after each letter of content words, drawn from every nonspacing and
+    /// enclosing mark the Swift standard library knows (not from Switchyard's tables).
+    case marks
+    /// A format character (Cf: soft hyphen, bidi controls, invisible operators, …) between the
+    /// letters of content words, drawn from every one the standard library knows.
+    case format
+    /// Each letter of content words replaced by another character whose compatibility form
+    /// (NFKC, by Foundation) is that letter: circled, parenthesised, squared, mathematical,
+    /// full-width, superscript, …
+    case compatibility
+    /// Content words split by a symbol or punctuation mark (dash, connector, math, currency,
+    /// emoji and other symbols), drawn from the standard library's categories.
+    case symbols
 
     /// Families that wrap the whole text; chains apply a character-level family first, then one of these.
     public var isEncoding: Bool {
@@ -46,7 +59,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     /// Whether the technique writes non-ASCII characters (which tag characters cannot carry).
     public var producesNonASCII: Bool {
         switch self {
-        case .homoglyph, .invisible, .fullwidth, .math, .diacritics: true
+        case .homoglyph, .invisible, .fullwidth, .math, .diacritics, .marks, .format, .compatibility, .symbols: true
         default: false
         }
     }
@@ -105,6 +118,26 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
         case .tags:
             let hidden = text.unicodeScalars.compactMap { scalar in (0x20...0x7E).contains(scalar.value) ? Unicode.Scalar(0xE0000 + scalar.value) : nil }
             return "What a lovely day." + String(String.UnicodeScalarView(hidden))
+        case .marks:
+            var pick = UnicodeDraw(seed: text)
+            return Self.contentWords(text) { letters in letters.map { String($0) + String(pick.next(from: UnicodeDraw.marks)) }.joined() }
+        case .format:
+            var pick = UnicodeDraw(seed: text)
+            return Self.contentWords(text) { letters in letters.map(String.init).joined(separator: String(pick.next(from: UnicodeDraw.formats))) }
+        case .compatibility:
+            var pick = UnicodeDraw(seed: text)
+            return Self.contentWords(text) { letters in
+                String(letters.map { letter -> Character in
+                    guard let forms = UnicodeDraw.compatibilityForms[Character(letter.lowercased())], !forms.isEmpty else { return letter }
+                    return Character(pick.next(from: forms))
+                })
+            }
+        case .symbols:
+            var pick = UnicodeDraw(seed: text)
+            return Self.contentWords(text) { letters in
+                let middle = letters.count / 2
+                return String(letters[..<middle]) + String(pick.next(from: UnicodeDraw.symbols)) + String(letters[middle...])
+            }
         }
     }
 
@@ -199,4 +232,43 @@ public struct EvasionReport: Sendable {
         let total = chosen.reduce(0) { $0 + $1.total }, flagged = chosen.reduce(0) { $0 + $1.flagged }
         return total == 0 ? 0 : Double(flagged) / Double(total)
     }
+}
+
+/// Draws code points for the Unicode-class families from the Swift standard library's character
+/// properties and Foundation's normalisation, never from Switchyard's generated tables, so the
+/// families test the views from outside. Deterministic: the draw is seeded by the text.
+struct UnicodeDraw {
+    private var state: UInt64
+
+    init(seed text: String) {
+        state = 0x9E37_79B9_7F4A_7C15
+        for byte in text.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    }
+
+    mutating func next(from pool: [Unicode.Scalar]) -> Unicode.Scalar {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return pool[Int(state >> 33) % pool.count]
+    }
+
+    private static func scalars(where include: (Unicode.Scalar) -> Bool) -> [Unicode.Scalar] {
+        (0...0x10FFFF).compactMap { Unicode.Scalar(UInt32($0)) }.filter { $0.properties.isNoncharacterCodePoint == false && include($0) }
+    }
+
+    /// Every Mn and Me scalar.
+    static let marks = scalars { [.nonspacingMark, .enclosingMark].contains($0.properties.generalCategory) }
+    /// Every Cf scalar, apart from the tag characters (a decoder of their own reads them).
+    static let formats = scalars { $0.properties.generalCategory == .format && !(0xE0000...0xE007F).contains($0.value) }
+    /// Dash and connector punctuation, and math, currency, modifier and other symbols (emoji).
+    static let symbols = scalars {
+        [.dashPunctuation, .connectorPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol].contains($0.properties.generalCategory)
+    }
+    /// Per lowercase ASCII letter, the scalars other than it whose NFKC form, lowercased, is it.
+    static let compatibilityForms: [Character: [Unicode.Scalar]] = {
+        var forms: [Character: [Unicode.Scalar]] = [:]
+        for scalar in scalars(where: { $0.value >= 0x80 && $0.properties.changesWhenNFKCCaseFolded }) {
+            let folded = String(Character(scalar)).precomposedStringWithCompatibilityMapping.lowercased()
+            if folded.count == 1, let letter = folded.first, letter.isASCII, letter.isLetter { forms[letter, default: []].append(scalar) }
+        }
+        return forms
+    }()
 }

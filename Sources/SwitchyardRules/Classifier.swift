@@ -172,6 +172,11 @@ public final class Classifier: Sendable {
             scratch.textModelView.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &scratch.windowScratch) }
             scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
         }
+        // Words split by symbols, emoji or markup ("secu🦕rity"): the model also reads them whole.
+        if let textModel, derived.disguisedLetters,
+           scratch.textModelView.withUnsafeBytes({ TextModel.joinSymbolSplitWords($0, into: &scratch.windowScratch) }) {
+            scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
+        }
 
         // Decoded: blobs, hidden characters, then ROT13 and reversed text when a term's ROT13 or
         // reversed form was seen.
@@ -496,6 +501,10 @@ public final class Classifier: Sendable {
             // Decoded text (a blob, ROT13, reversed) is read by the text model too.
             scratch.transformed.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) }
             scratch.textScore = max(scratch.textScore, scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
+            // Decoding is rare: its words split by symbols are always read whole too.
+            if scratch.textModelView.withUnsafeBytes({ TextModel.joinSymbolSplitWords($0, into: &scratch.windowScratch) }) {
+                scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
+            }
         }
         var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
         let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isPlainASCII($0) }

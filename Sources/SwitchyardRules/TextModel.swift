@@ -228,6 +228,65 @@ public struct TextModel: Sendable {
         }
     }
 
+    /// Writes `text` with symbols that split a word removed: a run of non-ASCII characters that
+    /// are neither letters, digits nor spaces (emoji, math, dashes, box drawing, …), or of the ASCII
+    /// markup characters `*_~`|^`, between two letters ("secu🦕rity", "ran**som**ware" →
+    /// "security", "ransomware"). Returns whether anything was removed; replaces `output`'s
+    /// contents, allocating only to grow it. Letters outside ASCII are judged by the standard
+    /// library's `isAlphabetic`.
+    public static func joinSymbolSplitWords(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        output.reserveCapacity(text.count)
+        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        enum Kind { case letter, splitter, other }
+        func kind(at index: Int) -> (Kind, Int) {
+            let byte = base[index]
+            if byte < 0x80 {
+                if (byte | 0x20) &- 0x61 < 26 { return (.letter, 1) }
+                switch byte {
+                case UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "^"): return (.splitter, 1)
+                default: return (.other, 1)
+                }
+            }
+            let (value, length) = UTF8Scalar.decode(base, index, text.count)
+            guard length > 0, let scalar = Unicode.Scalar(value) else { return (.other, 1) }
+            let properties = scalar.properties
+            if properties.isAlphabetic { return (.letter, length) }
+            if properties.isWhitespace || properties.numericType != nil { return (.other, length) }
+            return (.splitter, length)
+        }
+        var removed = false
+        var index = 0
+        var previous = Kind.other
+        while index < text.count {
+            let (current, length) = kind(at: index)
+            if current == .splitter && previous == .letter {
+                // A run of splitters: dropped only if a letter follows it.
+                var end = index + length
+                var next = Kind.other
+                while end < text.count {
+                    let (following, followingLength) = kind(at: end)
+                    next = following
+                    if following != .splitter { break }
+                    end += followingLength
+                }
+                if next == .letter {
+                    removed = true
+                    index = end
+                    continue
+                }
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<end]))
+                index = end
+                previous = .splitter
+                continue
+            }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<(index + length)]))
+            previous = current
+            index += length
+        }
+        return removed
+    }
+
     private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 

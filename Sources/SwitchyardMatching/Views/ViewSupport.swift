@@ -121,12 +121,12 @@ struct ByteTable: @unchecked Sendable {
 }
 
 /// UTF-8 scalar decoding on raw pointers.
-enum UTF8Scalar {
+package enum UTF8Scalar {
     /// Decodes the well-formed UTF-8 scalar at `start[index]` (a byte >= 0x80) and returns its
     /// value and length, or length 0 if the bytes there are not a well-formed scalar (overlong,
     /// surrogate, above U+10FFFF, truncated, or a stray continuation byte).
     @inline(__always)
-    static func decode(_ start: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (value: UInt32, length: Int) {
+    package static func decode(_ start: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (value: UInt32, length: Int) {
         // SAFETY: every read below is guarded by `index + k < count`, and callers pass the
         // buffer's real count.
         let lead = UInt32(start[index])
