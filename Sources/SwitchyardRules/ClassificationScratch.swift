@@ -59,7 +59,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// (start, end) pairs from `regex * windowStride` (past that, the closest two merge).
     let windowCounts: UnsafeMutableBufferPointer<UInt16>
     let windowBounds: UnsafeMutableBufferPointer<Int>
-    static let maxWindows = 32
+    static let maxWindows = 256
     /// Ints from one regex's windows to the next: one cache line more than they need, so that the
     /// regexes' first windows (the ones most passes use) do not all fall in the same cache set.
     static let windowStride = maxWindows * 2 + 8
