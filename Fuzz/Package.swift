@@ -1,15 +1,16 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for Switchyard, kept out of the library's package graph (like Benchmarks/).
 // Build: swift build -c release --sanitize=fuzzer --sanitize=address   (from Fuzz/; `make fuzz` does it)
-import Foundation
 import PackageDescription
 
-// A path dependency is named by its directory, which is whatever the checkout was cloned as.
-let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
+// SwiftPM names a path dependency after its directory, and this package after its own ("fuzz"):
+// a checkout cloned as `fuzz` would give both the same identity. `switchyard` is a symlink to
+// `..`, so the parent is always the package `switchyard`, whatever its directory is called.
+let parent = "switchyard"
 
 let package = Package(
     name: "SwitchyardFuzz",
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: "switchyard")],
     targets: [
         // The targets' bodies, shared with the main package's FuzzRegressionTests.
         .target(

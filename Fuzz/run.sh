@@ -9,7 +9,11 @@ set -eu
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
 targets=${FUZZ_TARGETS:-"rule_loader policy_loader request_stream classifier views"}
-build="swift build -c release --sanitize=fuzzer --sanitize=address"
+# SwiftPM passes --sanitize=fuzzer --sanitize=address to swiftc as two flags, and swiftc 6.3 keeps
+# only the last: the Swift code would get ASan but no coverage, and libFuzzer would fuzz blind
+# ("no interesting inputs were found"). The joined -Xswiftc flag comes last and carries both;
+# --sanitize still instruments the C and C++ targets and links libFuzzer's main.
+build="swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address"
 
 started=$(date +%s)
 $build
