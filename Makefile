@@ -3,7 +3,7 @@ SWIFT ?= swift
 RULES ?= Rules
 REQUESTS ?= Examples/requests.jsonl
 
-.PHONY: deps build release run test check c-example bench clean
+.PHONY: deps build release run test check c-example bench fuzz golden sanitize test-allocations-release clean
 
 deps:
 	@.ci/install-deps
@@ -43,5 +43,35 @@ check: release
 bench: deps
 	Benchmarks/run.sh
 
+# libFuzzer targets (the nested package Fuzz/, built with -sanitize=fuzzer,address): each runs
+# for FUZZ_SECONDS; inputs that crash or break an invariant are kept in Fuzz/Regressions/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# Rewrite Tests/Golden/*.expected.jsonl with the current pack and policy; run after an intended
+# detection change and review the diff (GoldenCorpusTests compares them byte for byte).
+golden: deps
+	$(SWIFT) build --product switchyard
+	Tests/Golden/run.sh .build/debug/switchyard classify > Tests/Golden/classify.expected.jsonl
+	Tests/Golden/run.sh .build/debug/switchyard route > Tests/Golden/route.expected.jsonl
+	git diff --stat -- Tests/Golden || true
+
+# The unit tests under AddressSanitizer, then ThreadSanitizer, each in its own build directory.
+# SANITIZE_TEST_ARGS narrows them, e.g. SANITIZE_TEST_ARGS="--filter SwitchyardRulesTests".
+# Leak checking is off: at exit LeakSanitizer reports about 370 KB whose every direct root is in
+# Foundation or XCTest (Data(contentsOf:), Process.run and FileHandle weak references), not ours.
+SANITIZE_TEST_ARGS ?=
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --build-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --build-path .build-asan $(SANITIZE_TEST_ARGS)
+	$(SWIFT) build --build-tests --sanitize=thread --build-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --build-path .build-tsan $(SANITIZE_TEST_ARGS)
+
+# The allocation tests (AllocationTests) in a release build, where the optimiser has had its say.
+test-allocations-release: deps
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testability --build-path .build-release-tests
+	$(SWIFT) test -c release --skip-build --build-path .build-release-tests --filter AllocationTests
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-release-tests Fuzz/.build

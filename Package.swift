@@ -89,6 +89,10 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
+        // Test-only: the fuzz targets' bodies (shared with the nested Fuzz/ package), replayed on every
+        // seed and kept crash input by FuzzRegressionTests.
+        .target(name: "FuzzEntryPoints", dependencies: ["Switchyard"], path: "Fuzz/EntryPoints"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"]),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.
         .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),
         .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard"]),

@@ -3,8 +3,13 @@ import XCTest
 @testable import SwitchyardRules
 
 /// The clean path allocates nothing per request; a request that fires rules allocates only its
-/// verdict's hit list.
+/// verdict's hit list. Run them in release too (README, "Fuzzing and sanitizers"):
+/// `make test-allocations-release`. Under a sanitizer the counter is off and they skip.
 final class AllocationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(allocation_counter_available() == 1, "the allocation counter is off under a sanitizer")
+    }
+
     private func classifier() throws -> Classifier {
         let yaml = """
             lists:
@@ -93,8 +98,12 @@ final class AllocationTests: XCTestCase {
 
     func testTheCounterSeesAllocations() {
         let count = allocations {
-            for index in 0..<10 { _ = [Int](repeating: index, count: 100 + index) }
+            for index in 0..<10 { keep([Int](repeating: index, count: 100 + index)) }
         }
         XCTAssertGreaterThanOrEqual(count, 10)
     }
 }
+
+/// Keeps a value alive past the optimiser, so that a release build still makes the allocation.
+nonisolated(unsafe) private var kept: Any?
+@inline(never) private func keep(_ value: Any) { kept = value }

@@ -4,6 +4,8 @@
 #pragma once
 #include <stdint.h>
 
+/// 1 when the counter works in this build; 0 under a sanitizer, whose runtime owns malloc.
+int allocation_counter_available(void);
 /// Starts counting the calling thread's allocations from zero.
 void allocation_counter_start(void);
 /// Stops counting and returns the number of allocation calls (malloc, calloc, realloc,
