@@ -45,10 +45,9 @@ public enum AuditExcerpt {
             // One word: up to the next space.
             var end = index
             while end < bytes.count, !isSpace(bytes[end]) { end += 1 }
-            // Trailing punctuation stays readable: "mail me at a@b.com." keeps its full stop.
+            // Trailing punctuation stays readable.
             var core = end
-            while core > index, [UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: ")"), UInt8(ascii: "!"), UInt8(ascii: "?")]
-                .contains(bytes[core - 1]) { core -= 1 }
+            while core > index, trailingPunctuation.contains(bytes[core - 1]) { core -= 1 }
             let word = bytes[index..<core]
             if maskNextWord && !word.isEmpty {
                 output += Array("[secret]".utf8)
@@ -73,6 +72,13 @@ public enum AuditExcerpt {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Left readable after a masked word ("mail me at a@b.com." keeps its full stop).
+    private static let trailingPunctuation = Set(".,;:)!?".utf8)
+    /// What a secret may hold besides letters and digits.
+    private static let secretBytes = Set("_-+/=.".utf8)
+    /// What may sit between the digits of a phone, card or account number.
+    private static let numberPunctuation = Set(" -./()+".utf8)
+
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
@@ -89,7 +95,6 @@ public enum AuditExcerpt {
         }
         let groups = word.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         if groups.count == 4, groups.allSatisfy({ (1...3).contains($0.count) && $0.allSatisfy(isDigit) }) { return "[ip]" }
-        let secretBytes: Set<UInt8> = [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: ".")]
         if word.count >= 20, word.contains(where: isLetter), word.contains(where: isDigit),
            word.allSatisfy({ isLetter($0) || isDigit($0) || secretBytes.contains($0) }) {
             return "[secret]"
@@ -101,11 +106,10 @@ public enum AuditExcerpt {
     /// digits and ends with a digit, or nil.
     private static func numberRun(_ bytes: [UInt8], from start: Int) -> Int? {
         guard start < bytes.count, isDigit(bytes[start]) || bytes[start] == UInt8(ascii: "+") || bytes[start] == UInt8(ascii: "(") else { return nil }
-        let punctuation: Set<UInt8> = [0x20, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "+")]
         var digits = 0
         var lastDigitEnd = start
         var index = start
-        while index < bytes.count, isDigit(bytes[index]) || punctuation.contains(bytes[index]) {
+        while index < bytes.count, isDigit(bytes[index]) || numberPunctuation.contains(bytes[index]) {
             if isDigit(bytes[index]) {
                 digits += 1
                 lastDigitEnd = index + 1

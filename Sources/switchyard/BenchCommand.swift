@@ -48,23 +48,8 @@ struct BenchCommand: ParsableCommand {
         }
         let compileSeconds = BenchClock.seconds(since: loadStart)
 
-        var texts = BenchTexts()
-        var corpusName = "generated mix"
-        var skipped = 0
-        if let corpus {
-            guard let data = FileManager.default.contents(atPath: corpus) else {
-                standardError("switchyard: cannot read \(corpus)")
-                throw ExitCode(2)
-            }
-            corpusName = corpus
-            skipped = texts.load(jsonl: data)
-            guard texts.count > 0 else {
-                standardError("switchyard: \(corpus) holds no request that decodes (\(skipped) lines skipped)")
-                throw ExitCode(1)
-            }
-        } else {
-            texts = BenchTexts.generated()
-        }
+        let (texts, skipped) = try BenchTexts.corpus(at: corpus)
+        let corpusName = corpus ?? "generated mix"
 
         let result = measure(classifier, texts)
         let peakBytes = Self.peakResidentBytes()
@@ -264,6 +249,23 @@ struct BenchTexts {
         let start = storage.count
         storage.append(contentsOf: text)
         ranges.append(start..<storage.count)
+    }
+
+    /// The requests of the JSONL file at `path` (nil: the generated mix) and how many lines were
+    /// skipped; reports an unreadable file (exit 2) or one with no request that decodes (exit 1).
+    static func corpus(at path: String?) throws -> (texts: BenchTexts, skipped: Int) {
+        guard let path else { return (generated(), 0) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            standardError("switchyard: cannot read \(path)")
+            throw ExitCode(2)
+        }
+        var texts = BenchTexts()
+        let skipped = texts.load(jsonl: data)
+        guard texts.count > 0 else {
+            standardError("switchyard: \(path) holds no request that decodes (\(skipped) lines skipped)")
+            throw ExitCode(1)
+        }
+        return (texts, skipped)
     }
 
     /// Adds the text of every JSONL line that decodes as a request; returns how many were skipped

@@ -39,19 +39,7 @@ extension RulesCommand {
                 standardError(error.message)
                 throw ExitCode(2)
             }
-            var texts = BenchTexts.generated()
-            if let corpus {
-                guard let data = FileManager.default.contents(atPath: corpus) else {
-                    standardError("switchyard: cannot read \(corpus)")
-                    throw ExitCode(2)
-                }
-                texts = BenchTexts()
-                _ = texts.load(jsonl: data)
-                guard texts.count > 0 else {
-                    standardError("switchyard: \(corpus) holds no request that decodes")
-                    throw ExitCode(1)
-                }
-            }
+            let texts = try BenchTexts.corpus(at: corpus).texts
             let scratch = classifier.makeScratch()
             let profile = RuleProfile(ruleCount: classifier.rules.count)
             scratch.profile = profile
