@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Switchyard
 import UnixSignals
@@ -25,6 +26,15 @@ public final class SwitchyardServer: Sendable {
         let metrics = ServeMetrics()
         self.metrics = metrics
         self.store = EngineStore(initial: engine, loader: loader, metrics: metrics, logger: logger)
+    }
+
+    /// Makes the event loops that serve the sockets also Swift concurrency's global executor, so a
+    /// request's handler runs on the loop that read it instead of hopping to another pool and back
+    /// (a thread hand-off each way). Call once, from the main thread, before any task starts;
+    /// returns whether it took effect.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// The routes of one listener.

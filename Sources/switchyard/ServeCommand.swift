@@ -82,6 +82,7 @@ struct ServeCommand: ParsableCommand {
     /// thread's blocking read(2), which an async main would park elsewhere. The service runs on
     /// Swift concurrency's threads while the main thread waits for it.
     func run() throws {
+        SwitchyardServer.runConcurrencyOnEventLoops()
         let outcome = Mutex<Result<Void, any Error>>(.success(()))
         let finished = DispatchSemaphore(value: 0)
         let command = self
