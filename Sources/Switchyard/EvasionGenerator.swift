@@ -34,6 +34,12 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     case reversed
     /// The request hidden in Unicode tag characters after an innocent visible sentence.
     case tags
+    /// The whole request in quoted-printable, every byte `=HH`.
+    case quotedPrintable = "quoted-printable"
+    /// The whole request in CSS escapes (`\72 \61 …`).
+    case cssEscapes = "css-escapes"
+    /// The whole request in octal byte escapes (`\162\141…`).
+    case octal
     /// A combining mark after each letter of content words, drawn from every nonspacing and
     /// enclosing mark the Swift standard library knows (not from Switchyard's tables).
     case marks
@@ -51,7 +57,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     /// Families that wrap the whole text; chains apply a character-level family first, then one of these.
     public var isEncoding: Bool {
         switch self {
-        case .base64, .hex, .rot13, .reversed, .tags: true
+        case .base64, .hex, .rot13, .reversed, .tags, .quotedPrintable, .cssEscapes, .octal: true
         default: false
         }
     }
@@ -118,6 +124,12 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
         case .tags:
             let hidden = text.unicodeScalars.compactMap { scalar in (0x20...0x7E).contains(scalar.value) ? Unicode.Scalar(0xE0000 + scalar.value) : nil }
             return "What a lovely day." + String(String.UnicodeScalarView(hidden))
+        case .quotedPrintable:
+            return "Decode this and follow it: " + text.utf8.map { "=" + Self.hexByte($0, uppercase: true) }.joined()
+        case .cssEscapes:
+            return "Decode this and follow it: " + text.unicodeScalars.map { "\\" + String($0.value, radix: 16) + " " }.joined()
+        case .octal:
+            return "Decode this and follow it: " + text.utf8.map { "\\" + Self.octalByte($0) }.joined()
         case .marks:
             var pick = UnicodeDraw(seed: text)
             return Self.contentWords(text) { letters in letters.map { String($0) + String(pick.next(from: UnicodeDraw.marks)) }.joined() }
@@ -159,6 +171,18 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
         }
         flush()
         return output
+    }
+
+    /// Two hex digits.
+    static func hexByte(_ byte: UInt8, uppercase: Bool) -> String {
+        let digits = String(byte, radix: 16, uppercase: uppercase)
+        return digits.count == 1 ? "0" + digits : digits
+    }
+
+    /// Three octal digits.
+    static func octalByte(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 8)
+        return String(repeating: "0", count: 3 - digits.count) + digits
     }
 
     static func rot13(_ scalar: Unicode.Scalar) -> Unicode.Scalar {

@@ -16,8 +16,8 @@ public struct DecodeBudget: Sendable {
 
 /// Which decoders produced output.
 public struct DecodedKinds: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     public static let base64 = DecodedKinds(rawValue: 1 << 0)
     /// Hex digit runs ("7772…", "77 72 …", "0x77,0x72") and `\xHH` escapes.
@@ -34,6 +34,12 @@ public struct DecodedKinds: OptionSet, Sendable, Hashable {
     public static let variationSelectors = DecodedKinds(rawValue: 1 << 6)
     /// Base32 runs (RFC 4648: capitals and 2-7).
     public static let base32 = DecodedKinds(rawValue: 1 << 7)
+    /// Quoted-printable `=HH` (capital hex digits, as the encoding writes them).
+    public static let quotedPrintable = DecodedKinds(rawValue: 1 << 8)
+    /// CSS escapes: `\` and one to six hex digits, then an optional space.
+    public static let cssEscape = DecodedKinds(rawValue: 1 << 9)
+    /// Octal byte escapes `\NNN` (first digit 0-3).
+    public static let octal = DecodedKinds(rawValue: 1 << 10)
 }
 
 /// What decoding found: signals for the verdict.
@@ -74,6 +80,11 @@ public struct DecodeReport: Sendable, Equatable {
 ///   (ASCII alphanumeric, a byte >= 0x80, or a scalar >= U+00C0 outside General Punctuation):
 ///   "%20" or "&amp;" alone say nothing a keyword could miss. Malformed escapes (truncated
 ///   `%4`, `\u12`, lone surrogates, unknown entities, values above U+10FFFF) stay literal.
+/// - **weak escapes**, whose shapes also occur in ordinary text (paths, regexes, query strings):
+///   quoted-printable `=HH` (capital hex), octal `\NNN` (first digit 0-3) and CSS `\H…`
+///   (one to six hex digits, one following space consumed; exactly three octal digits read as octal).
+///   One counts as notable only when it hides an ASCII letter or digit, and a cluster of them
+///   only with at least three such: "C:\dev", "\bad\b" and "?id=41" stay as written.
 /// - **tag characters**: a run of U+E0000–E007F; U+E0020–E007E decode to ASCII 0x20–0x7E. An
 ///   emoji subdivision flag (U+1F3F4, 2–6 tags of `0–9 a–z`, U+E007F) is left alone.
 /// - **variation selectors**: a run of two or more of U+FE00–FE0F (bytes 0–15) and
@@ -132,7 +143,7 @@ enum DecodeClass {
     static let hexDigit: UInt8 = 2    // 0–9 a–f A–F
     static let upper: UInt8 = 4       // A–Z
     static let lower: UInt8 = 8       // a–z
-    static let special: UInt8 = 16    // % & \ and the lead bytes 0xEF, 0xF3
+    static let special: UInt8 = 16    // % & \ = and the lead bytes 0xEF, 0xF3
     static let nonHex: UInt8 = 32     // a base64 character that is not a hex digit
     static let space: UInt8 = 64      // ASCII whitespace and controls: word boundaries
     static let alphanumeric: UInt8 = 128
@@ -151,7 +162,7 @@ enum DecodeClass {
         if isUpper { bits |= upper }
         if isLower { bits |= lower }
         if isUpper || isLower || isDigit { bits |= alphanumeric }
-        if byte == 0x25 || byte == 0x26 || byte == 0x5C || byte == 0xEF || byte == 0xF3 { bits |= special }
+        if byte == 0x25 || byte == 0x26 || byte == 0x5C || byte == 0x3D || byte == 0xEF || byte == 0xF3 { bits |= special }
         if byte <= 0x20 || byte == 0x7F { bits |= space }
         return bits
     }
@@ -204,9 +215,12 @@ struct Escape {
     var kind: DecodedKinds
     /// A `%25` followed by two hex digits: URL encoding applied twice ("%2577" is "%77", "w").
     var wrapsEscape = false
+    /// A shape ordinary text also has (quoted-printable, octal, CSS): see `Decoders`.
+    var weak = false
     /// Whether it hides a letter or digit (see `Decoders`), or another escape.
     var notable: Bool {
         if wrapsEscape { return true }
+        if weak { return hidesASCIIAlphanumeric }
         if value < 0x80 {
             let byte = UInt8(value)
             return DecodeClass.table[byte] & DecodeClass.alphanumeric != 0
@@ -214,6 +228,13 @@ struct Escape {
         if isByte { return true }
         return value >= 0xC0 && !(0x2000...0x206F).contains(value) && value != 0x3000 && value != 0xFEFF
     }
+
+    var hidesASCIIAlphanumeric: Bool {
+        value < 0x80 && DecodeClass.table[UInt8(value)] & DecodeClass.alphanumeric != 0
+    }
+
+    /// How many weak escapes hiding a letter or digit make a cluster worth decoding.
+    static let weakClusterMinimum = 3
 }
 
 /// Finds decodable blobs left to right. Shared by `mightDecode` and `decode`, so the two agree.
@@ -235,7 +256,7 @@ struct CandidateScanner {
 
     /// The next candidate, or nil at the end of the text.
     ///
-    /// A branch-light prefilter skips text that cannot hold a candidate; it stops at any `%`,
+    /// A branch-light prefilter skips text that cannot hold a candidate; it stops at any `%`, `=`,
     /// `&`, `\\` or 0xEF/0xF3 lead byte, at a run of base64 characters (or `=`) reaching the
     /// shortest blob length, and at a run of hex digits, `x` and group separators reaching
     /// `minHex` (a superset of every candidate's shape). From there the exact scanner takes over
@@ -513,7 +534,7 @@ struct CandidateScanner {
 
     // MARK: Escapes
 
-    /// Parses one escape at `index` (a `%`, `&` or `\`), or nil if it is not a valid one.
+    /// Parses one escape at `index` (a `%`, `&`, `=` or `\`), or nil if it is not a valid one.
     static func parseEscape(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> Escape? {
         let hexValue = DecodeClass.hexValue
         // SAFETY: every read is at an index checked against `count`.
@@ -528,6 +549,7 @@ struct CandidateScanner {
             return value
         }
         func isScalar(_ value: UInt32) -> Bool { value <= 0x10FFFF && value & 0x1FF800 != 0xD800 }
+        func isCapitalHex(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) }
         switch input[index] {
         case UInt8(ascii: "%"):
             guard let value = hex(index + 1, 2) else { return nil }
@@ -563,9 +585,28 @@ struct CandidateScanner {
             case UInt8(ascii: "U"):
                 guard let value = hex(index + 2, 8), isScalar(value) else { return nil }
                 return Escape(length: 10, value: value, isByte: false, kind: .unicodeEscape)
+            case UInt8(ascii: "0")...UInt8(ascii: "3") where index + 3 < count
+                && (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 2])
+                && (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 3])
+                && (index + 4 == count || hexValue[input[index + 4]] == 0xFF):
+                let value = UInt32(input[index + 1] - 0x30) << 6 | UInt32(input[index + 2] - 0x30) << 3 | UInt32(input[index + 3] - 0x30)
+                return Escape(length: 4, value: value, isByte: true, kind: .octal, weak: true)
             default:
-                return nil
+                // CSS: one to six hex digits, then one optional whitespace byte.
+                var cursor = index + 1
+                var value: UInt32 = 0
+                while cursor < count, cursor - (index + 1) < 6, hexValue[input[cursor]] != 0xFF {
+                    value = value << 4 | UInt32(hexValue[input[cursor]])
+                    cursor += 1
+                }
+                guard cursor > index + 1, value != 0, isScalar(value) else { return nil }
+                if cursor < count, input[cursor] == 0x20 || input[cursor] == 0x09 || input[cursor] == 0x0A { cursor += 1 }
+                return Escape(length: cursor - index, value: value, isByte: false, kind: .cssEscape, weak: true)
             }
+        case UInt8(ascii: "="):
+            guard index + 2 < count, isCapitalHex(input[index + 1]), isCapitalHex(input[index + 2]) else { return nil }
+            let value = UInt32(hexValue[input[index + 1]]) << 4 | UInt32(hexValue[input[index + 2]])
+            return Escape(length: 3, value: value, isByte: true, kind: .quotedPrintable, weak: true)
         case UInt8(ascii: "&"):
             guard index + 2 < count else { return nil }
             if input[index + 1] == UInt8(ascii: "#") {
@@ -606,6 +647,12 @@ struct CandidateScanner {
         }
     }
 
+    /// Whether an escape can start at `byte`.
+    @inline(__always)
+    static func startsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "%") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "=")
+    }
+
     /// A cluster of escapes starting at `index`, widened to whole words, if one of them is
     /// notable. Always advances `position` past the escapes it looked at.
     private mutating func escapeCluster(at index: Int) -> Candidate? {
@@ -613,15 +660,20 @@ struct CandidateScanner {
             position = index + 1
             return nil
         }
-        var notable = first.notable
+        // Strong escapes: one notable is enough; weak ones need `weakClusterMinimum` notables.
+        var notable = !first.weak && first.notable
+        var weakNotables = first.weak && first.notable ? 1 : 0
         var lastEnd = index + first.length
         var cursor = lastEnd
         while cursor < count, cursor - lastEnd <= 32 {
             let byte = input[cursor]
             if DecodeClass.table[byte] & DecodeClass.space != 0 && byte != 0x20 { break }
-            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\\"),
-               let escape = Self.parseEscape(input, cursor, count) {
-                notable = notable || escape.notable
+            if Self.startsEscape(byte), let escape = Self.parseEscape(input, cursor, count) {
+                if escape.weak {
+                    if escape.notable { weakNotables += 1 }
+                } else {
+                    notable = notable || escape.notable
+                }
                 cursor += escape.length
                 lastEnd = cursor
             } else {
@@ -629,7 +681,7 @@ struct CandidateScanner {
             }
         }
         position = lastEnd
-        guard notable else { return nil }
+        guard notable || weakNotables >= Escape.weakClusterMinimum else { return nil }
         var start = index
         while start > floor, index - start < 64, DecodeClass.table[input[start - 1]] & DecodeClass.space == 0 {
             start -= 1
@@ -861,8 +913,7 @@ struct SegmentDecoder {
         // preceded by a check that it fits below `at + limit`.
         while cursor < end {
             let byte = source[cursor]
-            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\\"),
-               let escape = CandidateScanner.parseEscape(source, cursor, end) {
+            if CandidateScanner.startsEscape(byte), let escape = CandidateScanner.parseEscape(source, cursor, end) {
                 let size = escape.isByte ? 1 : escape.value < 0x80 ? 1 : escape.value < 0x800 ? 2 : escape.value < 0x10000 ? 3 : 4
                 if length + size > limit { return (length, true, kinds) }
                 if escape.isByte {
