@@ -3,7 +3,7 @@ SWIFT ?= swift
 RULES ?= Rules
 REQUESTS ?= Examples/requests.jsonl
 
-.PHONY: deps build release run test check c-example bench fuzz golden sanitize test-allocations-release clean
+.PHONY: deps build release run test test-report-browser check c-example bench fuzz golden sanitize test-allocations-release clean
 
 deps:
 	@.ci/install-deps
@@ -24,6 +24,12 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(MAKE) c-example
 	python3 Rules/model/test_model.py
+	$(MAKE) test-report-browser
+
+# Render `switchyard report --format html` in headless Chromium and check it (no script, nothing
+# fetched, cards, charts and tables agree with the json report, no overflow at 1280 and 480 px).
+test-report-browser: release
+	python3 Tests/Browser/check-html-report.py --switchyard .build/release/switchyard --rules $(RULES)
 
 # Build the C ABI's shared library and link a C program against it, as a C gateway would.
 c-example: deps

@@ -14,11 +14,11 @@ extension AuditReport {
             h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #e3e7ec;padding-bottom:.2rem}
             .meta{color:#5b6675}.cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}
             .card{border:1px solid #e3e7ec;border-radius:8px;padding:.7rem 1rem;min-width:9rem}
-            .card b{display:block;font-size:1.6rem}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1.2rem}
+            .card b{display:block;font-size:1.6rem}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:1.2rem;align-items:start}
             figure{margin:0;border:1px solid #e3e7ec;border-radius:8px;padding:.7rem}figcaption{font-weight:600;margin-bottom:.4rem}
             table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eef1f4;vertical-align:top}
             th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.8rem;color:#5b6675}
-            .risky{color:#b42318;font-weight:600}
+            .risky{color:#b42318;font-weight:600}.wide{overflow-x:auto}
             </style></head><body>
 
             """
@@ -62,7 +62,7 @@ extension AuditReport {
     /// A horizontal bar chart as inline SVG (nothing when there is nothing to show).
     static func chart(_ title: String, _ bars: [(String, Int)], color: String) -> String {
         guard !bars.isEmpty else { return "" }
-        let rowHeight = 24, labelWidth = 190, barWidth = 260, top = 6
+        let rowHeight = 24, labelWidth = 260, barWidth = 260, top = 6
         let height = top * 2 + bars.count * rowHeight
         let largest = max(1, bars.map(\.1).max() ?? 1)
         var svg = "<figure><figcaption>\(escape(title))</figcaption>"
@@ -70,7 +70,7 @@ extension AuditReport {
         for (index, (label, value)) in bars.enumerated() {
             let y = top + index * rowHeight
             let width = max(2, value * barWidth / largest)
-            let shown = label.count > 26 ? String(label.prefix(25)) + "…" : label
+            let shown = label.count > 36 ? String(label.prefix(35)) + "…" : label
             svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d232b\">\(escape(shown))<title>\(escape(label))</title></text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(width)\" height=\"\(rowHeight - 8)\" rx=\"3\" fill=\"\(color)\"></rect>"
             svg += "<text x=\"\(labelWidth + width + 5)\" y=\"\(y + 16)\" font-size=\"12\" fill=\"#5b6675\">\(value)</text>"
@@ -80,7 +80,7 @@ extension AuditReport {
 
     static func table(_ header: [String], numeric: Set<Int>, _ rows: [[String]]) -> String {
         guard !rows.isEmpty else { return "<p class=\"meta\">None.</p>\n" }
-        var out = "<table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+        var out = "<div class=\"wide\"><table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for row in rows {
             out += "<tr>"
             for (index, cell) in row.enumerated() {
@@ -88,7 +88,7 @@ extension AuditReport {
             }
             out += "</tr>\n"
         }
-        return out + "</tbody></table>\n"
+        return out + "</tbody></table></div>\n"
     }
 
     /// Text escaped for HTML element content and attribute values.
