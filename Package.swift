@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: switchyard (CLI) → SwitchyardServe (HTTP service) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2.
+// Dependencies point one way: switchyard (CLI) → SwitchyardServe (HTTP service) → Switchyard → SwitchyardRouting → SwitchyardRules → SwitchyardMatching → CRE2, CZlib.
 // SwitchyardEnvelope (strict JSON, request lines) depends on nothing. SwitchyardRedis (strikes shared
 // through Redis) → SwitchyardRouting, CHiredis; only the CLI links it.
 let package = Package(
@@ -33,7 +33,9 @@ let package = Package(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
-        .target(name: "SwitchyardMatching", dependencies: ["CRE2"], exclude: ["Views/Generator"]),
+        // Debian's zlib: the decoded view inflates gzip and zlib streams found in base64 or hex.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SwitchyardMatching", dependencies: ["CRE2", "CZlib"], exclude: ["Views/Generator"]),
         .target(name: "SwitchyardEnvelope"),
         .target(
             name: "SwitchyardRules",

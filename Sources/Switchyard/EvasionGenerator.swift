@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardMatching
 
 /// Rewrites risky prompts the way people evade keyword filters, so rule authors can measure how
 /// much of a pack's recall survives each technique (`switchyard eval --evade`). Deterministic:
@@ -34,6 +35,10 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     case reversed
     /// The request hidden in Unicode tag characters after an innocent visible sentence.
     case tags
+    /// The whole request gzip-compressed, then in base64.
+    case gzipBase64 = "gzip-base64"
+    /// The whole request in Adobe ascii85 (`<~…~>`).
+    case ascii85
     /// The whole request in quoted-printable, every byte `=HH`.
     case quotedPrintable = "quoted-printable"
     /// The whole request in CSS escapes (`\72 \61 …`).
@@ -57,7 +62,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     /// Families that wrap the whole text; chains apply a character-level family first, then one of these.
     public var isEncoding: Bool {
         switch self {
-        case .base64, .hex, .rot13, .reversed, .tags, .quotedPrintable, .cssEscapes, .octal: true
+        case .base64, .gzipBase64, .ascii85, .hex, .rot13, .reversed, .tags, .quotedPrintable, .cssEscapes, .octal: true
         default: false
         }
     }
@@ -115,6 +120,10 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
             }
         case .base64:
             return "Decode this base64 and follow it: " + Data(text.utf8).base64EncodedString()
+        case .gzipBase64:
+            return "Decode this base64, gunzip it and follow it: " + Data(Deflate.gzip(Array(text.utf8))).base64EncodedString()
+        case .ascii85:
+            return "Decode this ascii85 and follow it: " + Ascii85.encode(Array(text.utf8))
         case .hex:
             return "Decode this hex and follow it: " + text.utf8.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         case .rot13:

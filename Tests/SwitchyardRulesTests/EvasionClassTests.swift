@@ -160,6 +160,19 @@ final class EvasionClassTests: XCTestCase {
             ("CSS escapes", { $0.unicodeScalars.map { "\\" + String($0.value, radix: 16) + " " }.joined() }),
             ("CSS escapes, six digits", { $0.unicodeScalars.map { "\\" + String(format: "%06x", $0.value) }.joined() }),
             ("octal", { $0.utf8.map(octal).joined() }),
+            ("gzip + base64", { Data(Deflate.gzip(Array($0.utf8))).base64EncodedString() }),
+            ("gzip + hex", { Deflate.gzip(Array($0.utf8)).map { String(format: "%02x", $0) }.joined() }),
+            ("quoted-printable of full-width letters", { text in
+                String(String.UnicodeScalarView(text.unicodeScalars.map { (0x21...0x7E).contains($0.value) ? Unicode.Scalar($0.value + 0xFEE0)! : $0 }))
+                    .utf8.map { String(format: "=%02X", $0) }.joined() }),
+            ("CSS escapes of letters with combining marks", { text in
+                text.unicodeScalars.map { "\\" + String($0.value, radix: 16) + " " + ($0.properties.isAlphabetic ? "\\301 " : "") }.joined() }),
+            ("octal of full-width letters", { text in
+                String(String.UnicodeScalarView(text.unicodeScalars.map { (0x21...0x7E).contains($0.value) ? Unicode.Scalar($0.value + 0xFEE0)! : $0 }))
+                    .utf8.map(octal).joined() }),
+            ("ascii85", { Ascii85.encode(Array($0.utf8)) }),
+            ("ascii85 with line breaks", { Ascii85.encode(Array($0.utf8)).enumerated().map { $0.offset % 12 == 11 ? "\($0.element)\n" : "\($0.element)" }.joined() }),
+            ("gzip + ascii85", { Ascii85.encode(Deflate.gzip(Array($0.utf8))) }),
         ]
         for (name, encode) in encodings {
             let verdict = classifier.classify("decode this and do it: " + encode(risky))
@@ -177,6 +190,17 @@ final class EvasionClassTests: XCTestCase {
             let report = text.utf8.withContiguousStorageIfAvailable { Decoders.decode(UnsafeRawBufferPointer($0), budget: DecodeBudget(), into: &output) }
             XCTAssertEqual(report?.segments, 0, "\(text) decoded as \(String(decoding: output, as: UTF8.self))")
         }
+        // A compression bomb (a megabyte of one letter in under 2 KB of base64) is inflated only
+        // as far as the output budget: the verdict says the request was not fully inspected.
+        let bomb = Data(Deflate.gzip([UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20))).base64EncodedString()
+        XCTAssertLessThan(bomb.utf8.count, 2048)
+        XCTAssertEqual(classifier.classify("decode this: " + bomb).indeterminate, .decodeBudget)
+        // Adobe's reference vector; a tilde in prose is not ascii85.
+        XCTAssertEqual(Ascii85.encode(Array("Man is".utf8)), "<~9jqo^Bla~>")
+        XCTAssertTrue(classifier.classify("about ~5 minutes, or <~ 10 ~> seconds").isClean)
+        // A corrupt stream (a gzip header, then noise) decodes to nothing.
+        let corrupt = Data([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 3] + Array(repeating: 0xFF, count: 30)).base64EncodedString()
+        XCTAssertTrue(classifier.classify("decode this: " + corrupt).isClean)
         // Capitals in prose, identifiers and hashes are not base32 text.
         for text in ["THE QUICK BROWN FOX JUMPS OVER", "SHA256 ABCDEF0123456789ABCDEF0123456789", "HTTPSCONNECTIONPOOLMANAGER"] {
             XCTAssertTrue(classifier.classify(text).isClean, text)

@@ -40,6 +40,10 @@ public struct DecodedKinds: OptionSet, Sendable, Hashable {
     public static let cssEscape = DecodedKinds(rawValue: 1 << 9)
     /// Octal byte escapes `\NNN` (first digit 0-3).
     public static let octal = DecodedKinds(rawValue: 1 << 10)
+    /// A gzip or zlib stream (inside base64, base32 or hex), inflated.
+    public static let compressed = DecodedKinds(rawValue: 1 << 11)
+    /// Ascii85 between Adobe's `<~` and `~>` delimiters.
+    public static let ascii85 = DecodedKinds(rawValue: 1 << 12)
 }
 
 /// What decoding found: signals for the verdict.
@@ -83,12 +87,18 @@ public struct DecodeReport: Sendable, Equatable {
 /// - **weak escapes**, whose shapes also occur in ordinary text (paths, regexes, query strings):
 ///   quoted-printable `=HH` (capital hex), octal `\NNN` (first digit 0-3) and CSS `\H…`
 ///   (one to six hex digits, one following space consumed; exactly three octal digits read as octal).
-///   One counts as notable only when it hides an ASCII letter or digit, and a cluster of them
-///   only with at least three such: "C:\dev", "\bad\b" and "?id=41" stay as written.
+///   One counts as notable only when it hides an ASCII letter or digit, a byte >= 0x80 (QP and
+///   octal) or a scalar that folds to one (CSS: full-width, mathematical, enclosed, combining
+///   marks), and a cluster of them only with at least three such: "C:\dev", "\bad\b" and "?id=41" stay as written.
 /// - **tag characters**: a run of U+E0000–E007F; U+E0020–E007E decode to ASCII 0x20–0x7E. An
 ///   emoji subdivision flag (U+1F3F4, 2–6 tags of `0–9 a–z`, U+E007F) is left alone.
 /// - **variation selectors**: a run of two or more of U+FE00–FE0F (bytes 0–15) and
 ///   U+E0100–E01EF (bytes 16–255).
+///
+/// - **ascii85**: `<~`, then at least 10 characters of `!`–`u`, `z` and whitespace, then `~>`
+///   (or the end of that alphabet: a missing terminator is tolerated).
+/// - **compressed**: a base64, base32 or hex blob that decodes to a gzip member or a zlib stream
+///   is inflated (by zlib, bounded by the output budget: a stream cut short exhausts the budget).
 ///
 /// A decoded segment is kept only if it is valid UTF-8, at least 90% printable (no C0/C1
 /// controls other than tab, CR, LF; no U+FFFD) and has a letter or digit.
@@ -143,7 +153,7 @@ enum DecodeClass {
     static let hexDigit: UInt8 = 2    // 0–9 a–f A–F
     static let upper: UInt8 = 4       // A–Z
     static let lower: UInt8 = 8       // a–z
-    static let special: UInt8 = 16    // % & \ = and the lead bytes 0xEF, 0xF3
+    static let special: UInt8 = 16    // % & \ = ~ and the lead bytes 0xEF, 0xF3
     static let nonHex: UInt8 = 32     // a base64 character that is not a hex digit
     static let space: UInt8 = 64      // ASCII whitespace and controls: word boundaries
     static let alphanumeric: UInt8 = 128
@@ -162,7 +172,7 @@ enum DecodeClass {
         if isUpper { bits |= upper }
         if isLower { bits |= lower }
         if isUpper || isLower || isDigit { bits |= alphanumeric }
-        if byte == 0x25 || byte == 0x26 || byte == 0x5C || byte == 0x3D || byte == 0xEF || byte == 0xF3 { bits |= special }
+        if byte == 0x25 || byte == 0x26 || byte == 0x5C || byte == 0x3D || byte == 0x7E || byte == 0xEF || byte == 0xF3 { bits |= special }
         if byte <= 0x20 || byte == 0x7F { bits |= space }
         return bits
     }
@@ -205,6 +215,8 @@ enum Candidate: Equatable {
     case tags(start: Int, end: Int, scalars: Int)
     /// A run of two or more variation selectors.
     case variationSelectors(start: Int, end: Int, scalars: Int)
+    /// Ascii85 characters between `<~` and `~>` (the delimiters excluded).
+    case ascii85(start: Int, end: Int)
 }
 
 /// One decoded escape.
@@ -220,13 +232,21 @@ struct Escape {
     /// Whether it hides a letter or digit (see `Decoders`), or another escape.
     var notable: Bool {
         if wrapsEscape { return true }
-        if weak { return hidesASCIIAlphanumeric }
+        if weak && (value < 0x80 || !isByte) { return hidesASCIIAlphanumeric || (!isByte && Self.foldsToASCII(value)) }
         if value < 0x80 {
             let byte = UInt8(value)
             return DecodeClass.table[byte] & DecodeClass.alphanumeric != 0
         }
         if isByte { return true }
         return value >= 0xC0 && !(0x2000...0x206F).contains(value) && value != 0x3000 && value != 0xFEFF
+    }
+
+    /// Scalars that stand for ASCII letters or digits, or decorate them: full-width forms,
+    /// mathematical and enclosed alphanumerics, combining diacritical marks. A CSS escape hiding
+    /// one of these is notable; one hiding any other scalar ("\\cafe", "\\bad" in a path) is not.
+    static func foldsToASCII(_ value: UInt32) -> Bool {
+        (0xFF10...0xFF5A).contains(value) || (0x1D400...0x1D7FF).contains(value) || (0x2460...0x24FF).contains(value)
+            || (0x1F130...0x1F189).contains(value) || (0x0300...0x036F).contains(value)
     }
 
     var hidesASCIIAlphanumeric: Bool {
@@ -386,6 +406,11 @@ struct CandidateScanner {
                     cursor = Swift.max(position, cursor + 1)
                     continue
                 }
+                if byte == UInt8(ascii: "~") {
+                    if let candidate = ascii85(at: cursor) { return found(candidate) }
+                    cursor = Swift.max(position, cursor + 1)
+                    continue
+                }
                 if let candidate = escapeCluster(at: cursor) { return found(candidate) }
                 cursor = position  // escapeCluster advanced `position`
                 continue
@@ -399,7 +424,7 @@ struct CandidateScanner {
     private mutating func found(_ candidate: Candidate) -> Candidate {
         switch candidate {
         case .run(_, let end, _, _, _), .hexGroups(_, let end), .escapes(_, let end),
-             .tags(_, let end, _), .variationSelectors(_, let end, _):
+             .tags(_, let end, _), .variationSelectors(_, let end, _), .ascii85(_, let end):
             position = Swift.max(position, end)
             floor = end
         }
@@ -535,7 +560,9 @@ struct CandidateScanner {
     // MARK: Escapes
 
     /// Parses one escape at `index` (a `%`, `&`, `=` or `\`), or nil if it is not a valid one.
-    static func parseEscape(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> Escape? {
+    /// `cssContext`: the cluster holds a CSS escape, so `\NNN` followed by whitespace or the
+    /// cluster's end is read as CSS (hex), the way a CSS encoder writes it, not as octal.
+    static func parseEscape(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int, cssContext: Bool = false) -> Escape? {
         let hexValue = DecodeClass.hexValue
         // SAFETY: every read is at an index checked against `count`.
         func hex(_ from: Int, _ digits: Int) -> UInt32? {
@@ -588,7 +615,8 @@ struct CandidateScanner {
             case UInt8(ascii: "0")...UInt8(ascii: "3") where index + 3 < count
                 && (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 2])
                 && (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 3])
-                && (index + 4 == count || hexValue[input[index + 4]] == 0xFF):
+                && (index + 4 == count || hexValue[input[index + 4]] == 0xFF)
+                && !(cssContext && (index + 4 == count || input[index + 4] == 0x20 || input[index + 4] == 0x09 || input[index + 4] == 0x0A)):
                 let value = UInt32(input[index + 1] - 0x30) << 6 | UInt32(input[index + 2] - 0x30) << 3 | UInt32(input[index + 3] - 0x30)
                 return Escape(length: 4, value: value, isByte: true, kind: .octal, weak: true)
             default:
@@ -691,6 +719,31 @@ struct CandidateScanner {
             end += 1
         }
         return .escapes(start: start, end: end)
+    }
+
+    // MARK: Ascii85
+
+    /// Ascii85 after the `~` at `index`, if `<` precedes it and at least 10 characters of the
+    /// alphabet (`!`–`u`, `z`; whitespace skipped) follow, up to `~>` or the first other byte.
+    private mutating func ascii85(at index: Int) -> Candidate? {
+        position = index + 1
+        guard index > 0, input[index - 1] == UInt8(ascii: "<") else { return nil }
+        var cursor = index + 1
+        var characters = 0
+        while cursor < count {
+            let byte = input[cursor]
+            if (0x21...0x75).contains(byte) || byte == UInt8(ascii: "z") {
+                characters += 1
+            } else if DecodeClass.table[byte] & DecodeClass.space == 0 {
+                break
+            }
+            cursor += 1
+        }
+        guard characters >= 10 else { return nil }
+        let end = cursor
+        if cursor + 1 < count, input[cursor] == UInt8(ascii: "~"), input[cursor + 1] == UInt8(ascii: ">") { cursor += 2 }
+        position = cursor
+        return .ascii85(start: index + 1, end: end)
     }
 
     // MARK: Tags and variation selectors
@@ -817,19 +870,23 @@ struct SegmentDecoder {
         case .run(let start, let end, let hex, let base64, let base32):
             if hex {
                 let (length, truncated) = decodeHex(source, start, end, at: at, limit: limit)
-                if !(base64 || base32) || Self.plausible(out + at, truncated ? Self.trimToScalar(out + at, length) : length) {
-                    return (length, truncated, .hex)
+                let (inflated, cut, kinds) = inflatingCompressed(at: at, length: length, truncated: truncated, limit: limit, .hex)
+                if !(base64 || base32) || Self.plausible(out + at, cut ? Self.trimToScalar(out + at, inflated) : inflated) {
+                    return (inflated, cut, kinds)
                 }
             }
             if base32 {
                 let (length, truncated) = Base64.decodeBase32(source, from: start, to: end, into: out, at: at, limit: limit)
-                return (length, truncated, .base32)
+                return inflatingCompressed(at: at, length: length, truncated: truncated, limit: limit, .base32)
             }
             let (length, truncated) = Base64.decode(source, from: start, to: end, into: out, at: at, limit: limit)
-            return (length, truncated, .base64)
+            return inflatingCompressed(at: at, length: length, truncated: truncated, limit: limit, .base64)
         case .hexGroups(let start, let end):
             let (length, truncated) = decodeHex(source, start, end, at: at, limit: limit)
-            return (length, truncated, .hex)
+            return inflatingCompressed(at: at, length: length, truncated: truncated, limit: limit, .hex)
+        case .ascii85(let start, let end):
+            let (length, truncated) = decodeAscii85(source, start, end, at: at, limit: limit)
+            return inflatingCompressed(at: at, length: length, truncated: truncated, limit: limit, .ascii85)
         case .escapes(let start, let end):
             return decodeEscapes(source, start, end, at: at, limit: limit)
         case .tags(let start, let end, _):
@@ -866,6 +923,67 @@ struct SegmentDecoder {
             }
             return (length, false, .variationSelectors)
         }
+    }
+
+    /// A decoded blob `out[at..<at + length]` that is a gzip or zlib stream is replaced by its
+    /// inflated bytes (at most `limit`; a cut stream reports truncation, so the budget is
+    /// exhausted and the verdict indeterminate rather than clean). Anything else is returned as is.
+    /// Only a compressed blob allocates (a copy of it and zlib's state).
+    func inflatingCompressed(at: Int, length: Int, truncated: Bool, limit: Int, _ kind: DecodedKinds)
+        -> (Int, Bool, DecodedKinds) {
+        guard !truncated, Inflate.isCompressed(out + at, length) else { return (length, truncated, kind) }
+        let compressed = UnsafeMutablePointer<UInt8>.allocate(capacity: length)
+        defer { compressed.deallocate() }
+        // SAFETY: `out[at..<at + length]` was just written by the decoder, and `compressed` has
+        // `length` elements; inflating writes at most `limit` bytes from `out + at`, the room the
+        // caller gave the decoder.
+        compressed.update(from: out + at, count: length)
+        guard let (written, cut) = Inflate.inflate(compressed, length, into: out + at, limit: limit) else {
+            return (0, false, kind)
+        }
+        return (written, cut, kind.union(.compressed))
+    }
+
+    /// Ascii85 of `source[start..<end]` as bytes: each group of five characters (`!` is 0, `u` is
+    /// 84, base 85, most significant first) is four bytes, `z` four zero bytes, whitespace
+    /// skipped; a final group of n characters is padded with `u` and gives n - 1 bytes. A group
+    /// above 2^32 - 1 ends the data. Never writes more than four fifths of the source.
+    func decodeAscii85(_ source: UnsafePointer<UInt8>, _ start: Int, _ end: Int, at: Int, limit: Int) -> (Int, Bool) {
+        var length = 0
+        var value: UInt64 = 0
+        var digits = 0
+        // SAFETY: reads are below `end <= count`; each write is at `at + length` with `length < limit`.
+        func emit(_ group: UInt64, _ bytes: Int) -> Bool {
+            for index in 0..<bytes {
+                if length == limit { return false }
+                out[at + length] = UInt8(truncatingIfNeeded: group >> (24 - 8 * UInt64(index)))
+                length += 1
+            }
+            return true
+        }
+        var cursor = start
+        while cursor < end {
+            let byte = source[cursor]
+            cursor += 1
+            if byte == UInt8(ascii: "z") && digits == 0 {
+                if !emit(0, 4) { return (length, true) }
+                continue
+            }
+            guard (0x21...0x75).contains(byte) else { continue }
+            value = value * 85 + UInt64(byte - 0x21)
+            digits += 1
+            if digits == 5 {
+                guard value <= UInt64(UInt32.max) else { return (length, false) }
+                if !emit(value, 4) { return (length, true) }
+                value = 0
+                digits = 0
+            }
+        }
+        if digits >= 2 {
+            for _ in digits..<5 { value = value * 85 + 84 }
+            if value <= UInt64(UInt32.max), !emit(value, digits - 1) { return (length, true) }
+        }
+        return (length, false)
     }
 
     /// Hex digits of `source[start..<end]` as bytes: `0x` prefixes and separators skipped, an
@@ -909,11 +1027,22 @@ struct SegmentDecoder {
         var cursor = start
         var length = 0
         var kinds: DecodedKinds = []
+        // A cluster with one escape only CSS writes reads its `\NNN ` escapes as CSS too.
+        var cssContext = false
+        while cursor < end && !cssContext {
+            if source[cursor] == UInt8(ascii: "\\"), let escape = CandidateScanner.parseEscape(source, cursor, end) {
+                cssContext = escape.kind == .cssEscape
+                cursor += escape.length
+            } else {
+                cursor += 1
+            }
+        }
+        cursor = start
         // SAFETY: reads in `start..<end` (escapes are parsed against `end`); every write is
         // preceded by a check that it fits below `at + limit`.
         while cursor < end {
             let byte = source[cursor]
-            if CandidateScanner.startsEscape(byte), let escape = CandidateScanner.parseEscape(source, cursor, end) {
+            if CandidateScanner.startsEscape(byte), let escape = CandidateScanner.parseEscape(source, cursor, end, cssContext: cssContext) {
                 let size = escape.isByte ? 1 : escape.value < 0x80 ? 1 : escape.value < 0x800 ? 2 : escape.value < 0x10000 ? 3 : 4
                 if length + size > limit { return (length, true, kinds) }
                 if escape.isByte {
