@@ -68,7 +68,7 @@ def split_of(example_id):
 TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 # The text model's category and L2 penalty (on rows scaled to unit length per feature count).
 TEXT_CATEGORY = "cyber-offense"
-FEATURIZER = "readable-byte-4grams-words-v2"
+FEATURIZER = "readable-byte-4grams-words-v3"
 BUCKETS = 1 << 18
 # An enforce rule that fired on this many risky training requests and no benign one is never
 # withdrawn by the text model (`keeps`).

@@ -33,7 +33,7 @@ import SwitchyardMatching
 /// cannot disagree.
 public struct TextModel: Sendable {
     /// The feature extractor this model was trained with; a pack naming another is refused.
-    public static let featurizer = "readable-byte-4grams-words-v2"
+    public static let featurizer = "readable-byte-4grams-words-v3"
     /// log2 of the number of weight buckets.
     public static let bucketBits = 18
     /// Number of weight buckets.
@@ -121,12 +121,13 @@ public struct TextModel: Sendable {
         let count = text.count
         var index = 0
         // The current padded word's last bytes (newest lowest), how many there are, and the
-        // word's hash; the previous word's hash for pairs.
+        // word's hash; the two previous words' hashes for pairs and skip-pairs.
         var window: UInt64 = 0
         var length = 0
         var wordHash: UInt64 = fnvOffset
         var previousWord: UInt64 = 0
-        var hasPrevious = false
+        var wordBeforePrevious: UInt64 = 0
+        var wordsBefore = 0
 
         @inline(__always) func push(_ byte: UInt8) {
             window = (window << 8) | UInt64(byte)
@@ -137,9 +138,12 @@ public struct TextModel: Sendable {
             guard length > 0 else { return }
             push(UInt8(ascii: " "))
             body(bucket(wordHash, tag: 6))
-            if hasPrevious { body(bucket(previousWord &* 0x9E37_79B9_7F4A_7C15 ^ wordHash, tag: 7)) }
+            if wordsBefore >= 1 { body(bucket(previousWord &* 0x9E37_79B9_7F4A_7C15 ^ wordHash, tag: 7)) }
+            // A skip-pair joins a word to the one two back ("steal ... passwords" across one word).
+            if wordsBefore >= 2 { body(bucket(wordBeforePrevious &* 0xC2B2_AE3D_27D4_EB4F ^ wordHash, tag: 8)) }
+            wordBeforePrevious = previousWord
             previousWord = wordHash
-            hasPrevious = true
+            wordsBefore += 1
             window = 0
             length = 0
             wordHash = fnvOffset
@@ -290,7 +294,7 @@ public struct TextModel: Sendable {
     private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
-    /// The bucket of a feature value of one kind (`tag`: 4 n-gram, 6 word, 7 word pair):
+    /// The bucket of a feature value of one kind (`tag`: 4 n-gram, 6 word, 7 word pair, 8 skip-pair):
     /// Fibonacci hashing, the top bits of one multiplication.
     @inline(__always)
     private static func bucket(_ value: UInt64, tag: UInt64) -> Int {

@@ -59,11 +59,13 @@ final class TextModelTests: XCTestCase {
         }
     }
 
-    func testFeaturesAreWordsPairsAndPaddedByteNGrams() {
+    func testFeaturesAreWordsPairsSkipPairsAndPaddedByteNGrams() {
         // " abc " has two 4-grams (" abc", "abc "), plus the word: 3 features.
         XCTAssertEqual(TextModel.features(of: "abc").count, 3)
         // " ab " and " cd ": one 4-gram and a word each, plus the pair.
         XCTAssertEqual(TextModel.features(of: "ab cd").count, 5)
+        // Three words: three 4-grams, three words, two pairs and one skip-pair (ab…ef).
+        XCTAssertEqual(TextModel.features(of: "ab cd ef").count, 9)
         // ASCII case and punctuation do not matter; word order does (pairs).
         XCTAssertEqual(TextModel.features(of: "Scramble, THEIR files!"), TextModel.features(of: "scramble their files"))
         XCTAssertNotEqual(Set(TextModel.features(of: "their scramble files")), Set(TextModel.features(of: "scramble their files")))
@@ -110,10 +112,11 @@ final class TextModelTests: XCTestCase {
         XCTAssertGreaterThan(score, 1)
         var empty = ""
         XCTAssertEqual(empty.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, -1)
-        // A feature counts once: ten thousand repetitions weigh what two do.
-        var twice = "files files"
+        // A feature counts once: ten thousand repetitions weigh what three do (three words have
+        // every feature kind: word, pair and skip-pair).
+        var thrice = "files files files"
         var often = Array(repeating: "files", count: 10_000).joined(separator: " ")
-        XCTAssertEqual(twice.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, often.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, accuracy: 1e-9)
+        XCTAssertEqual(thrice.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, often.withUTF8 { model.score(UnsafeRawBufferPointer($0)) }, accuracy: 1e-9)
     }
 
     func testTheModelFiresItsRuleOnTextNoRuleNames() throws {
