@@ -81,7 +81,11 @@ struct HitCollector: KeywordHitSink {
         for index in first..<first &+ Int(header >> 8) {
             let action = program[index]
             let boundaries = UInt8(truncatingIfNeeded: action >> RuleTables.boundaryShift & 3)
-            if boundaries != 0 && !holds(boundaries, start: start, end: end) { continue }
+            if boundaries != 0 {
+                // A regex atom's boundaries are RE2's: a byte >= 0x80 is not a word byte.
+                let ascii = action >> RuleTables.kindShift == RuleTables.ActionKind.candidate.rawValue
+                if !holds(boundaries, start: start, end: end, asciiWords: ascii) { continue }
+            }
             let target = Int(action & RuleTables.targetMask)
             switch action >> RuleTables.kindShift {
             case RuleTables.ActionKind.fire.rawValue:
@@ -99,12 +103,14 @@ struct HitCollector: KeywordHitSink {
     }
 
     /// Whether the hit `start..<end` meets an action's own boundary conditions (1: no word byte
-    /// before it, 2: none after it).
+    /// before it, 2: none after it). Word bytes are the automaton's (ASCII letters, digits, `_`
+    /// and every byte >= 0x80), or with `asciiWords` RE2's `\b` ones (ASCII only).
     @inline(__always)
-    func holds(_ boundaries: UInt8, start: Int, end: Int) -> Bool {
+    func holds(_ boundaries: UInt8, start: Int, end: Int, asciiWords: Bool = false) -> Bool {
+        @inline(__always) func isWord(_ byte: UInt8) -> Bool { KeywordAutomaton.isWordByte(byte) && !(asciiWords && byte >= 0x80) }
         // SAFETY: the hit lies inside `text`, so `start - 1` and `end` are read only when in range.
-        if boundaries & 1 != 0 && start > 0 && KeywordAutomaton.isWordByte(text[start - 1]) { return false }
-        if boundaries & 2 != 0 && end < text.count && KeywordAutomaton.isWordByte(text[end]) { return false }
+        if boundaries & 1 != 0 && start > 0 && isWord(text[start - 1]) { return false }
+        if boundaries & 2 != 0 && end < text.count && isWord(text[end]) { return false }
         return true
     }
 

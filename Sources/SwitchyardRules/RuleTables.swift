@@ -180,8 +180,12 @@ final class RuleTables: Sendable {
                     regexGroupMasks.append(UInt8((1 << groups.count) - 1))
                     for (group, atoms) in groups.enumerated() {
                         for atom in atoms {
+                            // The pattern's own boundaries around the atom ride on the action (checked
+                            // with RE2's ASCII word bytes), never on the shared automaton pattern.
+                            let (before, after) = RE2AtomBoundaries.boundaries(of: atom, in: source, options: regexOptions)
+                            let boundaries = UInt32(before ? 1 : 0) | UInt32(after ? 2 : 0)
                             assembler.add(atom, wordStart: false, wordEnd: false, form: .plain,
-                                          action: Self.action(.candidate, regex << Int(Self.groupShift) | group))
+                                          action: Self.action(.candidate, regex << Int(Self.groupShift) | group) | boundaries << Self.boundaryShift)
                         }
                     }
                 }

@@ -415,6 +415,78 @@ final class ClassifierTests: XCTestCase {
         XCTAssertLessThan(matched, 2_700)
     }
 
+    /// An atom gets the boundaries its pattern puts around it, and none when anything else in the
+    /// pattern could spell it.
+    func testRegexAtomBoundariesAreReadFromThePattern() {
+        func bounds(_ atom: String, _ pattern: String) -> String {
+            let (before, after) = RE2AtomBoundaries.boundaries(of: Array(atom.utf8), in: pattern)
+            return (before ? "<" : "") + (after ? ">" : "")
+        }
+        XCTAssertEqual(bounds("rat", #"\b(rat|worm)\s+(in|using)"#), "<>")
+        XCTAssertEqual(bounds("rat", #"(?i)\b(?:Rat|worm)\b"#), "<>")
+        XCTAssertEqual(bounds("rat", #"\W+(rat|worm)x"#), "<")
+        XCTAssertEqual(bounds("rat", #"x(rat|worm)$"#), ">")
+        XCTAssertEqual(bounds("worm", #"^(rat|worm)"#), "<")
+        // No boundary written, a quantified group, \B, an escaped backslash: nothing.
+        XCTAssertEqual(bounds("rat", #"(rat|worm)"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat|worm)?\b"#), "")
+        XCTAssertEqual(bounds("rat", #"\B(rat|worm)\B"#), "")
+        XCTAssertEqual(bounds("rat", #"\\b(rat|worm)"#), "")
+        // The rest of the pattern could spell the atom: nothing.
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b|\w*ration"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b|[r]at"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b|\x72at"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b|ra(t|x)y"#), "")
+        // One occurrence without the boundary spoils the other.
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b.{0,9}x(rat)\b"#), ">")
+    }
+
+    /// Regexes whose atoms carry boundaries fire exactly when RE2 finds them in the whole text,
+    /// on texts that put the atoms inside words, next to `_`, digits, dashes and non-ASCII letters.
+    func testBoundedAtomsAgreeWithAWholeTextSearch() throws {
+        // Each pattern with the words it is made of, among words that hold them.
+        let sources = [
+            (#"\b(rat|worm)\s+(in|using)\s+(python|rust)\b"#, ["rat in", "worm using", "rat", "worm", "in", "using", "python", "rust"]),
+            (#"\b(rat|cat)\b.{0,10}(dump|steal)"#, ["rat", "cat", "dump", "steal"]),
+            (#"\W(stealer|dropper)\W"#, ["stealer", "dropper"]),
+            (#"\b(rat)\b|\w*rat(ion)"#, ["rat", "ration"]),
+            (#"x(rat|cat)\b"#, ["xrat", "xcat", "x", "rat", "cat"]),
+        ]
+        let others = ["generate", "ratio", "pirate", "stealers", "é", "9", "_", "xx"]
+        let separators = [" ", " ", "", "-", "é", "_", "\n", "  ", "9"]
+        var state: UInt64 = 0x5EED_00B0
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        for (source, own) in sources {
+            let words = own + own + others
+            let c = try classifier("""
+                rules:
+                  - id: t.bounded
+                    category: demo
+                    severity: low
+                    description: bounded atoms
+                    views: [raw]
+                    patterns: ['\(source)']
+                """)
+            let oracle = try RE2Pattern(source)
+            var matched = 0
+            for _ in 0..<2_000 {
+                var text = ""
+                for _ in 0..<next(8) + 1 { text += words[next(words.count)] + separators[next(separators.count)] }
+                let expected = oracle.firstMatch(in: text) != nil
+                matched += expected ? 1 : 0
+                XCTAssertEqual(c.classify(text).risky, expected, "\(source): \(text)")
+            }
+            XCTAssertGreaterThan(matched, 30, source)
+            XCTAssertLessThan(matched, 1_900, source)
+        }
+    }
+
     /// An atom group holding a common word is dropped only while two other groups remain.
     func testCommonWordAtomGroupsAreDroppedOnlyWhenTwoOthersRemain() {
         let verbs: [[UInt8]] = [Array("deauth".utf8), Array("kick".utf8)]
