@@ -26,18 +26,25 @@ public struct Identity: Sendable, Equatable {
     public var id: String?
     public var org: String?
     public var verified: Bool?
-    /// ISO 3166-1 alpha-2, uppercased.
-    public var nationality: String?
-    /// ISO 3166-1 alpha-2, uppercased.
-    public var country: String?
+    /// ISO 3166-1 alpha-2, uppercased on every assignment ("de" is stored as "DE").
+    public var nationality: String? { didSet { nationality = Self.countryCode(nationality) } }
+    /// ISO 3166-1 alpha-2, uppercased on every assignment.
+    public var country: String? { didSet { country = Self.countryCode(country) } }
 
     public init(id: String? = nil, org: String? = nil, verified: Bool? = nil,
                 nationality: String? = nil, country: String? = nil) {
         self.id = id
         self.org = org
         self.verified = verified
-        self.nationality = nationality
-        self.country = country
+        self.nationality = Self.countryCode(nationality)
+        self.country = Self.countryCode(country)
+    }
+
+    /// Two ASCII letters uppercased; anything else is kept as given (and then matches no code a
+    /// policy names).
+    static func countryCode(_ value: String?) -> String? {
+        guard let value else { return nil }
+        return RequestDecoder.countryCode(value) ?? value
     }
 }
 

@@ -170,7 +170,7 @@ public final class Escalator: Sendable {
             result.reasons.append("escalated:" + kind)
             let route = PolicyEngine.apply(level.action, to: result.route)
             if routing.shadow {
-                if route > (result.shadowRoute ?? result.route) { result.shadowRoute = route }
+                if route.strictness > (result.shadowRoute ?? result.route).strictness { result.shadowRoute = route }
                 if !result.reasons.contains("shadow") { result.reasons.append("shadow") }
             } else if route != result.route {
                 result.route = route

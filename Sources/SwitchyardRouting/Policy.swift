@@ -1,7 +1,7 @@
 import SwitchyardRules
 
 /// Where a request goes.
-public enum Route: String, Sendable, CaseIterable, Comparable {
+public enum Route: String, Sendable, CaseIterable {
     /// The new primary model.
     case primary
     /// The restricted model, for trusted partners only.
@@ -11,7 +11,8 @@ public enum Route: String, Sendable, CaseIterable, Comparable {
     /// Nowhere: the request is refused.
     case block
 
-    /// Strictness order used to combine actions: block > fallback > restricted/primary.
+    /// Strictness used to combine actions: block > fallback > restricted and primary, which tie
+    /// (so `Route` is not `Comparable`: that would need a total order).
     var strictness: Int {
         switch self {
         case .primary, .restricted: 0
@@ -19,8 +20,6 @@ public enum Route: String, Sendable, CaseIterable, Comparable {
         case .block: 2
         }
     }
-
-    public static func < (a: Route, b: Route) -> Bool { a.strictness < b.strictness }
 }
 
 /// What to do with a risky verdict. `allow` keeps the model the caller is entitled to.

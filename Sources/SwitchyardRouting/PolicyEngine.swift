@@ -79,7 +79,7 @@ public enum PolicyEngine {
         }
         if let indeterminate = verdict.indeterminate {
             reasons.append("indeterminate:" + indeterminate.rawValue)
-            if policy.indeterminate > route { route = policy.indeterminate }
+            if policy.indeterminate.strictness > route.strictness { route = policy.indeterminate }
         }
         if policy.shadow && route != entitled {
             reasons.append("shadow")

@@ -15,9 +15,6 @@ public final class Router: Sendable {
     public let policy: Policy
     /// Per-identity escalation, when the policy configures it.
     public let escalator: Escalator?
-    /// Scratch for batch workers, so a batch allocates no scratch once warm. Locked once per
-    /// worker per batch, never per request.
-    private let scratchPool = Mutex<[ClassificationScratch]>([])
 
     /// Creates a router over a compiled pack and a policy. Strikes go to `strikes` (default: a
     /// store in this process); pass the same store to the router that replaces this one on a
@@ -58,9 +55,7 @@ public final class Router: Sendable {
     public func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> Decision) -> [Decision] {
         let workers = max(1, min(threads, count / Self.minimumPerWorker))
         if workers == 1 {
-            let scratch = takeScratch()
-            defer { returnScratch(scratch) }
-            return (0..<count).map { decide($0, scratch) }
+            return classifier.withScratch { scratch in (0..<count).map { decide($0, scratch) } }
         }
         return [Decision](unsafeUninitializedCapacity: count) { buffer, initialized in
             let output = SendableSlots(buffer: buffer)
@@ -83,9 +78,7 @@ public final class Router: Sendable {
                                           _ body: @Sendable (Range<Int>, ClassificationScratch) -> T) -> [T] {
         let workers = max(1, min(threads, count / max(1, minimumPerWorker)))
         if workers == 1 {
-            let scratch = takeScratch()
-            defer { returnScratch(scratch) }
-            return [body(0..<count, scratch)]
+            return classifier.withScratch { [body(0..<count, $0)] }
         }
         let chunks = Self.chunkCount(count: count, workers: workers)
         return [T](unsafeUninitializedCapacity: chunks) { buffer, initialized in
@@ -106,12 +99,12 @@ public final class Router: Sendable {
         let chunks = Self.chunkCount(count: count, workers: workers)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let scratch = takeScratch()
-            defer { returnScratch(scratch) }
-            while true {
-                let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard chunk < chunks else { break }
-                body(chunk, Self.slice(chunk, of: chunks, count: count), scratch)
+            classifier.withScratch { scratch in
+                while true {
+                    let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard chunk < chunks else { break }
+                    body(chunk, Self.slice(chunk, of: chunks, count: count), scratch)
+                }
             }
         }
     }
@@ -133,13 +126,6 @@ public final class Router: Sendable {
         return start..<(start + base + (worker < extra ? 1 : 0))
     }
 
-    private func takeScratch() -> ClassificationScratch {
-        scratchPool.withLock { $0.popLast() } ?? classifier.makeScratch()
-    }
-
-    private func returnScratch(_ scratch: ClassificationScratch) {
-        scratchPool.withLock { $0.append(scratch) }
-    }
 }
 
 /// Lets batch workers initialise disjoint elements of one output buffer.

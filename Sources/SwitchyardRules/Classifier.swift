@@ -106,10 +106,27 @@ public final class Classifier: Sendable {
         return scratch
     }
 
-    /// Classifies one convenience-string text, allocating scratch for the call. Use
-    /// `classify(_:using:)` on hot paths.
+    /// Scratch kept for reuse by `withScratch`: made under load, dropped past `pooledScratchLimit`.
+    private let scratchPool = Mutex<[ClassificationScratch]>([])
+    static let pooledScratchLimit = 64
+
+    /// Runs `body` with a scratch of this classifier taken from its pool (made when the pool is
+    /// empty) and returned afterwards: for callers without a scratch of their own (servers,
+    /// batch workers, `classify(_:)`). `body` must not keep the scratch.
+    public func withScratch<T>(_ body: (ClassificationScratch) throws -> T) rethrows -> T {
+        let scratch = scratchPool.withLock { $0.popLast() } ?? makeScratch()
+        defer {
+            scratchPool.withLock { pool in
+                if pool.count < Self.pooledScratchLimit { pool.append(scratch) }
+            }
+        }
+        return try body(scratch)
+    }
+
+    /// Classifies one convenience-string text with a pooled scratch (no scratch is built per
+    /// call once the pool is warm). Threads with a long-lived scratch use `classify(_:using:)`.
     public func classify(_ text: String) -> Verdict {
-        classify(text, using: makeScratch())
+        withScratch { classify(text, using: $0) }
     }
 
     /// Classifies `text` with the caller's scratch.

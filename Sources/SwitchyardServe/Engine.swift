@@ -1,6 +1,5 @@
 import Foundation
 import Switchyard
-import Synchronization
 
 /// One immutable snapshot of what the service decides with: a compiled rule pack and a policy
 /// (as a `Router`), where they came from, and a pool of scratch that belongs to this snapshot
@@ -19,9 +18,6 @@ public final class Engine: Sendable {
     /// Digest of the policy (`policy_version`).
     public var policyVersion: String { router.policy.version }
 
-    private let scratchPool = Mutex<[ClassificationScratch]>([])
-    /// Scratch kept for reuse; more are made under load and dropped past this.
-    private static let pooledScratchLimit = 64
 
     public init(router: Router, rulesDirectory: String, policyPath: String) {
         self.router = router
@@ -29,16 +25,10 @@ public final class Engine: Sendable {
         self.policyPath = policyPath
     }
 
-    /// Runs `body` with a scratch of this engine's classifier, taken from the pool (or made) and
-    /// returned afterwards. `body` is synchronous, so the scratch never crosses an `await`.
+    /// Runs `body` with a scratch of this engine's classifier, from the classifier's pool. `body`
+    /// is synchronous, so the scratch never crosses an `await`.
     public func withScratch<T>(_ body: (ClassificationScratch) throws -> T) rethrows -> T {
-        let scratch = scratchPool.withLock { $0.popLast() } ?? router.makeScratch()
-        defer {
-            scratchPool.withLock { pool in
-                if pool.count < Self.pooledScratchLimit { pool.append(scratch) }
-            }
-        }
-        return try body(scratch)
+        try router.classifier.withScratch(body)
     }
 }
 

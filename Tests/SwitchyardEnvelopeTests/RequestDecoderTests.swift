@@ -195,6 +195,20 @@ final class RequestDecoderTests: XCTestCase {
         XCTAssertEqual(decoded(#"{"text": "t", "model": null}"#)?.model, nil)
     }
 
+    /// Country codes are normalised however an identity is made, not only by the decoder: a
+    /// gateway that builds `Identity(nationality: "de")` gets the "DE" a policy names.
+    func testIdentityNormalisesCountryCodesOnEveryAssignment() {
+        var identity = Identity(nationality: "de", country: "uS")
+        XCTAssertEqual(identity.nationality, "DE")
+        XCTAssertEqual(identity.country, "US")
+        identity.nationality = "fr"
+        XCTAssertEqual(identity.nationality, "FR")
+        XCTAssertEqual(identity, Identity(nationality: "FR", country: "US"))
+        // Not a two-letter code: kept as given (the decoder refuses it on the wire).
+        XCTAssertEqual(Identity(country: "Germany").country, "Germany")
+        XCTAssertNil(Identity().nationality)
+    }
+
     // MARK: Line handling
 
     func testBlankLines() {

@@ -51,4 +51,13 @@ final class RouterTests: XCTestCase {
             }
         }
     }
+
+    /// Primary and restricted are equally strict, so `Route` offers no `<` that would treat them
+    /// as equal while `==` does not (a `Comparable` conformance needs a total order).
+    func testRouteIsNotComparableAndStrictnessTiesPrimaryAndRestricted() {
+        XCTAssertFalse((Route.primary as Any) is any Comparable)
+        XCTAssertEqual(Route.primary.strictness, Route.restricted.strictness)
+        XCTAssertLessThan(Route.restricted.strictness, Route.fallback.strictness)
+        XCTAssertLessThan(Route.fallback.strictness, Route.block.strictness)
+    }
 }

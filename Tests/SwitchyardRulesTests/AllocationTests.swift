@@ -81,6 +81,16 @@ final class AllocationTests: XCTestCase {
         }
     }
 
+    /// The convenience `classify(String)` takes a pooled scratch: once warm it builds none (it
+    /// used to build one per call, hundreds of KB allocated and zeroed).
+    func testConvenienceClassifyReusesPooledScratch() throws {
+        let classifier = try classifier()
+        let text = String(decoding: Self.cleanPrompt, as: UTF8.self)
+        XCTAssertEqual(classifier.classify(text), .clean)  // warm up: the pool's one scratch
+        let count = allocations { for _ in 0..<200 { _ = classifier.classify(text) } }
+        XCTAssertEqual(count, 0, "allocations over 200 clean classify(String) calls")
+    }
+
     func testRiskyPromptAllocatesOnlyItsHitList() throws {
         let classifier = try classifier()
         let scratch = classifier.makeScratch()
