@@ -7,7 +7,8 @@
 /// gets a boundary only when
 /// - it is a whole alternative of one or more literal groups (`(a|b)` or `(?:a|b)`: letters,
 ///   digits, spaces, `_ - '` and UTF-8, not quantified), each with `\b`, `\s` or `\W` (or `^`,
-///   `$`) on that side;
+///   `$`) on that side, and no alternative of any literal group holds it inside a longer one
+///   (FilteredRE2 lets "spread" stand for "spreads");
 /// - the rest of the pattern (those groups blanked) does not contain it, has no character class
 ///   and no byte escape that could spell it;
 /// - and RE2 derives no atom from the rest that contains it or lies inside it.
@@ -27,6 +28,10 @@ public enum RE2AtomBoundaries {
                 index += 1
                 continue
             }
+            // FilteredRE2 keeps one atom for alternatives that contain it ("spread" stands for
+            // "spreads" and "spreading" too), where it does not end the word: any such group
+            // leaves the atom unbounded.
+            if group.alternatives.contains(where: { $0 != atom && contains($0, atom) }) { return (false, false) }
             if group.alternatives.contains(atom) {
                 occurrences += 1
                 before = before && boundaryBefore(source, index)

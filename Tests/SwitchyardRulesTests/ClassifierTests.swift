@@ -437,6 +437,11 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(bounds("rat", #"\b(rat)\b|[r]at"#), "")
         XCTAssertEqual(bounds("rat", #"\b(rat)\b|\x72at"#), "")
         XCTAssertEqual(bounds("rat", #"\b(rat)\b|ra(t|x)y"#), "")
+        // An alternative that holds the atom inside a longer word: FilteredRE2 lets the atom stand
+        // for it, so the atom may end (or start) inside a word.
+        XCTAssertEqual(bounds("spread", #"\b(spread|spreads|spreading)\b\s+(to|via)"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat|pirate)\b"#), "")
+        XCTAssertEqual(bounds("rat", #"\b(rat)\b.{0,9}(pirates|x)"#), "")
         // One occurrence without the boundary spoils the other.
         XCTAssertEqual(bounds("rat", #"\b(rat)\b.{0,9}x(rat)\b"#), ">")
     }
@@ -451,6 +456,8 @@ final class ClassifierTests: XCTestCase {
             (#"\W(stealer|dropper)\W"#, ["stealer", "dropper"]),
             (#"\b(rat)\b|\w*rat(ion)"#, ["rat", "ration"]),
             (#"x(rat|cat)\b"#, ["xrat", "xcat", "x", "rat", "cat"]),
+            (#"\b(spread|spreads|spreading)\b\s+(to|via)\s+(every|all)"#, ["spreads to", "spread via", "spreading to", "every", "all", "to"]),
+            (#"\b(rat|pirate)\b\s+(in|using)"#, ["pirate in", "rat using", "pirate", "rat", "in"]),
         ]
         let others = ["generate", "ratio", "pirate", "stealers", "é", "9", "_", "xx"]
         let separators = [" ", " ", "", "-", "é", "_", "\n", "  ", "9"]
