@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Switchyard
-import Synchronization
 
 /// One scratch per thread for one classifier, found without locks: a pthread key per handle
 /// holds the calling thread's scratch. Creating a thread's scratch (once) takes a lock to record
@@ -12,7 +11,7 @@ final class ThreadScratch: Sendable {
     private let classifier: Classifier
     private let key: pthread_key_t
     /// Every live thread's scratch, by its entry's identity.
-    private let all = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let all = Locked<[ObjectIdentifier: Entry]>([:])
 
     /// What the key holds for one thread: its scratch and the handle that owns it.
     private final class Entry: Sendable {

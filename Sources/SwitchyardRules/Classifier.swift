@@ -107,7 +107,7 @@ public final class Classifier: Sendable {
     }
 
     /// Scratch kept for reuse by `withScratch`: made under load, dropped past `pooledScratchLimit`.
-    private let scratchPool = Mutex<[ClassificationScratch]>([])
+    private let scratchPool = Locked<[ClassificationScratch]>([])
     static let pooledScratchLimit = 64
 
     /// Runs `body` with a scratch of this classifier taken from its pool (made when the pool is

@@ -1,15 +1,15 @@
 import Dispatch
 import Logging
-import Synchronization
+import SwitchyardMatching
 
 /// The engine currently serving, swapped as one reference. Readers take a snapshot with
 /// `current` (a lock held for one pointer copy); a reload builds and validates a whole new engine
 /// off the request path and swaps it in only if everything passed, so the last good engine keeps
 /// serving after any failure.
 public final class EngineStore: Sendable {
-    private let engine: Mutex<Engine>
+    private let engine: Locked<Engine>
     /// Reloads run one at a time.
-    private let reloading = Mutex<Bool>(false)
+    private let reloading = Locked<Bool>(false)
     private let loader: EngineLoader
     private let metrics: ServeMetrics
     private let logger: Logger
@@ -33,7 +33,7 @@ public final class EngineStore: Sendable {
     }
 
     public init(initial: Engine, loader: EngineLoader, metrics: ServeMetrics, logger: Logger) {
-        self.engine = Mutex(initial)
+        self.engine = Locked(initial)
         self.loader = loader
         self.metrics = metrics
         self.logger = logger

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Prometheus
 import Switchyard
-import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry of its own
 /// (not the process-wide `MetricsSystem`, so two servers in one process, as in tests, never mix
@@ -25,7 +24,7 @@ public final class ServeMetrics: Sendable {
     /// The registry `GET /metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let info = Mutex<CoreMetrics.Gauge?>(nil)
+    private let info = Locked<CoreMetrics.Gauge?>(nil)
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -53,8 +52,8 @@ public final class ServeMetrics: Sendable {
 
     /// Handles made so far, by name and labels: the registry validates names and labels on every
     /// lookup, which costs more than the count itself, so each series is looked up there once.
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let counters = Locked<[String: CoreMetrics.Counter]>([:])
+    private let timers = Locked<[String: CoreMetrics.Timer]>([:])
 
     private static func key(_ name: String, _ dimensions: [(String, String)]) -> String {
         var key = name

@@ -7,7 +7,6 @@ import Logging
 import Switchyard
 import SwitchyardRedis
 import SwitchyardServe
-import Synchronization
 
 /// `switchyard serve`: the HTTP gateway service.
 struct ServeCommand: ParsableCommand {
@@ -83,7 +82,7 @@ struct ServeCommand: ParsableCommand {
     /// Swift concurrency's threads while the main thread waits for it.
     func run() throws {
         SwitchyardServer.runConcurrencyOnEventLoops()
-        let outcome = Mutex<Result<Void, any Error>>(.success(()))
+        let outcome = Locked<Result<Void, any Error>>(.success(()))
         let finished = DispatchSemaphore(value: 0)
         let command = self
         Task.detached {
