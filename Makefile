@@ -78,7 +78,7 @@ sanitize: deps
 
 # The allocation tests (AllocationTests) in a release build, where the optimiser has had its say.
 test-allocations-release: deps
-	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testability --build-path .build-release-tests
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --build-path .build-release-tests
 	$(SWIFT) test -c release --skip-build --build-path .build-release-tests --filter AllocationTests
 
 clean:
