@@ -396,14 +396,8 @@ final class ClassifierTests: XCTestCase {
             """, options: options)
         let oracle = try RE2Pattern(source)
         let words = ["dump", "dumping", "steal", "stole", "lsass", "sam", "same", "the", "of", "a", "memory", "x", "ordinary", "\n"]
-        var state: UInt64 = 0x5EED_0004
-        func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var random = SeededIndexes(seed: 0x5EED_0004)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         var matched = 0
         for _ in 0..<3_000 {
             let text = (0..<next(60) + 1).map { _ in words[next(words.count)] }.joined(separator: " ")
@@ -461,14 +455,8 @@ final class ClassifierTests: XCTestCase {
         ]
         let others = ["generate", "ratio", "pirate", "stealers", "é", "9", "_", "xx"]
         let separators = [" ", " ", "", "-", "é", "_", "\n", "  ", "9"]
-        var state: UInt64 = 0x5EED_00B0
-        func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var random = SeededIndexes(seed: 0x5EED_00B0)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         for (source, own) in sources {
             let words = own + own + others
             let c = try classifier("""
@@ -830,5 +818,19 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(messages.contains { $0.hasPrefix("w.yaml:2: rule t.w: warning: pattern") && $0.contains("runs it on every request") }, "\(messages)")
         XCTAssertTrue(messages.contains { $0.contains("no `match` examples") })
         XCTAssertTrue(messages.contains { $0.contains("term `ab*` is shorter than 3 bytes") })
+    }
+}
+
+/// Deterministic indexes for the brute-force tests (SplitMix64), so a failure reproduces.
+private struct SeededIndexes {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }
