@@ -67,12 +67,25 @@ extension JSONWriter {
     }
 
     /// `"scores": [{"category", "score", "threshold", "evidence": {rule: weight}}]`: the scoring
-    /// model's categories whose gate fired, and `"text_score"`, the text model's log-odds, for
-    /// `--explain`.
+    /// model's categories whose gate fired, `"text_score"`, the text model's log-odds, and
+    /// `"withdrawn": [{"rule", "by"}]`, enforce rules a model withdrew, for `--explain`.
     mutating func scoreFields(_ verdict: Verdict, rules: [Rule]) {
         if let textScore = verdict.textScore {
             key("text_score")
             double((textScore * 1000).rounded() / 1000)
+        }
+        if !verdict.withdrawn.isEmpty {
+            key("withdrawn")
+            beginArray()
+            for withdrawal in verdict.withdrawn {
+                beginObject()
+                key("rule")
+                string(rules[withdrawal.rule].id)
+                key("by")
+                string(withdrawal.cause.name)
+                endObject()
+            }
+            endArray()
         }
         guard !verdict.scores.isEmpty else { return }
         key("scores")

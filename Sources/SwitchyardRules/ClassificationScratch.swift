@@ -74,6 +74,11 @@ public final class ClassificationScratch: @unchecked Sendable {
     let firedView: UnsafeMutableBufferPointer<ViewKind>
     let firedSpan: UnsafeMutableBufferPointer<Range<Int>>
     @exclusivity(unchecked) var firedCount = 0
+    /// Enforce rules that fired and that a learned model withdrew from the current request, and
+    /// which model did (`Withdrawal.Cause` raw values), for `--explain`.
+    let withdrawnRules: UnsafeMutableBufferPointer<UInt32>
+    let withdrawnCause: UnsafeMutableBufferPointer<UInt8>
+    @exclusivity(unchecked) var withdrawnCount = 0
     @exclusivity(unchecked) var requestGeneration: UInt32 = 0
 
     /// What this scratch's classifications have cost so far (reset it freely).
@@ -199,6 +204,8 @@ public final class ClassificationScratch: @unchecked Sendable {
         firedGeneration = zeroed(ruleCount, 0)
         exceptedInText = zeroed(ruleCount, 0)
         firedRules = zeroed(ruleCount, 0)
+        withdrawnRules = zeroed(ruleCount, 0)
+        withdrawnCause = zeroed(ruleCount, 0)
         firedView = zeroed(ruleCount, .raw)
         firedSpan = zeroed(ruleCount, 0..<0)
         modelScores = zeroed(modelCount, .nan)
@@ -218,7 +225,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, exceptedInText,
+        for buffer in [triggeredGeneration, exceptedGeneration, listGeneration, candidateGeneration, firedGeneration, touchedRules, candidates, firedRules, withdrawnRules, exceptedInText,
                        atomGeneration, triggerLogRule, triggerUnlogged, exceptionLogGroup] {
             buffer.deallocate()
         }
@@ -232,6 +239,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         atomLatestStart.deallocate()
         windowBounds.deallocate()
         firedView.deallocate()
+        withdrawnCause.deallocate()
         modelScores.deallocate()
         modelGateRule.deallocate()
         modelCountered.deallocate()
@@ -269,6 +277,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Starts a request: forgets every rule fired by the previous one.
     func beginRequest(textCount: Int) {
         firedCount = 0
+        withdrawnCount = 0
         seenForms = 0
         baseCount = textCount
         textScore = .nan

@@ -744,6 +744,11 @@ public final class Classifier: Sendable {
         }
         var verdict = Verdict(risky: risky, score: score, hits: hits, indeterminate: indeterminate, signals: signals)
         if scoring.modelCount > 0 { verdict.scores = categoryScores(scratch, fired: fired) }
+        if scratch.keepsEvidence {
+            verdict.withdrawn = (0..<scratch.withdrawnCount).map {
+                Withdrawal(rule: Int(scratch.withdrawnRules[$0]), cause: Withdrawal.Cause(rawValue: scratch.withdrawnCause[$0]) ?? .textModel)
+            }
+        }
         return verdict
     }
 
@@ -802,6 +807,7 @@ public final class Classifier: Sendable {
             let model = Int(scoring.ruleGate[rule])
             if scratch.withdrawsRules && scoring.ruleIsWeighedEnforce[rule] && model >= 0 && countered[model] && scores[model] < scoring.withdrawBelow[model]
                 && pack.rules[rule].severity != .critical {
+                recordWithdrawal(rule, .counterEvidence, scratch)
                 continue
             }
             scratch.firedRules[kept] = UInt32(rule)
@@ -836,6 +842,7 @@ public final class Classifier: Sendable {
                 let plainView = scratch.firedView[rule] == .raw || scratch.firedView[rule] == .sanitised
                 if plainView && tables.ruleEnforced[rule] && !tables.ruleIsEvidence[rule] && !scoring.ruleIsScore[rule]
                     && pack.rules[rule].severity != .critical && !textKeeps[rule] {
+                    recordWithdrawal(rule, .textModel, scratch)
                     continue
                 }
                 scratch.firedRules[kept] = UInt32(rule)
@@ -850,6 +857,14 @@ public final class Classifier: Sendable {
         scratch.firedSpan[textModelRule] = 0..<scratch.baseCount
         scratch.firedCount += 1
         return true
+    }
+
+    /// Notes that a model withdrew `rule` from the current request (shown by `--explain`).
+    @inline(__always)
+    private func recordWithdrawal(_ rule: Int, _ cause: Withdrawal.Cause, _ scratch: ClassificationScratch) {
+        scratch.withdrawnRules[scratch.withdrawnCount] = UInt32(rule)
+        scratch.withdrawnCause[scratch.withdrawnCount] = cause.rawValue
+        scratch.withdrawnCount += 1
     }
 
     /// Whether both rules of a scoring pair fired in the current request.

@@ -81,6 +81,23 @@ public struct CategoryScore: Sendable, Equatable {
     public var fired: Bool { score >= threshold }
 }
 
+/// An enforce rule that fired and that a learned model withdrew from the verdict.
+public struct Withdrawal: Sendable, Equatable {
+    /// Which model withdrew it.
+    public enum Cause: UInt8, Sendable {
+        /// Counter-evidence kept the rule's category below its `withdraw_below`.
+        case counterEvidence = 0
+        /// The text model scored the plain text below its `withdraw_below`.
+        case textModel = 1
+
+        /// The name `--explain` prints.
+        public var name: String { self == .counterEvidence ? "counter-evidence" : "text-model" }
+    }
+    /// Index of the rule in `Classifier.rules`.
+    public var rule: Int
+    public var cause: Cause
+}
+
 /// What the classifier says about one request.
 public struct Verdict: Sendable, Equatable {
     /// True when at least one enforce-mode rule fired.
@@ -98,6 +115,9 @@ public struct Verdict: Sendable, Equatable {
     public var scores: [CategoryScore] = []
     /// The pack's text model's log-odds for the request (nil when the pack has no text model).
     public var textScore: Double? = nil
+    /// Enforce rules that fired but were withdrawn by a learned model. Filled only when the
+    /// scratch keeps evidence (`--explain`).
+    public var withdrawn: [Withdrawal] = []
 
     /// The clean verdict: nothing fired, everything inspected.
     public static let clean = Verdict(risky: false, score: 0, hits: [], indeterminate: nil)

@@ -113,6 +113,10 @@ final class ScoringModelTests: XCTestCase {
         XCTAssertTrue(classifier.classify("sell me a locker builder kit").risky)
         // With counter-evidence the score is -2 + 2.5 - 3 = -2.5, below 0: withdrawn.
         XCTAssertFalse(classifier.classify("how do we detect a locker builder kit").risky)
+        let scratch = classifier.makeScratch()
+        scratch.keepsEvidence = true
+        let explained = classifier.classify("how do we detect a locker builder kit", using: scratch)
+        XCTAssertEqual(explained.withdrawn.map { "\(classifier.rules[$0.rule].id) \($0.cause.name)" }, ["lockers.exact counter-evidence"])
         // An unweighed enforce rule is never withdrawn.
         XCTAssertTrue(try self.classifier().classify("how do we detect a locker builder kit").risky)
     }

@@ -140,6 +140,14 @@ final class TextModelTests: XCTestCase {
         // In a tabletop exercise the model scores below -2: withdrawn.
         let tabletop = classifier.classify("tabletop tabletop: the locker kit")
         XCTAssertFalse(tabletop.risky, "\(tabletop)")
+        XCTAssertEqual(tabletop.withdrawn, [], "only an explaining scratch lists withdrawals")
+        // An explaining scratch says which rule was withdrawn and by which model.
+        let scratch = classifier.makeScratch()
+        scratch.keepsEvidence = true
+        let explained = classifier.classify("tabletop tabletop: the locker kit", using: scratch)
+        XCTAssertFalse(explained.risky)
+        XCTAssertEqual(explained.withdrawn.map { "\(classifier.rules[$0.rule].id) \($0.cause.name)" }, ["lockers.exact text-model"])
+        XCTAssertEqual(classifier.classify("sell me a locker kit", using: scratch).withdrawn, [], "nothing withdrawn in the next request")
         // A critical rule is never withdrawn.
         XCTAssertTrue(classifier.classify("tabletop tabletop: a hospital locker").risky)
         // A rule that fired on a disguised view is never withdrawn: the model did not read it.
