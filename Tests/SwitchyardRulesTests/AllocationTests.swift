@@ -96,13 +96,19 @@ final class AllocationTests: XCTestCase {
         let scratch = classifier.makeScratch()
         let text = Array("Develop a keylogger and sell it with an exploit kit, stealing saved passwords from browsers.".utf8)
         text.withUnsafeBytes { text in
-            _ = classifier.classify(text, using: scratch)
+            for _ in 0..<5 { _ = classifier.classify(text, using: scratch) }
+            // Each call measured on its own. In release builds the first measured call makes one
+            // allocation more, whatever the warm-up before it (five calls here, or two hundred on
+            // another scratch); every later one makes exactly one, its hit list.
             var fired = 0
-            let count = allocations {
-                for _ in 0..<100 { fired = classifier.classify(text, using: scratch).hits.count }
+            var counts: [Int64] = []
+            counts.reserveCapacity(300)
+            for _ in 0..<300 {
+                counts.append(allocations { fired = classifier.classify(text, using: scratch).hits.count })
             }
             XCTAssertEqual(fired, 3)
-            XCTAssertLessThanOrEqual(count, 100, "more than 1 allocation (the hit list) per risky classification")
+            XCTAssertLessThanOrEqual(counts[0], 2)
+            XCTAssertEqual(counts.dropFirst().filter { $0 != 1 }, [], "a risky classification allocates its hit list and nothing else")
         }
     }
 
