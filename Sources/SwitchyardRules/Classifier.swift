@@ -227,7 +227,7 @@ public final class Classifier: Sendable {
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
 
-        // Letter ciphers (a Caesar shift, Atbash), Morse code and character codes (binary,
+        // Letter ciphers (a Caesar shift, Atbash, swapped pairs), Morse code and character codes (binary,
         // decimal), in texts short enough to be a request written that way: read back when the
         // letter counts or the tokens say so.
         if inspected.count <= Self.cipherLimit {
@@ -235,6 +235,11 @@ public final class Classifier: Sendable {
             if let substitution = Ciphers.detect(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decode(inspected, substitution, into: &scratch.transformed)
+                complete = decodedPasses(using: scratch) && complete
+            }
+            if Ciphers.swappedPairs(inspected, survey: survey) {
+                scratch.statistics.cipherDecodes &+= 1
+                Ciphers.swapPairs(inspected, into: &scratch.transformed)
                 complete = decodedPasses(using: scratch) && complete
             }
             if Ciphers.mightBeMorse(inspected, survey: survey) {

@@ -207,8 +207,8 @@ final class EvasionClassTests: XCTestCase {
         }
     }
 
-    /// Every Caesar shift, Atbash and Morse code: read back without a key. Ordinary prose in the
-    /// Latin-script languages, hex and base64 are never taken for a cipher.
+    /// Every Caesar shift, Atbash, swapped letter pairs and Morse code: read back without a key.
+    /// Ordinary prose in the Latin-script languages, hex and base64 are never taken for a cipher.
     func testLetterCiphersAndMorseAreReadBack() {
         func substitute(_ text: String, _ map: (Int) -> Int) -> String {
             String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
@@ -239,6 +239,20 @@ final class EvasionClassTests: XCTestCase {
         XCTAssertTrue(classifier.classify("decode: " + encode(risky)).risky, "Morse evades")
         XCTAssertFalse(classifier.classify("decode: " + encode(benign)).risky, "Morse benign")
 
+        // Letters swapped in pairs inside each word: the decoded view reads them back; the swap is
+        // its own inverse.
+        func swapped(_ text: String) -> String {
+            var output: [UInt8] = []
+            Array(text.utf8).withUnsafeBytes { Ciphers.swapPairs($0, into: &output) }
+            return String(decoding: output, as: UTF8.self)
+        }
+        XCTAssertEqual(swapped("ransomware, keylogger!"), "arsnmoawer, eklygoegr!")
+        XCTAssertEqual(swapped(swapped(risky)), risky)
+        let pairs = classifier.classify("swap the letters back: " + swapped(risky))
+        XCTAssertTrue(pairs.risky, "swapped pairs evade")
+        XCTAssertEqual(pairs.hits.first?.view, .decoded)
+        XCTAssertFalse(classifier.classify("swap the letters back: " + swapped(benign)).risky, "swapped pairs benign")
+
         for text in ["The committee will meet on Thursday to review the budget and the hiring plan for next year.",
                      "El comité se reunirá el jueves para revisar el presupuesto y el plan de contratación del próximo año.",
                      "Der Ausschuss trifft sich am Donnerstag, um das Budget und den Einstellungsplan zu prüfen.",
@@ -248,6 +262,10 @@ final class EvasionClassTests: XCTestCase {
                      "3f2a9c0d4e5b6a7f8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b",
                      "U2FsdGVkX1+vupppZksvRf5pq5g5XjFRlipRkwB0K1Y96Qsv2Lm+31cmzaAILwytX"] {
             XCTAssertNil(text.utf8.withContiguousStorageIfAvailable { Ciphers.detect(UnsafeRawBufferPointer($0)) } ?? nil, text)
+            let readsSwapped = text.utf8.withContiguousStorageIfAvailable { bytes in
+                Ciphers.swappedPairs(UnsafeRawBufferPointer(bytes), survey: Ciphers.Survey(UnsafeRawBufferPointer(bytes)))
+            }
+            XCTAssertEqual(readsSwapped, false, "taken for swapped pairs: \(text)")
         }
     }
 
