@@ -51,8 +51,9 @@ ROOT = os.path.dirname(RULES)
 # Out-of-fold false-positive rates the thresholds may reach (targets: 3% and 0.3%, less a margin).
 # Hard benign prompts of our corpus (written to sit next to the risky ones) and of the development
 # data are budgeted separately: the corpus's are harder, and pooling would let the easier set
-# hide their false positives.
-FALSE_POSITIVE_TARGETS = {"hard": 0.025, "hard-dev": 0.025, "general": 0.002}
+# hide their false positives. The corpus's everyday prompts (scary words in ordinary senses) have
+# their own budget too, apart from the development set's general prompts.
+FALSE_POSITIVE_TARGETS = {"hard": 0.025, "hard-dev": 0.025, "general": 0.002, "everyday": 0.02}
 # A weighed enforce rule is withdrawn when counter-evidence fired and its category's log-odds are
 # below this (the model finds the request more likely benign than not).
 WITHDRAW_BELOW = 3.0
@@ -70,9 +71,10 @@ TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 TEXT_CATEGORY = "cyber-offense"
 FEATURIZER = "readable-byte-4grams-words-v3"
 BUCKETS = 1 << 18
-# An enforce rule that fired on this many risky training requests and no benign one is never
-# withdrawn by the text model (`keeps`).
+# An enforce rule that fired on at least this many risky training requests, and on benign ones
+# at most this fraction of its hits, is never withdrawn by the text model (`keeps`).
 KEEP_MIN_RISKY = 5
+KEEP_MAX_BENIGN_SHARE = 0.05
 # Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
 WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]
 
@@ -133,7 +135,10 @@ def load_examples(dev):
         for record in read_jsonl(os.path.join(corpus, name)):
             if record.get("split", split_of(record["id"])) != "train":
                 continue
-            group = "hard" if record["label"] == "benign" and record.get("category") not in ("general", "everyday") else "general"
+            # Benign corpus lines: hard (security topics) or everyday (scary words in ordinary
+            # senses, general prompts), each its own group, so the many general prompts of the
+            # development set do not drown the corpus's everyday ones.
+            group = ("hard" if record.get("category") not in ("general", "everyday") else "everyday") if record["label"] == "benign" else "general"
             examples.append({"id": "corpus:" + record["id"], "risky": record["label"] == "risky", "group": group,
                              "request": {k: record[k] for k in ("text", "messages") if k in record}})
     if dev and os.path.isdir(dev):
@@ -362,12 +367,14 @@ def main():
         return all(flagged[benign & (groups == group)].mean() <= max(target, floor[benign & (groups == group)].mean())
                    for group, target in FALSE_POSITIVE_TARGETS.items() if (benign & (groups == group)).any())
 
-    # Enforce rules the text model never withdraws: those that fired on no benign training request
-    # and on at least KEEP_MIN_RISKY risky ones (a short request gives the n-grams little to go on;
-    # a rule that has never been wrong should not be overruled by them).
+    # Enforce rules the text model never withdraws: those that fired on at least KEEP_MIN_RISKY
+    # risky training requests and (almost) never on benign ones (a short request gives the n-grams
+    # little to go on; a rule that is almost never wrong should not be overruled by them: the
+    # n-grams learn an attack's name from the many defensive requests that name it).
     fired_benign = collections.Counter(rule for (_, enforce, _, _), example in zip(results, examples) if not example["risky"] for rule in enforce)
     fired_risky = collections.Counter(rule for (_, enforce, _, _), example in zip(results, examples) if example["risky"] for rule in enforce)
-    keeps = sorted(rule for rule, count in fired_risky.items() if count >= KEEP_MIN_RISKY and fired_benign[rule] == 0
+    keeps = sorted(rule for rule, count in fired_risky.items()
+                   if count >= KEEP_MIN_RISKY and fired_benign[rule] <= KEEP_MAX_BENIGN_SHARE * (count + fired_benign[rule])
                    and features_of.get(rule, ("", "", ""))[1] == "enforce")
 
     # The text model's threshold and withdrawal bound: the most recall within budget.
@@ -414,7 +421,7 @@ def main():
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
     provenance = (f"{corpus_train} train-split requests of Rules/corpus and {len(examples) - corpus_train} of ../shared/data/dev; "
-                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, hard dev {report['hard-dev']:.4f}, general {report['general']:.4f}")
+                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, hard dev {report['hard-dev']:.4f}, everyday {report['everyday']:.4f}, general {report['general']:.4f}")
     print(provenance)
 
     # The engine computes bias + scale * sum(bytes) / sqrt(n) + rule weights: fold the stacked
