@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "SwitchyardEnvelope"),
         .target(
             name: "SwitchyardRules",
-            dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SwitchyardMatching", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
         .target(name: "Switchyard", dependencies: ["SwitchyardRouting", .product(name: "Crypto", package: "swift-crypto")]),

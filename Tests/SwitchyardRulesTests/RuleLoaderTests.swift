@@ -3,6 +3,14 @@ import XCTest
 @testable import SwitchyardRules
 
 final class RuleLoaderTests: XCTestCase {
+    /// Pack and policy versions are SHA-256 prefixes (swift-crypto): the FIPS 180-4 examples.
+    func testPackDigestIsSHA256() {
+        XCTAssertEqual(PackDigest.hex(of: Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(PackDigest.hex(of: [UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(PackDigest.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8), length: 12), "248d6a61d206")
+        XCTAssertEqual(PackDigest.sha256(Array("abc".utf8)).count, 32)
+    }
+
     /// Loads `files` and returns the error descriptions (empty when the pack loaded).
     private func loadErrors(_ files: [(String, String)], limits: RuleLimits = RuleLimits()) -> [String] {
         do {
