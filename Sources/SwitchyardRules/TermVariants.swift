@@ -84,15 +84,11 @@ enum TermVariants {
         return result
     }
 
-    /// ASCII letters rotated by 13; other bytes unchanged.
+    /// ASCII letters rotated by 13; other bytes unchanged (the decoded view's own transform).
     static func rot13(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.map { byte in
-            switch byte {
-            case 0x41...0x5A: (byte - 0x41 + 13) % 26 + 0x41
-            case 0x61...0x7A: (byte - 0x61 + 13) % 26 + 0x61
-            default: byte
-            }
-        }
+        var output: [UInt8] = []
+        bytes.withUnsafeBytes { TextTransforms.rot13($0, into: &output) }
+        return output
     }
 
     /// The UTF-8 of the term's scalars in reverse order.

@@ -212,17 +212,14 @@ public struct TextModel: Sendable {
         var index = 0
         var previousLength = 0      // length of the word before the current gap
         var gap = 0                 // separator bytes since that word
-        @inline(__always) func isWordByte(_ byte: UInt8) -> Bool {
-            byte >= 0x80 || (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10
-        }
         while index < text.count {
-            guard isWordByte(text[index]) else {
+            guard ByteClass.isLetterDigitOrNonASCII(text[index]) else {
                 gap += 1
                 index += 1
                 continue
             }
             var end = index
-            while end < text.count && isWordByte(text[end]) { end += 1 }
+            while end < text.count && ByteClass.isLetterDigitOrNonASCII(text[end]) { end += 1 }
             let length = end - index
             if !output.isEmpty && !(gap == 1 && previousLength == 1 && length == 1) { output.append(UInt8(ascii: " ")) }
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<end]))

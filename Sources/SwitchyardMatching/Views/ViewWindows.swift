@@ -167,18 +167,13 @@ public struct ViewWindows: Sendable {
         var lower = Swift.min(Swift.max(range.lowerBound, 0), count)
         var upper = Swift.min(Swift.max(range.upperBound, lower), count)
         let lowest = Swift.max(lower - 64, 0), highest = Swift.min(upper + 64, count)
-        while lower > lowest && isWordByte(text[lower - 1]) { lower -= 1 }
+        while lower > lowest && ByteClass.isLetterDigitOrNonASCII(text[lower - 1]) { lower -= 1 }
         while lower > 0 && lower < count && text[lower] & 0xC0 == 0x80 { lower -= 1 }
-        while upper < highest && isWordByte(text[upper]) { upper += 1 }
+        while upper < highest && ByteClass.isLetterDigitOrNonASCII(text[upper]) { upper += 1 }
         while upper < count && text[upper] & 0xC0 == 0x80 { upper += 1 }
         return lower..<upper
     }
 
-    /// ASCII letters and digits, and every byte of a non-ASCII scalar.
-    @inline(__always)
-    static func isWordByte(_ byte: UInt8) -> Bool {
-        byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
-    }
 }
 
 /// A whole-text transform that `ViewWindows.build` can apply window by window.
