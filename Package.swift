@@ -8,6 +8,7 @@ let package = Package(
     name: "Switchyard",
     products: [
         .library(name: "Switchyard", targets: ["Switchyard"]),
+        .library(name: "SwitchyardTools", targets: ["SwitchyardTools"]),
         .executable(name: "switchyard", targets: ["switchyard"]),
         // The C ABI (include/switchyard.h) as a shared library for gateways in C, C++, Go or Rust.
         .library(name: "CSwitchyard", type: .dynamic, targets: ["CSwitchyard"]),
@@ -43,6 +44,9 @@ let package = Package(
         ),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardRules", "SwitchyardEnvelope", .product(name: "Yams", package: "Yams")]),
         .target(name: "Switchyard", dependencies: ["SwitchyardRouting", .product(name: "Crypto", package: "swift-crypto")]),
+        // The stdin streams, evaluation, evasion generator and audit report tooling the CLI runs:
+        // kept out of what a gateway imports.
+        .target(name: "SwitchyardTools", dependencies: ["Switchyard", .product(name: "Crypto", package: "swift-crypto")]),
         // Debian's hiredis, for strikes shared by a fleet through Redis.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardRouting", "CHiredis"]),
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Switchyard", "SwitchyardServe", "SwitchyardRedis",
+                "Switchyard", "SwitchyardTools", "SwitchyardServe", "SwitchyardRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +86,7 @@ let package = Package(
         // Test-only: counts the calling thread's heap allocations (replaces malloc in the test process).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting", "SwitchyardRedis"]),
-        .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard"]),
+        .testTarget(name: "SwitchyardCLITests", dependencies: ["Switchyard", "SwitchyardTools"]),
         .testTarget(
             name: "SwitchyardServeTests",
             dependencies: [
@@ -94,11 +98,11 @@ let package = Package(
         ),
         // Test-only: the fuzz targets' bodies (shared with the nested Fuzz/ package), replayed on every
         // seed and kept crash input by FuzzRegressionTests.
-        .target(name: "FuzzEntryPoints", dependencies: ["Switchyard"], path: "Fuzz/EntryPoints"),
+        .target(name: "FuzzEntryPoints", dependencies: ["Switchyard", "SwitchyardTools"], path: "Fuzz/EntryPoints"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"]),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.
         .target(name: "CABICheck", dependencies: ["CSwitchyardABI", "CSwitchyard"], path: "Tests/CABICheck"),
-        .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard"]),
+        .testTarget(name: "CSwitchyardTests", dependencies: ["CABICheck", "CSwitchyard", "SwitchyardTools"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -15,7 +15,7 @@ let package = Package(
         // The targets' bodies, shared with the main package's FuzzRegressionTests.
         .target(
             name: "SwitchyardFuzzEntryPoints",
-            dependencies: [.product(name: "Switchyard", package: parent)],
+            dependencies: [.product(name: "Switchyard", package: parent), .product(name: "SwitchyardTools", package: parent)],
             path: "EntryPoints"
         ),
         // One libFuzzer binary; $FUZZ_TARGET picks the target (rule_loader, policy_loader,

@@ -8,6 +8,7 @@
 
 import Foundation
 import Switchyard
+import SwitchyardTools
 
 /// The fuzz targets, by the name used for their corpus and regression directories.
 public enum FuzzTarget: String, CaseIterable, Sendable {

@@ -51,13 +51,13 @@ public enum AuditSchema {
     }
 
     /// Whether `bytes` are exactly 64 lowercase hex digits.
-    static func isHash(_ bytes: some Collection<UInt8>) -> Bool {
+    package static func isHash(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.count == 64 && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// The `hash` at the end of a record line (without its newline), if the line ends the way a v1
     /// record does.
-    static func trailingHash(of line: ArraySlice<UInt8>) -> String? {
+    package static func trailingHash(of line: ArraySlice<UInt8>) -> String? {
         guard line.count > hashMemberLength, line.last == UInt8(ascii: "}") else { return nil }
         let member = line.suffix(hashMemberLength)
         guard member.starts(with: hashMemberPrefix) else { return nil }
@@ -67,7 +67,7 @@ public enum AuditSchema {
     }
 
     /// The canonical bytes of a record line (without its newline) that ends with a hash member.
-    static func canonicalBytes(of line: ArraySlice<UInt8>) -> [UInt8] {
+    package static func canonicalBytes(of line: ArraySlice<UInt8>) -> [UInt8] {
         Array(line.dropLast(hashMemberLength)) + [UInt8(ascii: "}")]
     }
 }

@@ -2,19 +2,19 @@ import SwitchyardRouting
 
 /// Renders the `route` stream's records: a decision per request, or an error with the fail-safe
 /// decision, each on its own line.
-struct DecisionRecords {
-    let router: Router
-    let explain: Bool
+package struct DecisionRecords {
+    package let router: Router
+    package let explain: Bool
     private var buffer = RecordBuffer()
-    var output: [UInt8] { buffer.output }
+    package var output: [UInt8] { buffer.output }
 
-    init(router: Router, explain: Bool) {
+    package init(router: Router, explain: Bool) {
         self.router = router
         self.explain = explain
     }
 
     /// `{"id", "route", "model", "risky", "score", "categories", "rules", "reasons", versions…}`.
-    mutating func decision(request: Request, line: Int, decision: Decision) {
+    package mutating func decision(request: Request, line: Int, decision: Decision) {
         let rules = router.classifier.rules
         buffer.writer.beginObject()
         buffer.writer.requestID(request.id, fallbackLine: line)
@@ -32,7 +32,7 @@ struct DecisionRecords {
     }
 
     /// `{"id", "line", "error", "route", "model", "reasons", versions…}`.
-    mutating func error(id: RequestID?, line: Int, message: String, decision: Decision) {
+    package mutating func error(id: RequestID?, line: Int, message: String, decision: Decision) {
         buffer.writer.beginObject()
         buffer.writer.requestID(id, fallbackLine: nil)
         buffer.writer.key("line")

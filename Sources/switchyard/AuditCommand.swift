@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardTools
 
 /// `switchyard audit`: tools for the audit log.
 struct AuditCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Switchyard
+import SwitchyardTools
 
 /// `switchyard classify`: JSONL requests on stdin, one verdict (or error) per line on stdout.
 struct ClassifyCommand: ParsableCommand {

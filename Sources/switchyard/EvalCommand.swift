@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardTools
 
 /// `switchyard eval`: detection quality of a pack on labelled JSONL, and recall under evasion.
 struct EvalCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardTools
 
 /// `switchyard report --audit FILE...`: who tried what, how often, since when.
 struct ReportCommand: ParsableCommand {

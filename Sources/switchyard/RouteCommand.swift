@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardTools
 import SwitchyardRedis
 
 /// `switchyard route`: JSONL requests on stdin, one routing decision per line on stdout.

@@ -1,6 +1,7 @@
 import CABICheck
 import Foundation
 import Switchyard
+import SwitchyardTools
 import XCTest
 
 /// Runs the C program in Tests/CABICheck against the C ABI (switchyard.h).

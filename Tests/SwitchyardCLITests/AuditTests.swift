@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Switchyard
+import SwitchyardTools
 import XCTest
 
 /// The audit log (schema switchyard.audit/1) end to end: what `route --audit` writes, the hash

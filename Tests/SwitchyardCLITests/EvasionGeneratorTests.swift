@@ -1,5 +1,6 @@
 import Foundation
 import Switchyard
+import SwitchyardTools
 import XCTest
 
 /// The Unicode-class evasion families draw their code points from the standard library's

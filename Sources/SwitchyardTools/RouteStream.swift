@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// The batch processor behind `switchyard route`: decodes, classifies, routes and renders a batch

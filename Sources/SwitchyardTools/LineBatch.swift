@@ -1,3 +1,4 @@
+import Switchyard
 /// Input lines collected for one batch: their bytes copied into one flat buffer, plus what the
 /// framer said about each (number, terminated, or too long).
 public struct LineBatch: Sendable {

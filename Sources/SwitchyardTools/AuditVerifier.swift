@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// Checks audit logs line by line: each record parses, is schema v1, carries the previous

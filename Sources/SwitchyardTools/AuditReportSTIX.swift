@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// The report as a STIX 2.1 bundle, for information-sharing programmes:

@@ -1,3 +1,4 @@
+import Switchyard
 /// The line handler behind `switchyard classify`: turns each framed input line into exactly one
 /// output record (a verdict or an error), in order. Owns one scratch, so use one per thread.
 public struct ClassifyStream {

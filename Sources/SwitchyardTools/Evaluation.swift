@@ -1,3 +1,4 @@
+import Switchyard
 /// One labelled example for evaluation: a request text plus the dataset fields that group results.
 public struct LabelledExample: Sendable {
     public var id: String

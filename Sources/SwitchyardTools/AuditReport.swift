@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// What the audit log says about one identity (a user, an organisation, or the whole fleet):

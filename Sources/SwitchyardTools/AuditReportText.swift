@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// The report as JSON (`switchyard.report/1`) and as Markdown.

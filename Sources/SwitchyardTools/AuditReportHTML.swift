@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardRouting
 
 /// The report as one self-contained HTML page: inline CSS and inline SVG bar charts, no scripts,

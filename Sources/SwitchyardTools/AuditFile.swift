@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Switchyard
 import Glibc
 #endif
 
