@@ -1,5 +1,4 @@
 #if canImport(Glibc)
-import Switchyard
 import Glibc
 #endif
 
