@@ -48,11 +48,13 @@ public enum PackReview {
     }
 
     /// Runs every rule's examples through `classifier`; returns the failures (empty when all pass).
-    /// A rule counts as firing on an example whatever its mode, so shadow rules are tested too; the
-    /// learned models withdraw nothing here, since an example tests what its rule matches.
+    /// A rule counts as firing on an example whatever its mode, so shadow and evidence rules are
+    /// tested too; the learned models withdraw nothing here, since an example tests what its rule
+    /// matches.
     public static func testExamples(_ classifier: Classifier) -> (checked: Int, failures: [ExampleFailure]) {
         let scratch = classifier.makeScratch()
         scratch.withdrawsRules = false
+        scratch.keepsEvidence = true
         let rules = classifier.rules
         var checked = 0
         var failures: [ExampleFailure] = []

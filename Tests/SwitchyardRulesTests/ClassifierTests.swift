@@ -802,6 +802,22 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(result.checked, 4)
         XCTAssertEqual(result.failures.map(\.sentence), ["this sentence has no trigger", "a gadget chain appears"])
         XCTAssertEqual(result.failures.map(\.expectedMatch), [true, false])
+
+        // Evidence rules never make a verdict risky, but their examples are checked too.
+        let evidence = pack + """
+
+              - id: t.study
+                category: any
+                mode: evidence
+                description: study
+                keywords: [history of]
+                examples:
+                  match: [a short history of the gadget chain, no such words]
+                  no_match: [build a gadget chain]
+            """
+        let studied = PackReview.testExamples(try classifier(evidence))
+        XCTAssertEqual(studied.checked, 3)
+        XCTAssertEqual(studied.failures.map(\.sentence), ["no such words"])
     }
 
     func testWarnings() throws {
