@@ -53,7 +53,9 @@ ROOT = os.path.dirname(RULES)
 # data are budgeted separately: the corpus's are harder, and pooling would let the easier set
 # hide their false positives. The corpus's everyday prompts (scary words in ordinary senses) have
 # their own budget too, apart from the development set's general prompts.
-FALSE_POSITIVE_TARGETS = {"hard": 0.025, "hard-dev": 0.025, "general": 0.002, "everyday": 0.02}
+FALSE_POSITIVE_TARGETS = {"hard": 0.025, "defensive": 0.03, "hard-dev": 0.025, "general": 0.002, "everyday": 0.02}
+# The corpus's benign topics that make the "defensive" group.
+DEFENSIVE_TOPICS = ("defensive", "detection", "incident-response")
 # A weighed enforce rule is withdrawn when counter-evidence fired and its category's log-odds are
 # below this (the model finds the request more likely benign than not).
 WITHDRAW_BELOW = 3.0
@@ -138,7 +140,11 @@ def load_examples(dev):
             # Benign corpus lines: hard (security topics) or everyday (scary words in ordinary
             # senses, general prompts), each its own group, so the many general prompts of the
             # development set do not drown the corpus's everyday ones.
-            group = ("hard" if record.get("category") not in ("general", "everyday") else "everyday") if record["label"] == "benign" else "general"
+            # Defensive work (detection, response, hardening) has its own group too: it is where a
+            # false positive costs most, and the budget for it is separate.
+            topic = record.get("category")
+            group = ("everyday" if topic in ("general", "everyday") else "defensive" if topic in DEFENSIVE_TOPICS else "hard") \
+                if record["label"] == "benign" else "general"
             examples.append({"id": "corpus:" + record["id"], "risky": record["label"] == "risky", "group": group,
                              "request": {k: record[k] for k in ("text", "messages") if k in record}})
     if dev and os.path.isdir(dev):
@@ -421,7 +427,7 @@ def main():
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
     provenance = (f"{corpus_train} train-split requests of Rules/corpus and {len(examples) - corpus_train} of ../shared/data/dev; "
-                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, hard dev {report['hard-dev']:.4f}, everyday {report['everyday']:.4f}, general {report['general']:.4f}")
+                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, defensive {report['defensive']:.4f}, hard dev {report['hard-dev']:.4f}, everyday {report['everyday']:.4f}, general {report['general']:.4f}")
     print(provenance)
 
     # The engine computes bias + scale * sum(bytes) / sqrt(n) + rule weights: fold the stacked
