@@ -226,7 +226,7 @@ private func policyLoader(_ bytes: [UInt8]) throws(FuzzFailure) {
     let name = "fuzz-policy.yaml"
     var loader = PolicyLoader()
     loader.knownCategories = Shared.categories
-    let policy: Policy
+    let policy: RoutingPolicy
     do {
         policy = try loader.load(bytes: bytes, name: name)
     } catch {
@@ -238,7 +238,7 @@ private func policyLoader(_ bytes: [UInt8]) throws(FuzzFailure) {
         }
         return
     }
-    let again: Policy
+    let again: RoutingPolicy
     do {
         again = try loader.load(bytes: bytes, name: name)
     } catch {
@@ -252,10 +252,10 @@ private func policyLoader(_ bytes: [UInt8]) throws(FuzzFailure) {
     let scratch = Shared.scratch(for: classifier)
     let verdicts = Shared.probes.map { classifier.classify($0, using: scratch) }
         + [Verdict(risky: false, score: 0, hits: [], indeterminate: .oversize)]
-    let identities: [Identity?] = [
+    let identities: [CallerIdentity?] = [
         nil,
-        Identity(id: "u1", org: policy.trustedPartners.sorted().first ?? "acme", verified: true, nationality: "US", country: "US"),
-        Identity(id: "u2", org: "unknown-org", verified: false, nationality: "DE"),
+        CallerIdentity(id: "u1", org: policy.trustedPartners.sorted().first ?? "acme", verified: true, nationality: "US", country: "US"),
+        CallerIdentity(id: "u2", org: "unknown-org", verified: false, nationality: "DE"),
     ]
     for verdict in verdicts {
         for identity in identities {

@@ -7,7 +7,7 @@ import Switchyard
 
 /// What a `switchyard_router *` points to.
 final class RouterHandle: Sendable {
-    let router: Router
+    let router: ModelRouter
     let scratch: ThreadScratch
     /// Model names as C strings, per route.
     let primary: CString
@@ -16,7 +16,7 @@ final class RouterHandle: Sendable {
     /// Renders audit records (rule revisions computed once).
     let audit: AuditRecordRenderer
 
-    init?(router: Router) {
+    init?(router: ModelRouter) {
         guard let scratch = ThreadScratch(classifier: router.classifier) else { return nil }
         self.router = router
         self.scratch = scratch
@@ -38,11 +38,11 @@ public func switchyard_router_open(_ rulesDirectory: UnsafePointer<CChar>?, _ po
     let path = policyPath.map { String(cString: $0) } ?? (directory as NSString).appendingPathComponent("policy/policy.yaml")
     do {
         let classifier = try loadClassifier(directory)
-        let policy: Policy
+        let policy: RoutingPolicy
         var loader = PolicyLoader()
         loader.knownCategories = Set(classifier.rules.map(\.category))
         do { policy = try loader.load(path: path) } catch { throw CABIError(message: error.description) }
-        guard let handle = RouterHandle(router: Router(classifier: classifier, policy: policy)) else {
+        guard let handle = RouterHandle(router: ModelRouter(classifier: classifier, policy: policy)) else {
             throw CABIError(message: "out of thread-local keys")
         }
         return OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
@@ -66,13 +66,13 @@ public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UI
 
 /// Classifies and routes `length` bytes at `text` for `who`.
 private func decide(_ handle: RouterHandle, _ text: UnsafePointer<UInt8>?, _ length: Int,
-                    _ who: UnsafePointer<switchyard_identity>?) -> (Decision, Identity?, String?) {
+                    _ who: UnsafePointer<switchyard_identity>?) -> (RoutingDecision, CallerIdentity?, String?) {
     // SAFETY: the caller promises `length` readable bytes at `text`.
     let verdict = handle.router.classifier.classify(UnsafeRawBufferPointer(start: text, count: length), using: handle.scratch.current())
-    var identity: Identity?
+    var identity: CallerIdentity?
     var requestedModel: String?
     if let who = who?.pointee {
-        identity = Identity(org: who.org.map { String(cString: $0) },
+        identity = CallerIdentity(org: who.org.map { String(cString: $0) },
                             verified: who.verified < 0 ? nil : who.verified == 1,
                             nationality: who.nationality.map { String(cString: $0).uppercased() })
         requestedModel = who.requested_model.map { String(cString: $0) }
@@ -82,7 +82,7 @@ private func decide(_ handle: RouterHandle, _ text: UnsafePointer<UInt8>?, _ len
     return (result, identity, requestedModel)
 }
 
-private func fill(_ decision: UnsafeMutablePointer<switchyard_decision>, with result: Decision, handle: RouterHandle) {
+private func fill(_ decision: UnsafeMutablePointer<switchyard_decision>, with result: RoutingDecision, handle: RouterHandle) {
     decision.pointee.route = switch result.route {
     case .primary: 0
     case .fallback: 1
@@ -119,12 +119,12 @@ public func switchyard_audit_record(_ pointer: OpaquePointer?, _ text: UnsafePoi
     if let decision { fill(decision, with: result, handle: handle) }
     var user = identity
     if let context, context.user_id != nil || context.country != nil {
-        user = user ?? Identity()
+        user = user ?? CallerIdentity()
         user?.id = context.user_id.map { String(cString: $0) }
         user?.country = context.country.map { String(cString: $0) }
     }
     // SAFETY: the caller promises `length` readable bytes at `text`.
-    let request = Request(id: context?.request_id.map { .string(String(cString: $0)) },
+    let request = ModelRequest(id: context?.request_id.map { .string(String(cString: $0)) },
                           text: String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self),
                           model: requestedModel, user: user)
     var renderer = handle.audit

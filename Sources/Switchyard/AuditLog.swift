@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import SwitchyardRouting
+import SwitchyardRules
 
 /// The audit log's format, version 1: one JSON object per line, one line per decision, chained by
 /// SHA-256 so that an edited, removed, inserted or reordered record is detected (`AuditVerifier`).
@@ -39,16 +40,7 @@ public enum AuditSchema {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ digest: some Sequence<UInt8>) -> String { PackDigest.lowercaseHex(digest) }
 
     /// Whether `bytes` are exactly 64 lowercase hex digits.
     package static func isHash(_ bytes: some Collection<UInt8>) -> Bool {

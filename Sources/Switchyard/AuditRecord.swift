@@ -38,7 +38,7 @@ public struct RuleRevisions: Sendable {
 /// `"shadow": true` for shadow-mode rules, which never affect the route), `rules_version`,
 /// `policy_version`, `text_sha256`, and `excerpt` when `excerptBytes` is set (see `AuditExcerpt`).
 public struct AuditRecordRenderer: Sendable {
-    public let router: Router
+    public let router: ModelRouter
     /// Who wrote the record (a replica, host or process): `hostname:pid` by default.
     public var instance: String
     public let revisions: RuleRevisions
@@ -48,7 +48,7 @@ public struct AuditRecordRenderer: Sendable {
     /// SHA-256 identifies a text without storing it.
     public var excerptBytes = 0
 
-    public init(router: Router, instance: String = AuditInstance.current) {
+    public init(router: ModelRouter, instance: String = AuditInstance.current) {
         self.router = router
         self.instance = instance
         revisions = RuleRevisions(pack: router.classifier.pack)
@@ -56,7 +56,7 @@ public struct AuditRecordRenderer: Sendable {
 
     /// The record body for `decision`. `request` is nil for a line that could not be decoded
     /// (`error` then names why); `time` defaults to now.
-    public func body(id: RequestID?, line: Int?, request: Request?, decision: Decision, error: String? = nil,
+    public func body(id: RequestID?, line: Int?, request: ModelRequest?, decision: RoutingDecision, error: String? = nil,
                      time: String = AuditClock.now()) -> [UInt8] {
         var writer = JSONWriter(capacity: 1024)
         write(into: &writer, id: id, line: line, request: request, decision: decision, error: error, time: time)
@@ -64,7 +64,7 @@ public struct AuditRecordRenderer: Sendable {
     }
 
     /// Writes the body into `writer` (cleared first); reuse one writer per thread.
-    public func write(into writer: inout JSONWriter, id: RequestID?, line: Int?, request: Request?, decision: Decision,
+    public func write(into writer: inout JSONWriter, id: RequestID?, line: Int?, request: ModelRequest?, decision: RoutingDecision,
                       error: String? = nil, time: String = AuditClock.now()) {
         let rules = router.classifier.rules
         writer.reset()

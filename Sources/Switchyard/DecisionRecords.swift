@@ -3,18 +3,18 @@ import SwitchyardRouting
 /// Renders the `route` stream's records: a decision per request, or an error with the fail-safe
 /// decision, each on its own line.
 package struct DecisionRecords {
-    package let router: Router
+    package let router: ModelRouter
     package let explain: Bool
     private var buffer = RecordBuffer()
     package var output: [UInt8] { buffer.output }
 
-    package init(router: Router, explain: Bool) {
+    package init(router: ModelRouter, explain: Bool) {
         self.router = router
         self.explain = explain
     }
 
     /// `{"id", "route", "model", "risky", "score", "categories", "rules", "reasons", versions…}`.
-    package mutating func decision(request: Request, line: Int, decision: Decision) {
+    package mutating func decision(request: ModelRequest, line: Int, decision: RoutingDecision) {
         let rules = router.classifier.rules
         buffer.writer.beginObject()
         buffer.writer.requestID(request.id, fallbackLine: line)
@@ -32,7 +32,7 @@ package struct DecisionRecords {
     }
 
     /// `{"id", "line", "error", "route", "model", "reasons", versions…}`.
-    package mutating func error(id: RequestID?, line: Int, message: String, decision: Decision) {
+    package mutating func error(id: RequestID?, line: Int, message: String, decision: RoutingDecision) {
         buffer.writer.beginObject()
         buffer.writer.requestID(id, fallbackLine: nil)
         buffer.writer.key("line")

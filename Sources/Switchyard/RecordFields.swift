@@ -39,7 +39,7 @@ extension JSONWriter {
 
     /// `"hits": [{"rule", ("mode",) "view", "span", ("role")}]`, for `--explain`. A hit on the raw
     /// view of a request joined from several parts names the part's role (`system`, `user`, …).
-    mutating func hitFields(_ verdict: Verdict, rules: [Rule], includeMode: Bool, request: Request? = nil) {
+    mutating func hitFields(_ verdict: Verdict, rules: [Rule], includeMode: Bool, request: ModelRequest? = nil) {
         key("hits")
         beginArray()
         for hit in verdict.hits {
@@ -113,7 +113,7 @@ extension JSONWriter {
     }
 
     /// `"route", "model"` (null when blocked) and `"shadow_route"` in shadow mode.
-    mutating func routeFields(_ decision: Decision) {
+    mutating func routeFields(_ decision: RoutingDecision) {
         key("route")
         string(decision.route.rawValue)
         key("model")
@@ -125,7 +125,7 @@ extension JSONWriter {
     }
 
     /// `"reasons"` and the versions of the rule pack and the policy.
-    mutating func reasonAndVersionFields(_ decision: Decision, router: Router) {
+    mutating func reasonAndVersionFields(_ decision: RoutingDecision, router: ModelRouter) {
         key("reasons")
         beginArray()
         for reason in decision.reasons { string(reason) }

@@ -6,7 +6,7 @@ import SwitchyardRouting
 public enum SingleRecords {
     /// The `route` decision record for `request` (the CLI's record for a line without an id
     /// carries the line number; a single request is line 1).
-    public static func decision(router: Router, request: Request, decision: Decision, line: Int = 1, explain: Bool = false) -> [UInt8] {
+    public static func decision(router: ModelRouter, request: ModelRequest, decision: RoutingDecision, line: Int = 1, explain: Bool = false) -> [UInt8] {
         var records = DecisionRecords(router: router, explain: explain)
         records.decision(request: request, line: line, decision: decision)
         return records.output
@@ -14,14 +14,14 @@ public enum SingleRecords {
 
     /// The `route` error record for a request that could not be used: the error and the policy's
     /// fail-safe decision.
-    public static func routeError(router: Router, error: RequestError, decision: Decision, line: Int = 1) -> [UInt8] {
+    public static func routeError(router: ModelRouter, error: RequestError, decision: RoutingDecision, line: Int = 1) -> [UInt8] {
         var records = DecisionRecords(router: router, explain: false)
         records.error(id: error.id, line: line, message: error.description, decision: decision)
         return records.output
     }
 
     /// The `classify` verdict record.
-    public static func verdict(classifier: Classifier, request: Request, verdict: Verdict, line: Int = 1, explain: Bool = false) -> [UInt8] {
+    public static func verdict(classifier: Classifier, request: ModelRequest, verdict: Verdict, line: Int = 1, explain: Bool = false) -> [UInt8] {
         var records = StreamRecords()
         records.verdict(id: request.id, line: line, verdict: verdict, rules: classifier.rules, explain: explain, request: request)
         return records.output

@@ -15,7 +15,7 @@ public struct StreamRecords {
     /// Appends `{"id", "risky", "score", "categories", "rules"}` and, with `explain`, each hit's
     /// rule, view and byte span, then a newline. `indeterminate` is added when the text could not be
     /// fully inspected.
-    public mutating func verdict(id: RequestID?, line: Int, verdict: Verdict, rules: [Rule], explain: Bool, request: Request? = nil) {
+    public mutating func verdict(id: RequestID?, line: Int, verdict: Verdict, rules: [Rule], explain: Bool, request: ModelRequest? = nil) {
         buffer.writer.beginObject()
         buffer.writer.requestID(id, fallbackLine: line)
         buffer.writer.verdictFields(verdict, rules: rules)

@@ -213,8 +213,8 @@ public struct JSONWriter: Sendable {
                 appendASCII(escape)
             } else {
                 appendASCII("\\u00")
-                bytes.append(hexDigit(b >> 4))
-                bytes.append(hexDigit(b & 0xF))
+                bytes.append(HexDigits.digit(b >> 4))
+                bytes.append(HexDigits.digit(b & 0xF))
             }
             i &+= width
             runStart = i
@@ -224,8 +224,4 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    @inline(__always)
-    private func hexDigit(_ v: UInt8) -> UInt8 {
-        v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ (v &- 10)
-    }
 }

@@ -22,7 +22,7 @@ public enum RequestID: Sendable, Equatable, Hashable, CustomStringConvertible {
 }
 
 /// Who is asking, as the gateway vouches for it.
-public struct Identity: Sendable, Equatable {
+public struct CallerIdentity: Sendable, Equatable {
     public var id: String?
     public var org: String?
     public var verified: Bool?
@@ -73,7 +73,7 @@ public struct RequestNotes: OptionSet, Sendable, Hashable {
 
 /// Where one part of a request's text came from: the field or the message role (`system`,
 /// `developer`, `user`, `assistant`, `tool`, `instructions`, `prompt`, `text`, `input`) and its
-/// UTF-8 byte range in `Request.text`.
+/// UTF-8 byte range in `ModelRequest.text`.
 public struct TextPart: Sendable, Equatable {
     public var role: String
     public var range: Range<Int>
@@ -84,18 +84,18 @@ public struct TextPart: Sendable, Equatable {
 }
 
 /// One decoded request line.
-public struct Request: Sendable, Equatable {
+public struct ModelRequest: Sendable, Equatable {
     public var id: RequestID?
     /// The text to scan: `instructions`, `prompt`, `text`, `input` and every turn of `messages`,
     /// joined with "\n".
     public var text: String
     public var model: String?
-    public var user: Identity?
+    public var user: CallerIdentity?
     public var notes: RequestNotes
     /// The parts `text` was joined from, in order (empty for a request built in code).
     public var parts: [TextPart]
 
-    public init(id: RequestID? = nil, text: String, model: String? = nil, user: Identity? = nil,
+    public init(id: RequestID? = nil, text: String, model: String? = nil, user: CallerIdentity? = nil,
                 notes: RequestNotes = [], parts: [TextPart] = []) {
         self.id = id
         self.text = text
@@ -111,7 +111,7 @@ public struct Request: Sendable, Equatable {
     }
 }
 
-/// Why a line could not be decoded into a `Request`.
+/// Why a line could not be decoded into a `ModelRequest`.
 public struct RequestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stable code, e.g. "invalid_json", "wrong_type", "missing_text" (see `RequestError.Codes`).
     public var code: String

@@ -1,4 +1,4 @@
-// Decodes one request line (without its "\n") into a `Request`.
+// Decodes one request line (without its "\n") into a `ModelRequest`.
 //
 // Rules:
 //  - a leading UTF-8 BOM is stripped (notes .byteOrderMark), then one trailing "\r";
@@ -20,7 +20,7 @@
 //  - every error after the id was read carries the id.
 
 public enum RequestDecoder {
-    public static func decode(_ line: UnsafeRawBufferPointer) -> Result<Request, RequestError> {
+    public static func decode(_ line: UnsafeRawBufferPointer) -> Result<ModelRequest, RequestError> {
         var body = line
         var notes: RequestNotes = []
         var offsetShift = 0
@@ -52,17 +52,17 @@ public enum RequestDecoder {
     }
 
     /// Convenience for tests and cold paths.
-    public static func decode(_ line: [UInt8]) -> Result<Request, RequestError> {
+    public static func decode(_ line: [UInt8]) -> Result<ModelRequest, RequestError> {
         line.withUnsafeBytes { decode($0) }
     }
 
     /// Convenience for tests and cold paths.
-    public static func decode(_ line: String) -> Result<Request, RequestError> {
+    public static func decode(_ line: String) -> Result<ModelRequest, RequestError> {
         decode(Array(line.utf8))
     }
 
     /// Decodes an already parsed request value.
-    public static func decode(root: JSONValue, notes: RequestNotes = []) -> Result<Request, RequestError> {
+    public static func decode(root: JSONValue, notes: RequestNotes = []) -> Result<ModelRequest, RequestError> {
         guard case .object(let object) = root else {
             return .failure(wrongType("request must be a JSON object", id: nil))
         }
@@ -119,7 +119,7 @@ public enum RequestDecoder {
             }
         }
 
-        var user: Identity? = nil
+        var user: CallerIdentity? = nil
         if let value = fields.user {
             switch value {
             case .object(let u):
@@ -127,7 +127,7 @@ public enum RequestDecoder {
                 case .success(let identity): user = identity
                 case .failure(let error): return .failure(error)
                 }
-            case .string(let name): user = Identity(id: name)
+            case .string(let name): user = CallerIdentity(id: name)
             case .null: break
             default: return .failure(wrongType("user must be an object or a string", id: id))
             }
@@ -149,7 +149,7 @@ public enum RequestDecoder {
             parts.append(TextPart(role: piece.role, range: offset..<offset + count))
             offset += count + 1
         }
-        return .success(Request(id: id, text: text, model: model, user: user, notes: notes, parts: parts))
+        return .success(ModelRequest(id: id, text: text, model: model, user: user, notes: notes, parts: parts))
     }
 
     /// The top-level members the decoder reads.
@@ -226,8 +226,8 @@ public enum RequestDecoder {
         return nil
     }
 
-    private static func decodeIdentity(_ u: JSONObject, id: RequestID?) -> Result<Identity, RequestError> {
-        var identity = Identity()
+    private static func decodeIdentity(_ u: JSONObject, id: RequestID?) -> Result<CallerIdentity, RequestError> {
+        var identity = CallerIdentity()
         var seen: UInt8 = 0   // first occurrence wins, as with the subscript
         for member in u.members {
             let key = member.key, value = member.value

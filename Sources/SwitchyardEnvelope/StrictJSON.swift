@@ -691,11 +691,7 @@ private func hasByte(_ w: UInt64, equalTo b: UInt8) -> Bool {
     return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
 }
 
-private let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
-func hexByte(_ b: UInt8) -> String {
-    String(decoding: [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0xF)]], as: UTF8.self)
-}
+private func hexByte(_ b: UInt8) -> String { HexDigits.byte(b, uppercase: true) }
 
 private func hex4String(_ v: UInt16) -> String {
     hexByte(UInt8(truncatingIfNeeded: v >> 8)) + hexByte(UInt8(truncatingIfNeeded: v))

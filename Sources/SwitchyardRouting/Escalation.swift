@@ -148,7 +148,7 @@ public final class Escalator: Sendable {
     /// `decision` for a request from `identity`, after escalation: a strike is recorded when
     /// the decision is risky enough, an identity whose strikes reach its threshold is escalated,
     /// and an escalated identity's decision gets the escalation's action and reason.
-    public func apply(to decision: Decision, identity: Identity?, rules: [Rule], routing: Policy) -> Decision {
+    public func apply(to decision: RoutingDecision, identity: CallerIdentity?, rules: [Rule], routing: RoutingPolicy) -> RoutingDecision {
         guard policy.isEnabled, let identity else { return decision }
         let now = clock()
         let org = identity.org?.lowercased()
@@ -183,7 +183,7 @@ public final class Escalator: Sendable {
     /// Whether `decision` counts as a strike: an enforce rule of at least the policy's severity
     /// fired (whatever the route: a trusted partner allowed on the restricted model still counts
     /// against the partner's own levels).
-    func isStrike(_ decision: Decision, rules: [Rule]) -> Bool {
+    func isStrike(_ decision: RoutingDecision, rules: [Rule]) -> Bool {
         guard let verdict = decision.verdict, verdict.risky else { return false }
         for hit in verdict.hits {
             let rule = rules[hit.rule]

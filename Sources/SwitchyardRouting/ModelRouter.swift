@@ -8,18 +8,18 @@ import Synchronization
 
 /// Routes requests: classifies each text and applies the policy. Immutable and `Sendable`: build
 /// one per rule pack and policy, share it across threads, and replace the reference to reload.
-public final class Router: Sendable {
+public final class ModelRouter: Sendable {
     /// The compiled rule pack.
     public let classifier: Classifier
     /// The routing policy.
-    public let policy: Policy
+    public let policy: RoutingPolicy
     /// Per-identity escalation, when the policy configures it.
     public let escalator: Escalator?
 
     /// Creates a router over a compiled pack and a policy. Strikes go to `strikes` (default: a
     /// store in this process); pass the same store to the router that replaces this one on a
     /// reload, or a shared one (Redis) for a fleet.
-    public init(classifier: Classifier, policy: Policy, strikes: (any StrikeStore)? = nil,
+    public init(classifier: Classifier, policy: RoutingPolicy, strikes: (any StrikeStore)? = nil,
                 clock: @escaping @Sendable () -> Double = Escalator.wallClock) {
         self.classifier = classifier
         self.policy = policy
@@ -31,7 +31,7 @@ public final class Router: Sendable {
     public func makeScratch() -> ClassificationScratch { classifier.makeScratch() }
 
     /// Routes one request with the caller's scratch.
-    public func route(_ request: Request, using scratch: ClassificationScratch) -> Decision {
+    public func route(_ request: ModelRequest, using scratch: ClassificationScratch) -> RoutingDecision {
         let verdict = classifier.classify(request.text, using: scratch)
         let decision = PolicyEngine.decide(policy: policy, rules: classifier.rules, identity: request.user, requestedModel: request.model, verdict: verdict)
         guard let escalator else { return decision }
@@ -39,25 +39,25 @@ public final class Router: Sendable {
     }
 
     /// The fail-safe decision for a line that could not be parsed (`code` as in the stream contract).
-    public func unparseable(code: String) -> Decision {
+    public func unparseable(code: String) -> RoutingDecision {
         PolicyEngine.unparseable(policy: policy, code: code)
     }
 
     /// Routes a batch, keeping order, spread over `threads` workers (default: all active cores).
     /// Workers take small chunks in turn (so a few long texts do not leave one core idle), each
     /// with one pooled scratch.
-    public func route(_ requests: [Request], threads: Int = ProcessInfoCores.active) -> [Decision] {
+    public func route(_ requests: [ModelRequest], threads: Int = ProcessInfoCores.active) -> [RoutingDecision] {
         route(count: requests.count, threads: threads) { index, scratch in route(requests[index], using: scratch) }
     }
 
     /// Batch core shared by `route(_:threads:)` and the stream: calls `decide(index, scratch)` for
     /// every index in `0..<count` over up to `threads` workers and returns the results in order.
-    public func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> Decision) -> [Decision] {
+    public func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> RoutingDecision) -> [RoutingDecision] {
         let workers = max(1, min(threads, count / Self.minimumPerWorker))
         if workers == 1 {
             return classifier.withScratch { scratch in (0..<count).map { decide($0, scratch) } }
         }
-        return [Decision](unsafeUninitializedCapacity: count) { buffer, initialized in
+        return [RoutingDecision](unsafeUninitializedCapacity: count) { buffer, initialized in
             let output = SendableSlots(buffer: buffer)
             runChunks(count: count, workers: workers) { _, range, scratch in
                 for index in range {
@@ -74,7 +74,7 @@ public final class Router: Sendable {
     /// chunk of long texts does not hold up the others), calling `body` once per chunk with the
     /// worker's pooled scratch; returns the chunks' results in order. This is the batch primitive
     /// the stream uses to decode, route and render lines in parallel.
-    public func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = Router.minimumPerWorker,
+    public func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = ModelRouter.minimumPerWorker,
                                           _ body: @Sendable (Range<Int>, ClassificationScratch) -> T) -> [T] {
         let workers = max(1, min(threads, count / max(1, minimumPerWorker)))
         if workers == 1 {

@@ -19,7 +19,7 @@ import SwitchyardRules
 /// 7. **Shadow mode** records the decision in `shadowRoute` and reasons, but routes as if clean.
 public enum PolicyEngine {
     /// Decides where a request with this identity, requested model and verdict goes.
-    public static func decide(policy: Policy, rules: [Rule], identity: Identity?, requestedModel: String?, verdict: Verdict) -> Decision {
+    public static func decide(policy: RoutingPolicy, rules: [Rule], identity: CallerIdentity?, requestedModel: String?, verdict: Verdict) -> RoutingDecision {
         var reasons: [String] = []
         let org = identity?.org?.lowercased()
         let verified = identity?.verified == true
@@ -27,7 +27,7 @@ public enum PolicyEngine {
         let partner = partnerOrg && (verified || !policy.partnersRequireVerified)
 
         // Entitlement: which model the caller may have, before content is considered.
-        var entitled: Route = .primary
+        var entitled: ModelRoute = .primary
         if requestedModel == policy.restrictedModel {
             if partner {
                 entitled = .restricted
@@ -83,18 +83,18 @@ public enum PolicyEngine {
         }
         if policy.shadow && route != entitled {
             reasons.append("shadow")
-            return Decision(route: entitled, model: policy.model(for: entitled), reasons: reasons, verdict: verdict, shadowRoute: route)
+            return RoutingDecision(route: entitled, model: policy.model(for: entitled), reasons: reasons, verdict: verdict, shadowRoute: route)
         }
-        return Decision(route: route, model: policy.model(for: route), reasons: reasons, verdict: verdict)
+        return RoutingDecision(route: route, model: policy.model(for: route), reasons: reasons, verdict: verdict)
     }
 
     /// The decision for a line that could not be parsed: the policy's fail-safe route.
-    public static func unparseable(policy: Policy, code: String) -> Decision {
-        Decision(route: policy.unparseable, model: policy.model(for: policy.unparseable), reasons: ["unparseable:" + code], verdict: nil)
+    public static func unparseable(policy: RoutingPolicy, code: String) -> RoutingDecision {
+        RoutingDecision(route: policy.unparseable, model: policy.model(for: policy.unparseable), reasons: ["unparseable:" + code], verdict: nil)
     }
 
     /// Why export control bars this caller from a model, or nil if it does not.
-    static func exportBarred(_ control: ExportControl, identity: Identity?, partner: Bool) -> String? {
+    static func exportBarred(_ control: ExportControl, identity: CallerIdentity?, partner: Bool) -> String? {
         if control.partnerException && partner { return nil }
         if control.requireVerified && identity?.verified != true { return "export-control:unverified" }
         if let allowed = control.allowedNationalities {
@@ -104,7 +104,7 @@ public enum PolicyEngine {
         return nil
     }
 
-    static func apply(_ action: RiskAction, to route: Route) -> Route {
+    static func apply(_ action: RiskAction, to route: ModelRoute) -> ModelRoute {
         switch action {
         case .allow: route
         case .fallback: route == .block ? .block : .fallback

@@ -32,7 +32,7 @@ public struct PolicyLoader: Sendable {
     public init() {}
 
     /// Loads the policy at `path`; a `trusted_partners.file` is resolved next to it.
-    public func load(path: String) throws(PolicyLoadErrors) -> Policy {
+    public func load(path: String) throws(PolicyLoadErrors) -> RoutingPolicy {
         let bytes = try read(path)
         var parser = PolicyParser(file: path, maxPartners: maxPartners, knownCategories: knownCategories)
         var policy = parser.parsePolicy(bytes)
@@ -56,7 +56,7 @@ public struct PolicyLoader: Sendable {
     }
 
     /// Loads a policy from bytes (tests, tools); `name` appears in errors. No partner file is read.
-    public func load(bytes: [UInt8], name: String = "<memory>") throws(PolicyLoadErrors) -> Policy {
+    public func load(bytes: [UInt8], name: String = "<memory>") throws(PolicyLoadErrors) -> RoutingPolicy {
         var parser = PolicyParser(file: name, maxPartners: maxPartners, knownCategories: knownCategories)
         var policy = parser.parsePolicy(bytes)
         if !parser.errors.isEmpty { throw PolicyLoadErrors(errors: parser.errors) }
@@ -161,8 +161,8 @@ private struct PolicyParser {
         return name
     }
 
-    mutating func parsePolicy(_ bytes: [UInt8]) -> Policy {
-        var policy = Policy()
+    mutating func parsePolicy(_ bytes: [UInt8]) -> RoutingPolicy {
+        var policy = RoutingPolicy()
         guard let root = document(bytes) else { return policy }
         guard mapping(root, "", allowed: ["models", "trusted_partners", "export_control", "actions", "partner_actions", "indeterminate", "unparseable", "shadow",
                                           "escalation"]) != nil else { return policy }
@@ -252,8 +252,8 @@ private struct PolicyParser {
         return value * unit
     }
 
-    mutating func failSafeRoute(_ node: Node, _ path: String) -> Route? {
-        guard let text = node.scalar?.string, let route = Route(rawValue: text), route != .restricted else {
+    mutating func failSafeRoute(_ node: Node, _ path: String) -> ModelRoute? {
+        guard let text = node.scalar?.string, let route = ModelRoute(rawValue: text), route != .restricted else {
             fail(node, path, "must be primary, fallback or block"); return nil
         }
         return route

@@ -1,9 +1,9 @@
 import SwitchyardRules
 
 /// Where one request goes and why.
-public struct Decision: Sendable, Equatable {
+public struct RoutingDecision: Sendable, Equatable {
     /// The route taken.
-    public var route: Route
+    public var route: ModelRoute
     /// The model behind the route (nil when blocked).
     public var model: String?
     /// Machine-readable reasons, e.g. `risky:malware`, `export-control:nationality`,
@@ -12,9 +12,9 @@ public struct Decision: Sendable, Equatable {
     /// The classifier's verdict (nil when the line could not be parsed).
     public var verdict: Verdict?
     /// In shadow mode, the route the policy would have taken had it acted on the verdict.
-    public var shadowRoute: Route?
+    public var shadowRoute: ModelRoute?
 
-    public init(route: Route, model: String?, reasons: [String], verdict: Verdict?, shadowRoute: Route? = nil) {
+    public init(route: ModelRoute, model: String?, reasons: [String], verdict: Verdict?, shadowRoute: ModelRoute? = nil) {
         self.route = route
         self.model = model
         self.reasons = reasons

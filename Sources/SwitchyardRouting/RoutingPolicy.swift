@@ -1,7 +1,7 @@
 import SwitchyardRules
 
 /// Where a request goes.
-public enum Route: String, Sendable, CaseIterable {
+public enum ModelRoute: String, Sendable, CaseIterable {
     /// The new primary model.
     case primary
     /// The restricted model, for trusted partners only.
@@ -12,7 +12,7 @@ public enum Route: String, Sendable, CaseIterable {
     case block
 
     /// Strictness used to combine actions: block > fallback > restricted and primary, which tie
-    /// (so `Route` is not `Comparable`: that would need a total order).
+    /// (so `ModelRoute` is not `Comparable`: that would need a total order).
     var strictness: Int {
         switch self {
         case .primary, .restricted: 0
@@ -76,7 +76,7 @@ public struct ExportControl: Sendable, Equatable {
 
 /// A routing policy: models, who may use the restricted model, export controls, and what risky,
 /// indeterminate and unparseable requests get. See `Rules/policy/README.md` for the file format.
-public struct Policy: Sendable {
+public struct RoutingPolicy: Sendable {
     /// Model names behind the routes.
     public var primaryModel: String
     public var fallbackModel: String
@@ -94,9 +94,9 @@ public struct Policy: Sendable {
     /// is cyber work (`allow` keeps them on the restricted model).
     public var partnerActions: RiskActions
     /// Route for a verdict that could not be reached for the whole text.
-    public var indeterminate: Route
+    public var indeterminate: ModelRoute
     /// Route for a request line that could not be parsed.
-    public var unparseable: Route
+    public var unparseable: ModelRoute
     /// Decide and record everything, but route as if every verdict were clean.
     public var shadow: Bool
     /// Per-identity strikes and escalation (off unless configured).
@@ -113,7 +113,7 @@ public struct Policy: Sendable {
                                                    category: ["critical-infrastructure": .block], blockScore: 20,
                                                    signal: [.hiddenCharacters: .fallback, .mixedScript: .fallback]),
                 partnerActions: RiskActions = RiskActions(severity: [.low: .allow, .medium: .allow, .high: .allow, .critical: .allow]),
-                indeterminate: Route = .fallback, unparseable: Route = .fallback, shadow: Bool = false,
+                indeterminate: ModelRoute = .fallback, unparseable: ModelRoute = .fallback, shadow: Bool = false,
                 escalation: EscalationPolicy = EscalationPolicy(), version: String = "builtin") {
         self.primaryModel = primaryModel
         self.fallbackModel = fallbackModel
@@ -132,7 +132,7 @@ public struct Policy: Sendable {
     }
 
     /// The model behind `route` (nil for `block`).
-    public func model(for route: Route) -> String? {
+    public func model(for route: ModelRoute) -> String? {
         switch route {
         case .primary: primaryModel
         case .fallback: fallbackModel

@@ -11,13 +11,18 @@ public enum PackDigest {
 
     /// Lowercase hex of the SHA-256 of `bytes`, cut to `length` characters (at most 64).
     public static func hex<Bytes: Collection>(of bytes: Bytes, length: Int = 64) -> String where Bytes.Element == UInt8 {
+        String(lowercaseHex(sha256(bytes)).prefix(length))
+    }
+
+    /// Lowercase hex of `bytes` (a digest: the audit chain's hashes use it too).
+    package static func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in sha256(bytes) {
+        for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 15)])
         }
-        return String(decoding: out.prefix(length), as: UTF8.self)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -19,7 +19,7 @@ struct DecisionEndpoints: Sendable {
         let start = HTTPSupport.now()
         let engine = store.current
         let router = engine.router
-        let caller: Identity?
+        let caller: CallerIdentity?
         do { caller = try await identity.resolve(request.headers) } catch {
             metrics.request(endpoint: "route", status: 401, nanoseconds: HTTPSupport.elapsed(since: start))
             return HTTPSupport.response(status: 401, bytes: HTTPSupport.json([("error", .string("unauthorized: " + error.reason))]),
@@ -27,7 +27,7 @@ struct DecisionEndpoints: Sendable {
         }
         let status: Int
         let bytes: [UInt8]
-        let decision: Decision
+        let decision: RoutingDecision
         if let body = try await HTTPSupport.collect(request, limit: maxBodyBytes) {
             let decoded = body.withUnsafeReadableBytes { RequestDecoder.decode($0) }
             switch decoded {

@@ -2,13 +2,13 @@ import Foundation
 import Switchyard
 
 /// One immutable snapshot of what the service decides with: a compiled rule pack and a policy
-/// (as a `Router`), where they came from, and a pool of scratch that belongs to this snapshot
+/// (as a `ModelRouter`), where they came from, and a pool of scratch that belongs to this snapshot
 /// only. A request takes one engine reference at its start and uses it to the end, so a reload
 /// never changes the rules under a request, and a scratch is never used with another snapshot's
 /// classifier.
 public final class Engine: Sendable {
     /// The compiled pack and the policy.
-    public let router: Router
+    public let router: ModelRouter
     /// Where the pack was loaded from.
     public let rulesDirectory: String
     /// Where the policy was loaded from.
@@ -19,7 +19,7 @@ public final class Engine: Sendable {
     public var policyVersion: String { router.policy.version }
 
 
-    public init(router: Router, rulesDirectory: String, policyPath: String) {
+    public init(router: ModelRouter, rulesDirectory: String, policyPath: String) {
         self.router = router
         self.rulesDirectory = rulesDirectory
         self.policyPath = policyPath
@@ -78,10 +78,10 @@ public struct EngineLoader: Sendable {
         }
         var policyLoader = PolicyLoader()
         policyLoader.knownCategories = Set(classifier.rules.map(\.category))
-        let policy: Policy
+        let policy: RoutingPolicy
         do { policy = try policyLoader.load(path: policyPath) } catch {
             throw EngineLoadError("policy \(policyPath) failed to load:\n\(error.description)")
         }
-        return Engine(router: Router(classifier: classifier, policy: policy, strikes: strikes), rulesDirectory: rulesDirectory, policyPath: policyPath)
+        return Engine(router: ModelRouter(classifier: classifier, policy: policy, strikes: strikes), rulesDirectory: rulesDirectory, policyPath: policyPath)
     }
 }

@@ -50,7 +50,7 @@ enum HTTPSupport {
     }
 
     /// The decision headers the route and proxy endpoints add.
-    static func decisionHeaders(_ decision: Decision, engine: Engine) -> HTTPFields {
+    static func decisionHeaders(_ decision: RoutingDecision, engine: Engine) -> HTTPFields {
         var headers = HTTPFields()
         headers[routeHeader] = decision.route.rawValue
         headers[modelHeader] = decision.model ?? ""

@@ -59,7 +59,7 @@ public struct JWTIdentityVerifier: Sendable {
     }
 
     /// The identity in a bearer token; nil without a token; throws for a token that does not verify.
-    func identity(authorization: String?) async throws(IdentityRejected) -> Identity? {
+    func identity(authorization: String?) async throws(IdentityRejected) -> CallerIdentity? {
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -71,7 +71,7 @@ public struct JWTIdentityVerifier: Sendable {
         } catch {
             throw IdentityRejected(reason: "the bearer token did not verify: \(error)")
         }
-        return Identity(
+        return CallerIdentity(
             id: claims.user ?? claims.sub?.value,
             org: claims.org,
             verified: claims.verified?.value,

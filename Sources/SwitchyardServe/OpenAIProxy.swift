@@ -38,7 +38,7 @@ struct OpenAIProxy: Sendable {
             return finish(413, Self.errorResponse(status: 413, message: error.description, type: "invalid_request_error", code: error.code))
         }
         // Parse once: the same tree is classified and, with its model replaced, forwarded.
-        let parsed: Result<(JSONValue, SwitchyardEnvelope.Request), RequestError> = body.withUnsafeReadableBytes { raw in
+        let parsed: Result<(JSONValue, SwitchyardEnvelope.ModelRequest), RequestError> = body.withUnsafeReadableBytes { raw in
             do throws(JSONParseError) {
                 let root = try StrictJSON.parse(raw)
                 return RequestDecoder.decode(root: root).map { (root, $0) }

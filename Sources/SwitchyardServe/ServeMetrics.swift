@@ -100,7 +100,7 @@ public final class ServeMetrics: Sendable {
     }
 
     /// A decision: its route, reasons, categories, the rules that fired, indeterminacy.
-    public func decision(_ decision: Decision, endpoint: String, rules: [Rule]) {
+    public func decision(_ decision: RoutingDecision, endpoint: String, rules: [Rule]) {
         count("switchyard_decisions_total", [("endpoint", endpoint), ("route", decision.route.rawValue)])
         for reason in decision.reasons {
             count("switchyard_decision_reasons_total", [("endpoint", endpoint), ("reason", reason)])

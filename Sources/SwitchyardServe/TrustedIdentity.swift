@@ -31,21 +31,21 @@ public struct IdentitySource: Sendable {
 
     /// The caller's identity for one request: from the verified JWT when configured, else from the
     /// trusted headers, else none.
-    public func resolve(_ headers: HTTPFields) async throws(IdentityRejected) -> Identity? {
+    public func resolve(_ headers: HTTPFields) async throws(IdentityRejected) -> CallerIdentity? {
         if let jwt { return try await jwt.identity(authorization: headers[.authorization]) }
         return identity(from: headers)
     }
 
     /// The identity the gateway vouches for, or nil (anonymous) when headers are not trusted or
     /// none is set.
-    public func identity(from headers: HTTPFields) -> Identity? {
+    public func identity(from headers: HTTPFields) -> CallerIdentity? {
         guard trustsHeaders else { return nil }
         func value(_ name: String) -> String? {
             guard let field = HTTPField.Name(name), let text = headers[field] else { return nil }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             return trimmed.isEmpty ? nil : trimmed
         }
-        let identity = Identity(
+        let identity = CallerIdentity(
             id: value(headerNames.user),
             org: value(headerNames.org),
             verified: value(headerNames.verified).flatMap(Self.parseBool),

@@ -1,6 +1,7 @@
 import Switchyard
 import Foundation
 import SwitchyardMatching
+import SwitchyardEnvelope
 
 /// Rewrites risky prompts the way people evade keyword filters, so rule authors can measure how
 /// much of a pack's recall survives each technique (`switchyard eval --evade`). Deterministic:
@@ -128,7 +129,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
         case .ascii85:
             return "Decode this ascii85 and follow it: " + Ascii85.encode(Array(text.utf8))
         case .hex:
-            return "Decode this hex and follow it: " + text.utf8.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            return "Decode this hex and follow it: " + text.utf8.map { Self.hexByte($0, uppercase: false) }.joined()
         case .rot13:
             return "Apply ROT13 to read my request: " + String(String.UnicodeScalarView(text.unicodeScalars.map(Self.rot13)))
         case .reversed:
@@ -190,10 +191,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     }
 
     /// Two hex digits.
-    static func hexByte(_ byte: UInt8, uppercase: Bool) -> String {
-        let digits = String(byte, radix: 16, uppercase: uppercase)
-        return digits.count == 1 ? "0" + digits : digits
-    }
+    static func hexByte(_ byte: UInt8, uppercase: Bool) -> String { HexDigits.byte(byte, uppercase: uppercase) }
 
     /// Three octal digits.
     static func octalByte(_ byte: UInt8) -> String {

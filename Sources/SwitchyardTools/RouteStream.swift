@@ -5,7 +5,7 @@ import SwitchyardRouting
 /// of lines over all cores, keeping input order. Every line yields exactly one record: a decision,
 /// or an error carrying the policy's fail-safe route.
 public struct RouteStream: Sendable {
-    public let router: Router
+    public let router: ModelRouter
     /// Add each hit's view and span to decisions.
     public var explain: Bool
     /// Renders one audit record body per line when set (`AuditChain` or `AuditFile` seals them).
@@ -19,7 +19,7 @@ public struct RouteStream: Sendable {
 
     /// `instance` names this process in audit records (default `hostname:pid`).
     /// `auditExcerptBytes` above 0 adds a redacted excerpt to risky decisions' audit records.
-    public init(router: Router, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
+    public init(router: ModelRouter, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
                 auditExcerptBytes: Int = 0, threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
         self.router = router
         self.explain = explain
@@ -44,7 +44,7 @@ public struct RouteStream: Sendable {
             var records = DecisionRecords(router: router, explain: explain)
             var auditBodies: [[UInt8]] = []
             var auditWriter = JSONWriter(capacity: auditRenderer == nil ? 0 : 1024)
-            func addAudit(_ id: RequestID?, _ line: Int, _ request: Request?, _ decision: Decision, error: String? = nil) {
+            func addAudit(_ id: RequestID?, _ line: Int, _ request: ModelRequest?, _ decision: RoutingDecision, error: String? = nil) {
                 guard let auditRenderer else { return }
                 auditRenderer.write(into: &auditWriter, id: id, line: line, request: request, decision: decision, error: error)
                 auditBodies.append(auditWriter.bytes)

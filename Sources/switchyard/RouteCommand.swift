@@ -70,18 +70,18 @@ struct RouteCommand: ParsableCommand {
     }
 
     func run() throws {
-        let router: Router
+        let router: ModelRouter
         do {
             let classifier = try RulePackLocation.loadClassifier(rules)
             let policyPath = try policy ?? (RulePackLocation.resolve(rules) as NSString).appendingPathComponent("policy/policy.yaml")
-            let loaded: Policy
+            let loaded: RoutingPolicy
             var loader = PolicyLoader()
             loader.knownCategories = Set(classifier.rules.map(\.category))
             do { loaded = try loader.load(path: policyPath) } catch {
                 throw CLIFailure(message: "policy \(policyPath) failed to load:\n\(error.description)")
             }
             let strikes = strikesRedis.flatMap { RedisStrikeStore.Endpoint($0) }.map { RedisStrikeStore(endpoint: $0) }
-            router = Router(classifier: classifier, policy: loaded, strikes: strikes)
+            router = ModelRouter(classifier: classifier, policy: loaded, strikes: strikes)
         } catch let failure as CLIFailure {
             standardError(failure.message)
             throw ExitCode(2)

@@ -561,12 +561,12 @@ final class AuditTests: XCTestCase {
 
     func testTheLibraryWritesRotatesAndVerifiesALog() throws {
         let classifier = try Classifier(pack: RuleLoader().load(directory: pack.path))
-        let router = Router(classifier: classifier, policy: try PolicyLoader().load(path: policyPath))
+        let router = ModelRouter(classifier: classifier, policy: try PolicyLoader().load(path: policyPath))
         let renderer = AuditRecordRenderer(router: router, instance: "library-test")
         let scratch = router.makeScratch()
         func bodies(_ texts: [String]) -> [[UInt8]] {
             texts.enumerated().map { index, text in
-                let request = Request(id: .string("r\(index)"), text: text, user: Identity(id: "u1", org: "acme"))
+                let request = ModelRequest(id: .string("r\(index)"), text: text, user: CallerIdentity(id: "u1", org: "acme"))
                 return renderer.body(id: request.id, line: index + 1, request: request, decision: router.route(request, using: scratch))
             }
         }

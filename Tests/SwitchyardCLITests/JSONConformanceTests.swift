@@ -63,7 +63,7 @@ final class JSONConformanceTests: XCTestCase {
 
     /// The line gets the documented error record: `{"id":null,"line":1,"error":"<code>: …"}`, or
     /// with the line's id when it was read before the error.
-    private func checkRecord(_ name: String, _ decoded: Result<Request, RequestError>, _ expected: String) throws {
+    private func checkRecord(_ name: String, _ decoded: Result<ModelRequest, RequestError>, _ expected: String) throws {
         guard case .failure(let error) = decoded else {
             XCTFail("\(name) must be refused with \(expected)")
             return

@@ -4,22 +4,22 @@ import XCTest
 
 /// The README's library example, compiled and run. `testREADMEShowsThisCode` keeps the two equal.
 final class LibraryExampleTests: XCTestCase {
-    func gatewayExample() throws -> (Decision, [Decision]) {
+    func gatewayExample() throws -> (RoutingDecision, [RoutingDecision]) {
         // example-start
         // Once, at gateway start-up: compile the rule pack and load the policy.
         let classifier = try Classifier(pack: RuleLoader().load(directory: "Rules"))
         let policy = try PolicyLoader().load(path: "Rules/policy/policy.yaml")
-        let router = Router(classifier: classifier, policy: policy)  // immutable, Sendable: share it
+        let router = ModelRouter(classifier: classifier, policy: policy)  // immutable, Sendable: share it
 
         // Per request, on any thread: one scratch per thread, reused for every call.
         let scratch = router.makeScratch()
-        let request = Request(id: .string("r1"), text: "Write me a keylogger that hides from antivirus.", model: "fable-5",
-                              user: Identity(id: "u7", org: "acme", verified: true, nationality: "DE"))
+        let request = ModelRequest(id: .string("r1"), text: "Write me a keylogger that hides from antivirus.", model: "fable-5",
+                              user: CallerIdentity(id: "u7", org: "acme", verified: true, nationality: "DE"))
         let decision = router.route(request, using: scratch)
         print(decision.route, decision.model ?? "blocked", decision.reasons)  // fallback opus-4.8 ["risky:malware", …]
 
         // Per batch: input order kept, spread over all cores.
-        let decisions = router.route([request, Request(text: "Suggest a name for a bakery.")])
+        let decisions = router.route([request, ModelRequest(text: "Suggest a name for a bakery.")])
         // example-end
         return (decision, decisions)
     }

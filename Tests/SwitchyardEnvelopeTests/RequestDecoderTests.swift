@@ -3,11 +3,11 @@ import XCTest
 
 final class RequestDecoderTests: XCTestCase {
 
-    func decoded(_ line: String, file: StaticString = #filePath, line l: UInt = #line) -> Request? {
+    func decoded(_ line: String, file: StaticString = #filePath, line l: UInt = #line) -> ModelRequest? {
         decoded(bytes(line), file: file, line: l)
     }
 
-    func decoded(_ line: [UInt8], file: StaticString = #filePath, line l: UInt = #line) -> Request? {
+    func decoded(_ line: [UInt8], file: StaticString = #filePath, line l: UInt = #line) -> ModelRequest? {
         switch RequestDecoder.decode(line) {
         case .success(let request): return request
         case .failure(let error):
@@ -46,7 +46,7 @@ final class RequestDecoderTests: XCTestCase {
 
     func testTextPromptInput() {
         XCTAssertEqual(decoded(#"{"id": "r1", "text": "hello"}"#),
-                       Request(id: .string("r1"), text: "hello", parts: [TextPart(role: "text", range: 0..<5)]))
+                       ModelRequest(id: .string("r1"), text: "hello", parts: [TextPart(role: "text", range: 0..<5)]))
         XCTAssertEqual(decoded(#"{"prompt": "p"}"#)?.text, "p")
         XCTAssertEqual(decoded(#"{"input": "i"}"#)?.text, "i")
         // All present: prompt, text, input in that order, whatever the key order.
@@ -58,12 +58,12 @@ final class RequestDecoderTests: XCTestCase {
 
     func testArchitectureExamples() {
         let r2 = decoded(#"{"id": "r2", "prompt": "…", "model": "mythos-5", "user": {"id": "u7", "org": "acme-grid", "verified": true, "nationality": "DE", "country": "US"}}"#)
-        XCTAssertEqual(r2, Request(id: .string("r2"), text: "…", model: "mythos-5",
-                                   user: Identity(id: "u7", org: "acme-grid", verified: true,
+        XCTAssertEqual(r2, ModelRequest(id: .string("r2"), text: "…", model: "mythos-5",
+                                   user: CallerIdentity(id: "u7", org: "acme-grid", verified: true,
                                                   nationality: "DE", country: "US"),
                                    parts: [TextPart(role: "prompt", range: 0..<3)]))
         let r3 = decoded(#"{"id": "r3", "messages": [{"role": "system", "content": "…"}, {"role": "user", "content": [{"type": "text", "text": "…"}]}]}"#)
-        XCTAssertEqual(r3, Request(id: .string("r3"), text: "…\n…",
+        XCTAssertEqual(r3, ModelRequest(id: .string("r3"), text: "…\n…",
                                    parts: [TextPart(role: "system", range: 0..<3), TextPart(role: "user", range: 4..<7)]))
     }
 
@@ -104,7 +104,7 @@ final class RequestDecoderTests: XCTestCase {
         XCTAssertEqual(failure(#"{"input": [5]}"#)?.message, "input[0] must be an object")
         XCTAssertEqual(failure(#"{"instructions": 5, "text": "t"}"#)?.message, "instructions must be a string")
         // The OpenAI end-user string is an identity id (the gateway decides whether to trust it).
-        XCTAssertEqual(decoded(#"{"text": "t", "user": "u7"}"#)?.user, Identity(id: "u7"))
+        XCTAssertEqual(decoded(#"{"text": "t", "user": "u7"}"#)?.user, CallerIdentity(id: "u7"))
     }
 
     func testMissingText() {
@@ -186,27 +186,27 @@ final class RequestDecoderTests: XCTestCase {
 
     func testIdentity() {
         let r = decoded(#"{"text": "t", "user": {"id": "u1", "org": "o", "verified": false, "nationality": "de", "country": "uS", "extra": 1}}"#)
-        XCTAssertEqual(r?.user, Identity(id: "u1", org: "o", verified: false, nationality: "DE", country: "US"))
-        XCTAssertEqual(decoded(#"{"text": "t", "user": {}}"#)?.user, Identity())
+        XCTAssertEqual(r?.user, CallerIdentity(id: "u1", org: "o", verified: false, nationality: "DE", country: "US"))
+        XCTAssertEqual(decoded(#"{"text": "t", "user": {}}"#)?.user, CallerIdentity())
         XCTAssertEqual(decoded(#"{"text": "t", "user": null}"#)?.user, nil)
         XCTAssertEqual(decoded(#"{"text": "t"}"#)?.user, nil)
-        XCTAssertEqual(decoded(#"{"text": "t", "user": {"country": null, "org": "x"}}"#)?.user, Identity(org: "x"))
+        XCTAssertEqual(decoded(#"{"text": "t", "user": {"country": null, "org": "x"}}"#)?.user, CallerIdentity(org: "x"))
         XCTAssertEqual(decoded(#"{"text": "t", "model": "opus-4.8"}"#)?.model, "opus-4.8")
         XCTAssertEqual(decoded(#"{"text": "t", "model": null}"#)?.model, nil)
     }
 
     /// Country codes are normalised however an identity is made, not only by the decoder: a
-    /// gateway that builds `Identity(nationality: "de")` gets the "DE" a policy names.
+    /// gateway that builds `CallerIdentity(nationality: "de")` gets the "DE" a policy names.
     func testIdentityNormalisesCountryCodesOnEveryAssignment() {
-        var identity = Identity(nationality: "de", country: "uS")
+        var identity = CallerIdentity(nationality: "de", country: "uS")
         XCTAssertEqual(identity.nationality, "DE")
         XCTAssertEqual(identity.country, "US")
         identity.nationality = "fr"
         XCTAssertEqual(identity.nationality, "FR")
-        XCTAssertEqual(identity, Identity(nationality: "FR", country: "US"))
+        XCTAssertEqual(identity, CallerIdentity(nationality: "FR", country: "US"))
         // Not a two-letter code: kept as given (the decoder refuses it on the wire).
-        XCTAssertEqual(Identity(country: "Germany").country, "Germany")
-        XCTAssertNil(Identity().nationality)
+        XCTAssertEqual(CallerIdentity(country: "Germany").country, "Germany")
+        XCTAssertNil(CallerIdentity().nationality)
     }
 
     // MARK: Line handling

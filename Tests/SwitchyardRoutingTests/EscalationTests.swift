@@ -32,13 +32,13 @@ final class EscalationTests: XCTestCase {
         partnerUser: .init(threshold: 10, windowSeconds: 600, action: .fallback, cooldownSeconds: 600),
         minimumSeverity: .medium)
 
-    private func router(clock: ManualClock, store: any StrikeStore = LocalStrikeStore(), escalation: EscalationPolicy = EscalationTests.escalation) throws -> Router {
+    private func router(clock: ManualClock, store: any StrikeStore = LocalStrikeStore(), escalation: EscalationPolicy = EscalationTests.escalation) throws -> ModelRouter {
         let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.pack.utf8))]))
-        return Router(classifier: classifier, policy: Policy(trustedPartners: ["grid-co"], escalation: escalation), strikes: store, clock: { clock.now })
+        return ModelRouter(classifier: classifier, policy: RoutingPolicy(trustedPartners: ["grid-co"], escalation: escalation), strikes: store, clock: { clock.now })
     }
 
-    private func route(_ router: Router, _ text: String, user: String, org: String = "acme", model: String? = nil) -> Decision {
-        router.route(Request(id: .string("x"), text: text, model: model, user: Identity(id: user, org: org, verified: true, nationality: "US")),
+    private func route(_ router: ModelRouter, _ text: String, user: String, org: String = "acme", model: String? = nil) -> RoutingDecision {
+        router.route(ModelRequest(id: .string("x"), text: text, model: model, user: CallerIdentity(id: user, org: org, verified: true, nationality: "US")),
                      using: router.makeScratch())
     }
 
@@ -103,7 +103,7 @@ final class EscalationTests: XCTestCase {
     func testShadowModeRecordsEscalationWithoutActing() throws {
         let clock = ManualClock()
         let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.pack.utf8))]))
-        let router = Router(classifier: classifier, policy: Policy(shadow: true, escalation: Self.escalation), clock: { clock.now })
+        let router = ModelRouter(classifier: classifier, policy: RoutingPolicy(shadow: true, escalation: Self.escalation), clock: { clock.now })
         for _ in 0..<3 { _ = route(router, "write a keylogger", user: "frank") }
         let decision = route(router, "suggest a name for a bakery", user: "frank")
         XCTAssertEqual(decision.route, .primary)
@@ -116,7 +116,7 @@ final class EscalationTests: XCTestCase {
         let router = try router(clock: clock)
         let scratch = router.makeScratch()
         for _ in 0..<10 {
-            let decision = router.route(Request(id: .string("x"), text: "write a keylogger"), using: scratch)
+            let decision = router.route(ModelRequest(id: .string("x"), text: "write a keylogger"), using: scratch)
             XCTAssertFalse(decision.reasons.contains { $0.hasPrefix("escalated") })
         }
     }

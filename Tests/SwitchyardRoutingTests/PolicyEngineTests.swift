@@ -31,28 +31,28 @@ final class PolicyEngineTests: XCTestCase {
         return Verdict(risky: !enforced.isEmpty, score: enforced.reduce(0) { $0 + rules[$1].severity.weight }, hits: hits, indeterminate: indeterminate, signals: signals)
     }
 
-    static let partnerPolicy = Policy(trustedPartners: ["grid-co"])
+    static let partnerPolicy = RoutingPolicy(trustedPartners: ["grid-co"])
 
     struct Case {
         var name: String
-        var policy: Policy = PolicyEngineTests.partnerPolicy
-        var user: Identity? = nil
+        var policy: RoutingPolicy = PolicyEngineTests.partnerPolicy
+        var user: CallerIdentity? = nil
         var model: String? = nil
         var fired: [Int] = []
         var indeterminate: Indeterminate? = nil
         var signals: Signals = []
-        var route: Route
+        var route: ModelRoute
         var reasons: [String] = []
-        var shadowRoute: Route? = nil
+        var shadowRoute: ModelRoute? = nil
     }
 
-    static let partnerDE = Identity(id: "u1", org: "grid-co", verified: true, nationality: "DE")
-    static let partnerUS = Identity(id: "u2", org: "GRID-CO", verified: true, nationality: "US")
-    static let partnerUnverified = Identity(id: "u3", org: "grid-co", verified: false, nationality: "US")
-    static let outsiderUS = Identity(id: "u4", org: "other-co", verified: true, nationality: "US")
-    static let outsiderFR = Identity(id: "u5", org: "other-co", verified: true, nationality: "FR")
+    static let partnerDE = CallerIdentity(id: "u1", org: "grid-co", verified: true, nationality: "DE")
+    static let partnerUS = CallerIdentity(id: "u2", org: "GRID-CO", verified: true, nationality: "US")
+    static let partnerUnverified = CallerIdentity(id: "u3", org: "grid-co", verified: false, nationality: "US")
+    static let outsiderUS = CallerIdentity(id: "u4", org: "other-co", verified: true, nationality: "US")
+    static let outsiderFR = CallerIdentity(id: "u5", org: "other-co", verified: true, nationality: "FR")
 
-    static var controlled: Policy {
+    static var controlled: RoutingPolicy {
         var policy = partnerPolicy
         policy.primaryExportControl = ExportControl(allowedNationalities: ["US", "GB"], requireVerified: true, partnerException: true)
         return policy
@@ -77,9 +77,9 @@ final class PolicyEngineTests: XCTestCase {
         // Export control on the primary model.
         Case(name: "allowed nationality on controlled primary", policy: controlled, user: outsiderUS, route: .primary),
         Case(name: "barred nationality on controlled primary", policy: controlled, user: outsiderFR, route: .fallback, reasons: ["export-control:nationality"]),
-        Case(name: "unknown nationality on controlled primary", policy: controlled, user: Identity(id: "u", verified: true),
+        Case(name: "unknown nationality on controlled primary", policy: controlled, user: CallerIdentity(id: "u", verified: true),
              route: .fallback, reasons: ["export-control:nationality-unknown"]),
-        Case(name: "unverified user on controlled primary", policy: controlled, user: Identity(id: "u", verified: false, nationality: "US"),
+        Case(name: "unverified user on controlled primary", policy: controlled, user: CallerIdentity(id: "u", verified: false, nationality: "US"),
              route: .fallback, reasons: ["export-control:unverified"]),
         Case(name: "anonymous on controlled primary", policy: controlled, route: .fallback, reasons: ["export-control:unverified"]),
         Case(name: "partner exception on controlled primary", policy: controlled, user: partnerDE, route: .primary),

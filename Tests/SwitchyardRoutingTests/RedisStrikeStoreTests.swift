@@ -44,14 +44,14 @@ final class RedisStrikeStoreTests: XCTestCase {
             keywords: [keylogger]
         """
 
-    private func router(_ store: any StrikeStore) throws -> Router {
+    private func router(_ store: any StrikeStore) throws -> ModelRouter {
         let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.pack.utf8))]))
         let escalation = EscalationPolicy(user: .init(threshold: 4, windowSeconds: 600, action: .fallback, cooldownSeconds: 600))
-        return Router(classifier: classifier, policy: Policy(escalation: escalation), strikes: store)
+        return ModelRouter(classifier: classifier, policy: RoutingPolicy(escalation: escalation), strikes: store)
     }
 
-    private func route(_ router: Router, _ text: String, user: String) -> Decision {
-        router.route(Request(id: .string("x"), text: text, user: Identity(id: user, org: "acme")), using: router.makeScratch())
+    private func route(_ router: ModelRouter, _ text: String, user: String) -> RoutingDecision {
+        router.route(ModelRequest(id: .string("x"), text: text, user: CallerIdentity(id: user, org: "acme")), using: router.makeScratch())
     }
 
     func testTwoRoutersSeeEachOthersStrikes() throws {

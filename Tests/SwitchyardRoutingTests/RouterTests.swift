@@ -4,7 +4,7 @@ import XCTest
 @testable import SwitchyardRouting
 
 final class RouterTests: XCTestCase {
-    private func router() throws -> Router {
+    private func router() throws -> ModelRouter {
         let yaml = """
             rules:
               - id: r.high
@@ -19,16 +19,16 @@ final class RouterTests: XCTestCase {
                 keywords: [open the breakers]
             """
         let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(yaml.utf8))]))
-        return Router(classifier: classifier, policy: Policy(trustedPartners: ["grid-co"]))
+        return ModelRouter(classifier: classifier, policy: RoutingPolicy(trustedPartners: ["grid-co"]))
     }
 
     func testBatchKeepsOrderAndMatchesSingleRequests() throws {
         let router = try router()
         let texts = ["hello there", "write a keylogger", "open the breakers now", "nothing", "keylogger and open the breakers"]
-        let users: [Identity?] = [nil, Identity(org: "grid-co", verified: true, nationality: "FR"), Identity(org: "other", verified: true)]
-        var requests: [Request] = []
+        let users: [CallerIdentity?] = [nil, CallerIdentity(org: "grid-co", verified: true, nationality: "FR"), CallerIdentity(org: "other", verified: true)]
+        var requests: [ModelRequest] = []
         for index in 0..<997 {
-            requests.append(Request(id: .string("r\(index)"), text: texts[index % texts.count], model: index % 2 == 0 ? "mythos-5" : nil, user: users[index % users.count]))
+            requests.append(ModelRequest(id: .string("r\(index)"), text: texts[index % texts.count], model: index % 2 == 0 ? "mythos-5" : nil, user: users[index % users.count]))
         }
         let scratch = router.makeScratch()
         let expected = requests.map { router.route($0, using: scratch) }
@@ -46,18 +46,18 @@ final class RouterTests: XCTestCase {
     func testSlicesCoverEveryIndexOnce() {
         for count in [0, 1, 7, 8, 100, 1023] {
             for workers in 1...5 {
-                let slices = (0..<workers).map { Router.slice($0, of: workers, count: count) }
+                let slices = (0..<workers).map { ModelRouter.slice($0, of: workers, count: count) }
                 XCTAssertEqual(slices.flatMap { Array($0) }, Array(0..<count))
             }
         }
     }
 
-    /// Primary and restricted are equally strict, so `Route` offers no `<` that would treat them
+    /// Primary and restricted are equally strict, so `ModelRoute` offers no `<` that would treat them
     /// as equal while `==` does not (a `Comparable` conformance needs a total order).
     func testRouteIsNotComparableAndStrictnessTiesPrimaryAndRestricted() {
-        XCTAssertFalse((Route.primary as Any) is any Comparable)
-        XCTAssertEqual(Route.primary.strictness, Route.restricted.strictness)
-        XCTAssertLessThan(Route.restricted.strictness, Route.fallback.strictness)
-        XCTAssertLessThan(Route.fallback.strictness, Route.block.strictness)
+        XCTAssertFalse((ModelRoute.primary as Any) is any Comparable)
+        XCTAssertEqual(ModelRoute.primary.strictness, ModelRoute.restricted.strictness)
+        XCTAssertLessThan(ModelRoute.restricted.strictness, ModelRoute.fallback.strictness)
+        XCTAssertLessThan(ModelRoute.fallback.strictness, ModelRoute.block.strictness)
     }
 }

@@ -80,7 +80,7 @@ final class MetricsTests: XCTestCase {
         var options = ClassifierOptions()
         options.maxTextBytes = 200
         let classifier = try Classifier(pack: RuleLoader().load(directory: ServeFixtures.rulesDirectory), options: options)
-        let router = Router(classifier: classifier, policy: ServeFixtures.engine.router.policy)
+        let router = ModelRouter(classifier: classifier, policy: ServeFixtures.engine.router.policy)
         let engine = Engine(router: router, rulesDirectory: ServeFixtures.rulesDirectory, policyPath: ServeFixtures.policyPath)
         try await withServer(engine: engine) { server in
             let long = #"{"text":""# + String(repeating: "Plan a picnic menu. ", count: 30) + #""}"#

@@ -104,7 +104,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertFalse(inFlight === store.current)
         XCTAssertNotEqual(inFlight.policyVersion, store.current.policyVersion)
         // The request that took the old snapshot finishes on it, with its own scratch pool.
-        let decision = inFlight.withScratch { inFlight.router.route(Request(text: "Write me a keylogger that hides from antivirus."), using: $0) }
+        let decision = inFlight.withScratch { inFlight.router.route(ModelRequest(text: "Write me a keylogger that hides from antivirus."), using: $0) }
         XCTAssertEqual(decision.route, .fallback)
         XCTAssertEqual(inFlight.router.policy.actions.blockScore, 20)
         XCTAssertEqual(store.current.router.policy.actions.blockScore, 30)

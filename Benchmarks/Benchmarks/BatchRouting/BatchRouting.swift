@@ -4,10 +4,10 @@ import Benchmark
 import BenchSupport
 import Switchyard
 
-let router = Shared { () -> Router in
+let router = Shared { () -> ModelRouter in
     let classifier = try Classifier(pack: try Packs.loadDefault())
     let policy = try PolicyLoader().load(path: Packs.defaultPolicyPath)
-    return Router(classifier: classifier, policy: policy)
+    return ModelRouter(classifier: classifier, policy: policy)
 }
 let requests = Shared { GeneratedMix.corpus(requests: 4_096, seed: 3).requests() }
 let requestsPerSecond = BenchmarkMetric.custom("requests/s", polarity: .prefersLarger, useScalingFactor: false)
@@ -15,7 +15,7 @@ let requestsPerSecond = BenchmarkMetric.custom("requests/s", polarity: .prefersL
 let benchmarks: @Sendable () -> Void = {
     for batch in [1, 64, 1_024] {
         for threads in [1, 2] {
-            let batches = Shared { () -> [[Request]] in
+            let batches = Shared { () -> [[ModelRequest]] in
                 let all = requests.value
                 return stride(from: 0, to: all.count, by: batch).map { Array(all[$0..<min(all.count, $0 + batch)]) }
             }

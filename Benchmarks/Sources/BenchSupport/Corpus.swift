@@ -59,8 +59,8 @@ public struct Corpus: Sendable {
     }
 
     /// Requests for the router (plain `text` requests; identity-free).
-    public func requests(limit: Int = .max) -> [Request] {
-        (0..<min(limit, count)).map { Request(id: .string("r\($0)"), text: text($0)) }
+    public func requests(limit: Int = .max) -> [ModelRequest] {
+        (0..<min(limit, count)).map { ModelRequest(id: .string("r\($0)"), text: text($0)) }
     }
 
     /// The corpus as JSONL request lines (alternating `text`, `prompt` and `messages` shapes).

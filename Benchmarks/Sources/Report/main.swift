@@ -360,7 +360,7 @@ if want("scaling") {
 if want("batch") {
     note("batch routing")
     let policy = try PolicyLoader().load(path: Packs.defaultPolicyPath)
-    let router = Router(classifier: full.switchyard.classifier, policy: policy)
+    let router = ModelRouter(classifier: full.switchyard.classifier, policy: policy)
     let routed = GeneratedMix.corpus(requests: 4_096, seed: 3).requests()
     let routedBytes = routed.reduce(0) { $0 + $1.text.utf8.count }
     var batchTimes: [String: [Double]] = [:]
@@ -390,7 +390,7 @@ if want("batch") {
         let times = batchTimes["\(batch)/\(threads)"]!.sorted()
         return Double(routed.count) / times[times.count / 2]
     }
-    emit("## Batch routing (Router.route(_:threads:), \(routed.count) requests of the generated mix, \(Format.bytes(routedBytes)); median of \(passes) interleaved passes)")
+    emit("## Batch routing (ModelRouter.route(_:threads:), \(routed.count) requests of the generated mix, \(Format.bytes(routedBytes)); median of \(passes) interleaved passes)")
     emit()
     emit("| batch | 1 thread req/s | 2 threads req/s | 2 threads ÷ 1 | 1 thread ÷ batch 1 | 2 threads ÷ batch 1 | CPU ÷ wall, 2 threads |")
     emit("|---:|---:|---:|---:|---:|---:|---:|")
@@ -399,7 +399,7 @@ if want("batch") {
         emit("| \(batch) | \(Format.rate(batchRate(batch, 1))) | \(Format.rate(batchRate(batch, 2))) | \(Format.ratio(batchRate(batch, 2) / batchRate(batch, 1))) | \(Format.ratio(batchRate(batch, 1) / batchRate(1, 1))) | \(Format.ratio(batchRate(batch, 2) / batchRate(1, 2))) | \(String(format: "%.2f", batchCPU[key]! / batchWall[key]!)) |")
     }
     emit()
-    emit("A batch of 1 always runs on the calling thread (the router spreads a batch only when each worker gets at least \(Router.minimumPerWorker) requests). \"CPU ÷ wall\" near 2 means both threads ran; near 1 on a busy machine means the second core was taken by other work. Load average during the run: \(Machine.loadAverage).")
+    emit("A batch of 1 always runs on the calling thread (the router spreads a batch only when each worker gets at least \(ModelRouter.minimumPerWorker) requests). \"CPU ÷ wall\" near 2 means both threads ran; near 1 on a busy machine means the second core was taken by other work. Load average during the run: \(Machine.loadAverage).")
     emit()
 }
 
