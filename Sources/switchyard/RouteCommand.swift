@@ -6,6 +6,7 @@ import Foundation
 import Switchyard
 import SwitchyardTools
 import SwitchyardRedis
+import SwitchyardServe
 
 /// `switchyard route`: JSONL requests on stdin, one routing decision per line on stdout.
 struct RouteCommand: ParsableCommand {
@@ -16,6 +17,9 @@ struct RouteCommand: ParsableCommand {
             Lines are gathered into batches of up to --batch-size lines (and --max-batch-bytes bytes) \
             and routed over --threads cores. A batch is sent as soon as it is full, or when no more \
             input arrives within --max-wait-ms, so a user typing one line sees its decision at once. \
+            SIGHUP reloads the rule pack and the policy (built and checked completely, every rule's \
+            examples included) and reopens the audit file: the next batch is routed with them. A pack \
+            or policy that fails is refused with its reason on stderr, and the loaded one keeps routing. \
             Exit status as for classify.
             """
     )
@@ -71,16 +75,20 @@ struct RouteCommand: ParsableCommand {
 
     func run() throws {
         let router: ModelRouter
+        let rulesDirectory: String
+        let policyPath: String
+        // One strike store for the whole run, so a reload keeps every identity's strikes.
+        let strikes: any StrikeStore = strikesRedis.flatMap { RedisStrikeStore.Endpoint($0) }.map { RedisStrikeStore(endpoint: $0) } ?? LocalStrikeStore()
         do {
             let classifier = try RulePackLocation.loadClassifier(rules)
-            let policyPath = try policy ?? (RulePackLocation.resolve(rules) as NSString).appendingPathComponent("policy/policy.yaml")
+            rulesDirectory = try RulePackLocation.resolve(rules)
+            policyPath = policy ?? (rulesDirectory as NSString).appendingPathComponent("policy/policy.yaml")
             let loaded: RoutingPolicy
             var loader = PolicyLoader()
             loader.knownCategories = Set(classifier.rules.map(\.category))
             do { loaded = try loader.load(path: policyPath) } catch {
                 throw CLIFailure(message: "policy \(policyPath) failed to load:\n\(error.description)")
             }
-            let strikes = strikesRedis.flatMap { RedisStrikeStore.Endpoint($0) }.map { RedisStrikeStore(endpoint: $0) }
             router = ModelRouter(classifier: classifier, policy: loaded, strikes: strikes)
         } catch let failure as CLIFailure {
             standardError(failure.message)
@@ -95,9 +103,9 @@ struct RouteCommand: ParsableCommand {
         }
         defer { auditFile?.close() }
         StandardStreams.installSignalHandlers()
-        if auditFile != nil { StandardStreams.installReopenHandler() }
+        StandardStreams.installHangupHandler()
 
-        let stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
+        var stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
         var failedLines = 0
@@ -105,8 +113,26 @@ struct RouteCommand: ParsableCommand {
 
         // Decisions first: a failing audit file never holds back or drops a decision. Its first
         // failure is reported, auditing stops, and the exit status says so (4).
+        // SIGHUP: build and check the pack and policy afresh; on success the next batch uses them.
+        func reloadIfAsked() {
+            guard reloadRequested.exchange(false, ordering: .relaxed) else { return }
+            let loader = EngineLoader(rulesDirectory: rulesDirectory, policyPath: policyPath, strikes: strikes)
+            do {
+                let engine = try loader.load()
+                stream = RouteStream(router: engine.router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current,
+                                     auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
+                standardError("switchyard: reloaded rules \(engine.rulesVersion) and policy \(engine.policyVersion)")
+            } catch {
+                // The first lines say what is wrong; a broken file makes the rest a cascade.
+                let lines = error.description.split(separator: "\n", omittingEmptySubsequences: false)
+                let shown = lines.prefix(12).joined(separator: "\n") + (lines.count > 12 ? "\n(\(lines.count - 12) more lines)" : "")
+                standardError("switchyard: reload refused, still routing with rules \(stream.router.classifier.pack.version) and policy \(stream.router.policy.version): \(shown)")
+            }
+        }
+
         func flush() throws(StandardStreams.WriteFailure) {
             guard !batch.isEmpty else { return }
+            reloadIfAsked()
             let output = stream.process(batch)
             batch.removeAll()
             failedLines += output.failedLines

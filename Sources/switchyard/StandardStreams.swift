@@ -10,6 +10,9 @@ let receivedSignal = Atomic<Int32>(0)
 /// Set by SIGHUP: the audit file is reopened before its next write (log rotation).
 let reopenRequested = Atomic<Bool>(false)
 
+/// Set by SIGHUP: `route` reloads its rule pack and policy before its next batch.
+let reloadRequested = Atomic<Bool>(false)
+
 /// Raw stdin/stdout for the JSONL streams: `read(2)` and `write(2)` loops, so output appears as soon
 /// as each chunk of input is processed, a closed stdout is noticed (EPIPE) instead of killing the
 /// process, and SIGTERM/SIGINT stop reading without losing lines already read.
@@ -29,10 +32,14 @@ enum StandardStreams {
         sigaction(SIGINT, &action, nil)
     }
 
-    /// Makes SIGHUP ask for the audit file to be reopened instead of ending the process.
-    static func installReopenHandler() {
+    /// Makes SIGHUP ask for a reload of the pack and policy and a reopening of the audit file,
+    /// instead of ending the process.
+    static func installHangupHandler() {
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in reopenRequested.store(true, ordering: .relaxed) }
+        action.__sigaction_handler.sa_handler = { _ in
+            reopenRequested.store(true, ordering: .relaxed)
+            reloadRequested.store(true, ordering: .relaxed)
+        }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
         sigaction(SIGHUP, &action, nil)

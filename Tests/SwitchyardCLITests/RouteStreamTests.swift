@@ -55,6 +55,60 @@ final class RouteStreamTests: XCTestCase {
 
     private var policyPath: String { CLIHarness.packageRoot.appendingPathComponent("Rules/policy/policy.yaml").path }
 
+    func testSIGHUPReloadsThePackAndABrokenPackKeepsTheLoadedOne() throws {
+        let (process, stdin, stdout, stderr) = try CLIHarness.launch(["route", "--rules", pack.path, "--policy", policyPath, "--max-wait-ms", "1"])
+        // Reads stdout until one more decision line has arrived.
+        var pending = Data()
+        func decision(for line: String) throws -> [String: Any] {
+            try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+            while !pending.contains(0x0A) {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { XCTFail("stdout closed"); return [:] }
+                pending.append(chunk)
+            }
+            let end = pending.firstIndex(of: 0x0A)!
+            let record = pending[pending.startIndex..<end]
+            pending = Data(pending[(end + 1)...])
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: record) as? [String: Any])
+        }
+        let before = try decision(for: #"{"id": 1, "text": "bake a sourdough loaf"}"#)
+        XCTAssertEqual(before["route"] as? String, "primary")
+
+        // A new rule: after SIGHUP the same request is caught, under the new pack version.
+        let extended = Self.packYAML + """
+
+              - id: test.bakery.sabotage
+                category: malware
+                severity: high
+                description: a rule added while routing
+                keywords: [sourdough]
+            """
+        try extended.write(to: pack.appendingPathComponent("pack.yaml"), atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        usleep(100_000)
+        let after = try decision(for: #"{"id": 2, "text": "bake a sourdough loaf"}"#)
+        XCTAssertEqual(after["route"] as? String, "fallback")
+        XCTAssertEqual(after["rules"] as? [String], ["test.bakery.sabotage"])
+        XCTAssertNotEqual(after["rules_version"] as? String, before["rules_version"] as? String)
+
+        // A broken pack is refused: the reloaded one keeps routing.
+        try "rules: [".write(to: pack.appendingPathComponent("pack.yaml"), atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        usleep(100_000)
+        let kept = try decision(for: #"{"id": 3, "text": "bake a sourdough loaf"}"#)
+        XCTAssertEqual(kept["route"] as? String, "fallback")
+        XCTAssertEqual(kept["rules_version"] as? String, after["rules_version"] as? String)
+
+        try stdin.fileHandleForWriting.close()
+        _ = stdout.fileHandleForReading.readDataToEndOfFile()
+        let messages = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, messages)
+        XCTAssertTrue(messages.contains("switchyard: reloaded rules \(after["rules_version"] as? String ?? "?")"), messages)
+        XCTAssertTrue(messages.contains("reload refused, still routing with rules \(after["rules_version"] as? String ?? "?")"), messages)
+        XCTAssertTrue(messages.contains("pack.yaml:2: invalid YAML"), messages)
+    }
+
     func testAFailingAuditFileNeverDropsDecisions() throws {
         // /dev/full fails every write with ENOSPC: the decisions still come out, and the exit says 4.
         let input = "{\"id\":1,\"text\":\"hello\"}\n{\"id\":2,\"text\":\"bake bread\"}\n"
