@@ -15,8 +15,9 @@ struct RouteCommand: ParsableCommand {
         abstract: "Route JSONL requests from stdin; write one decision per line to stdout.",
         discussion: """
             Lines are gathered into batches of up to --batch-size lines (and --max-batch-bytes bytes) \
-            and routed over --threads cores. A batch is sent as soon as it is full, or when no more \
-            input arrives within --max-wait-ms, so a user typing one line sees its decision at once. \
+            and routed over --threads cores. A batch is sent as soon as it is full, or --max-wait-ms \
+            after its first line arrived (a deadline, not an idle timer), so a user typing one line \
+            sees its decision at once and a steady trickle of lines is never held back longer. \
             SIGHUP reloads the rule pack and the policy (built and checked completely, every rule's \
             examples included) and reopens the audit file: the next batch is routed with them. A pack \
             or policy that fails is refused with its reason on stderr, and the loaded one keeps routing. \
@@ -36,7 +37,7 @@ struct RouteCommand: ParsableCommand {
     @Option(help: "A batch is also sent once its lines hold this many bytes, so memory stays bounded whatever the line lengths.")
     var maxBatchBytes: Int = 8 << 20
 
-    @Option(help: "Longest wait, in milliseconds, for more input before a partial batch is routed.")
+    @Option(help: "Longest time, in milliseconds, a batch's first line waits for more lines before the batch is routed.")
     var maxWaitMs: Int = 2
 
     @Option(help: "Worker threads per batch (default: all cores).")
@@ -108,6 +109,8 @@ struct RouteCommand: ParsableCommand {
         var stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
+        // When the current batch must be sent: --max-wait-ms after its first line.
+        var batchDeadline: ContinuousClock.Instant? = nil
         var failedLines = 0
         var auditFailure: Int32? = nil
 
@@ -131,6 +134,7 @@ struct RouteCommand: ParsableCommand {
         }
 
         func flush() throws(StandardStreams.WriteFailure) {
+            batchDeadline = nil
             guard !batch.isEmpty else { return }
             reloadIfAsked()
             let output = stream.process(batch)
@@ -148,17 +152,20 @@ struct RouteCommand: ParsableCommand {
         }
 
         do {
-            let readError = try StandardStreams.readChunks(waitMilliseconds: { batch.isEmpty ? nil : maxWaitMs },
+            let readError = try StandardStreams.readChunks(waitMilliseconds: { batchDeadline.map { StandardStreams.milliseconds(until: $0) } },
                                                            midLine: { framer.bufferedByteCount > 0 }) { chunk throws(StandardStreams.WriteFailure) in
-                guard let chunk else { return try flush() }  // no input within the wait: send the partial batch
+                guard let chunk else { return try flush() }  // the deadline passed with no input: send the partial batch
                 var failure: StandardStreams.WriteFailure?
                 framer.feed(chunk) { event in
+                    if batch.isEmpty { batchDeadline = .now + .milliseconds(maxWaitMs) }
                     batch.append(event)
                     if (batch.count >= batchSize || batch.bytes.count >= maxBatchBytes) && failure == nil {
                         do { try flush() } catch { failure = error as? StandardStreams.WriteFailure ?? .failed(errno: EIO) }
                     }
                 }
                 if let failure { throw failure }
+                // Input that keeps coming does not hold a batch past its deadline.
+                if let batchDeadline, ContinuousClock.now >= batchDeadline { try flush() }
             }
             if !StandardStreams.dropsHalfReadLine(framer) { framer.finish { batch.append($0) } }
             try flush()

@@ -92,6 +92,12 @@ enum StandardStreams {
         return true
     }
 
+    /// Whole milliseconds from now until `deadline`, 0 once it has passed.
+    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
+        let left = (deadline - .now).components
+        return max(0, Int(left.seconds) * 1_000 + Int(left.attoseconds / 1_000_000_000_000_000))
+    }
+
     /// After a termination signal, how long reading goes on to finish a line that was half read.
     static let drainMilliseconds = 2_000
 
@@ -109,8 +115,7 @@ enum StandardStreams {
                 guard midLine() else { return nil }
                 let deadline = drainDeadline ?? .now + .milliseconds(drainMilliseconds)
                 drainDeadline = deadline
-                let left = (deadline - .now).components
-                let milliseconds = Int(left.seconds) * 1_000 + Int(left.attoseconds / 1_000_000_000_000_000)
+                let milliseconds = milliseconds(until: deadline)
                 guard milliseconds > 0 else { return nil }
                 var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&descriptor, 1, Int32(clamping: milliseconds))

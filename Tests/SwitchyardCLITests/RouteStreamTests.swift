@@ -109,6 +109,31 @@ final class RouteStreamTests: XCTestCase {
         XCTAssertTrue(messages.contains("pack.yaml:2: invalid YAML"), messages)
     }
 
+    func testATrickleOfLinesIsNotHeldPastTheBatchDeadline() throws {
+        // A line every 5 ms for 1.5 s, far below --batch-size: with an idle timer of 50 ms nothing
+        // would come out until the input ends; with a deadline from each batch's first line the
+        // first decisions arrive while lines are still being written.
+        let (process, stdin, stdout, _) = try CLIHarness.launch(["route", "--rules", pack.path, "--policy", policyPath,
+                                                                 "--max-wait-ms", "50", "--batch-size", "100000"])
+        let firstOutput = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            _ = stdout.fileHandleForReading.availableData
+            firstOutput.signal()
+            _ = stdout.fileHandleForReading.readDataToEndOfFile()
+        }
+        reader.start()
+        var arrivedWhileWriting = false
+        for index in 0..<300 {
+            try stdin.fileHandleForWriting.write(contentsOf: Data("{\"id\": \(index), \"text\": \"bake bread\"}\n".utf8))
+            usleep(5_000)
+            if firstOutput.wait(timeout: .now()) == .success { arrivedWhileWriting = true; break }
+        }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        XCTAssertTrue(arrivedWhileWriting, "no decision came out while lines kept arriving")
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
     func testAFailingAuditFileNeverDropsDecisions() throws {
         // /dev/full fails every write with ENOSPC: the decisions still come out, and the exit says 4.
         let input = "{\"id\":1,\"text\":\"hello\"}\n{\"id\":2,\"text\":\"bake bread\"}\n"
