@@ -255,6 +255,8 @@ def main():
                         help="candidate withdrawal bounds of the text model (repeatable; default: %s)" % WITHDRAW_CANDIDATES)
     parser.add_argument("--output", default=os.path.join(RULES, "scoring.yaml"))
     parser.add_argument("--text-output", default=TEXT_MODEL_FILE)
+    parser.add_argument("--oof-errors", metavar="FILE",
+                        help="also write the training requests the out-of-fold decisions get wrong (JSONL: id, group, risky, text score)")
     args = parser.parse_args()
 
     examples = load_examples(args.dev)
@@ -423,6 +425,13 @@ def main():
             break
         thresholds[best_move] -= step
     flagged = decide(thresholds)
+    if args.oof_errors:
+        with open(args.oof_errors, "w", encoding="utf-8") as out:
+            for index, example in enumerate(examples):
+                if bool(flagged[index]) != example["risky"]:
+                    out.write(json.dumps({"id": example["id"], "group": example["group"], "risky": example["risky"],
+                                          "text_score": round(float(text_scores[index]), 3), "request": example["request"]},
+                                         ensure_ascii=False) + "\n")
     recall = flagged[y == 1].mean()
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
