@@ -9,6 +9,7 @@
 import Foundation
 import Switchyard
 import SwitchyardTools
+import SwitchyardMatching
 
 /// The fuzz targets, by the name used for their corpus and regression directories.
 public enum FuzzTarget: String, CaseIterable, Sendable {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Switchyard
+import SwitchyardMatching
 
 /// One scratch per thread for one classifier, found without locks: a pthread key per handle
 /// holds the calling thread's scratch. Creating a thread's scratch (once) takes a lock to record

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Prometheus
 import Switchyard
+import SwitchyardMatching
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry of its own
 /// (not the process-wide `MetricsSystem`, so two servers in one process, as in tests, never mix

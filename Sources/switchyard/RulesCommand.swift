@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Switchyard
+import SwitchyardMatching
 
 /// `switchyard rules check|test`.
 struct RulesCommand: ParsableCommand {

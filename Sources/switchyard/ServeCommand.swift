@@ -7,6 +7,7 @@ import Logging
 import Switchyard
 import SwitchyardRedis
 import SwitchyardServe
+import SwitchyardMatching
 
 /// `switchyard serve`: the HTTP gateway service.
 struct ServeCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import Benchmark
 import BenchSupport
 import Foundation
 import Switchyard
+import SwitchyardMatching
 
 let pack = Shared { try Packs.loadDefault() }
 let switchyard = Shared { try SwitchyardEngine(pack: pack.value) }

@@ -1,6 +1,7 @@
 import CVectorscan
 import Foundation
 import Switchyard
+import SwitchyardMatching
 
 /// One way of answering "which rules fire on this text". Each engine owns its scratch: use one
 /// instance per thread.

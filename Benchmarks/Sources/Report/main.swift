@@ -10,6 +10,7 @@
 import BenchSupport
 import Foundation
 import Switchyard
+import SwitchyardMatching
 
 // MARK: options
 
