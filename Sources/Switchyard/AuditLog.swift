@@ -32,15 +32,13 @@ public enum AuditSchema {
         var hasher = SHA256()
         hasher.update(data: Array(previous.utf8))
         hasher.update(data: Array(canonical))
-        return hex(hasher.finalize())
+        return PackDigest.lowercaseHex(hasher.finalize())
     }
 
     /// Lowercase hex of the SHA-256 of `bytes` (the audit record's `text_sha256`).
     public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-        hex(SHA256.hash(data: Array(bytes)))
+        PackDigest.lowercaseHex(SHA256.hash(data: Array(bytes)))
     }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String { PackDigest.lowercaseHex(digest) }
 
     /// Whether `bytes` are exactly 64 lowercase hex digits.
     package static func isHash(_ bytes: some Collection<UInt8>) -> Bool {

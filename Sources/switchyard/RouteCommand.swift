@@ -106,7 +106,11 @@ struct RouteCommand: ParsableCommand {
         StandardStreams.installSignalHandlers()
         StandardStreams.installHangupHandler()
 
-        var stream = RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current, auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
+        func makeStream(_ router: ModelRouter) -> RouteStream {
+            RouteStream(router: router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current,
+                        auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
+        }
+        var stream = makeStream(router)
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var batch = LineBatch()
         // When the current batch must be sent: --max-wait-ms after its first line.
@@ -114,16 +118,13 @@ struct RouteCommand: ParsableCommand {
         var failedLines = 0
         var auditFailure: Int32? = nil
 
-        // Decisions first: a failing audit file never holds back or drops a decision. Its first
-        // failure is reported, auditing stops, and the exit status says so (4).
         // SIGHUP: build and check the pack and policy afresh; on success the next batch uses them.
         func reloadIfAsked() {
             guard reloadRequested.exchange(false, ordering: .relaxed) else { return }
             let loader = EngineLoader(rulesDirectory: rulesDirectory, policyPath: policyPath, strikes: strikes)
             do {
                 let engine = try loader.load()
-                stream = RouteStream(router: engine.router, explain: explain, audit: auditFile != nil, instance: instance ?? AuditInstance.current,
-                                     auditExcerptBytes: auditExcerpt, threads: threads, maxLineBytes: maxLineBytes)
+                stream = makeStream(engine.router)
                 standardError("switchyard: reloaded rules \(engine.rulesVersion) and policy \(engine.policyVersion)")
             } catch {
                 // The first lines say what is wrong; a broken file makes the rest a cascade.
@@ -133,6 +134,8 @@ struct RouteCommand: ParsableCommand {
             }
         }
 
+        // Decisions first: a failing audit file never holds back or drops a decision. Its first
+        // failure is reported, auditing stops, and the exit status says so (4).
         func flush() throws(StandardStreams.WriteFailure) {
             batchDeadline = nil
             guard !batch.isEmpty else { return }
