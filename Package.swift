@@ -8,7 +8,8 @@ let package = Package(
     name: "Switchyard",
     products: [
         .library(name: "Switchyard", targets: ["Switchyard"]),
-        .library(name: "SwitchyardTools", targets: ["SwitchyardTools"]),
+        // The fuzz targets' bodies, for the nested Fuzz/ package (see FuzzEntryPoints below).
+        .library(name: "SwitchyardFuzzEntryPoints", targets: ["FuzzEntryPoints"]),
         .executable(name: "switchyard", targets: ["switchyard"]),
         // The C ABI (include/switchyard.h) as a shared library for gateways in C, C++, Go or Rust.
         .library(name: "CSwitchyard", type: .dynamic, targets: ["CSwitchyard"]),
@@ -96,8 +97,9 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
-        // Test-only: the fuzz targets' bodies (shared with the nested Fuzz/ package), replayed on every
-        // seed and kept crash input by FuzzRegressionTests.
+        // The fuzz targets' bodies: the nested Fuzz/ package links them into its libFuzzer binary
+        // (they use the engine's package-level API, which only this package can see), and
+        // FuzzRegressionTests replays every seed and kept crash input through them.
         .target(name: "FuzzEntryPoints", dependencies: ["Switchyard", "SwitchyardTools"], path: "Fuzz/EntryPoints"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"]),
         // Test-only: C code that calls the C ABI exactly as a C gateway would.

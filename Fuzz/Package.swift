@@ -12,17 +12,12 @@ let package = Package(
     name: "SwitchyardFuzz",
     dependencies: [.package(path: "switchyard")],
     targets: [
-        // The targets' bodies, shared with the main package's FuzzRegressionTests.
-        .target(
-            name: "SwitchyardFuzzEntryPoints",
-            dependencies: [.product(name: "Switchyard", package: parent), .product(name: "SwitchyardTools", package: parent)],
-            path: "EntryPoints"
-        ),
         // One libFuzzer binary; $FUZZ_TARGET picks the target (rule_loader, policy_loader,
         // request_stream, classifier, views).
         .executableTarget(
             name: "switchyard-fuzz",
-            dependencies: ["SwitchyardFuzzEntryPoints"],
+            // The targets' bodies, from the main package (they use its package-level API).
+            dependencies: [.product(name: "SwitchyardFuzzEntryPoints", package: parent)],
             path: "Sources/SwitchyardFuzz",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),

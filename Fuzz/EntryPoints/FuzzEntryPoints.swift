@@ -2,9 +2,8 @@
 // point of the library and checks invariants on what comes back. The libFuzzer binary
 // (Fuzz/Sources/SwitchyardFuzz) calls them and traps on a broken invariant; the main package's
 // FuzzRegressionTests call them on every seed and every kept crash input, so `make test` keeps
-// those fixed without the fuzzer. Both packages compile this one file (see Fuzz/README.md).
-//
-// Only the public API of the `Switchyard` product is used.
+// those fixed without the fuzzer. The main package compiles this file; the nested Fuzz/ package
+// links it through the product `SwitchyardFuzzEntryPoints` (see Fuzz/README.md).
 
 import Foundation
 import Switchyard

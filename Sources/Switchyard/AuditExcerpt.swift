@@ -10,10 +10,10 @@
 /// - `[secret]`: a word of 20 or more letters, digits and `_-+/=.` holding both a letter and a
 ///   digit (API keys, tokens), and the word after `password`, `passwd`, `pwd`, `token`, `secret`,
 ///   `apikey` or `api_key` (with `:` or `=`).
-public enum AuditExcerpt {
+package enum AuditExcerpt {
     /// The redacted excerpt of `text` around `span` (byte offsets into `text`'s UTF-8; nil: from
     /// the start). Empty when `maxBytes` is not positive.
-    public static func make(_ text: String, around span: Range<Int>?, maxBytes: Int) -> String {
+    package static func make(_ text: String, around span: Range<Int>?, maxBytes: Int) -> String {
         guard maxBytes > 0 else { return "" }
         let bytes = Array(text.utf8)
         var start = 0
@@ -29,7 +29,7 @@ public enum AuditExcerpt {
     }
 
     /// `text` with e-mail addresses, IPv4 addresses, long numbers and secrets masked.
-    public static func redact<Bytes: Collection<UInt8>>(_ text: Bytes) -> String {
+    package static func redact<Bytes: Collection<UInt8>>(_ text: Bytes) -> String {
         let bytes = Array(text)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

@@ -19,7 +19,7 @@ public struct AuditFileError: Error, Sendable, CustomStringConvertible {
 /// Not thread-safe: the stream writes from one thread.
 public final class AuditFile {
     public let path: String
-    public private(set) var chain: AuditChain
+    package private(set) var chain: AuditChain
     private var descriptor: Int32 = -1
 
     /// Opens (creating it with mode 0640) `path` for appending. A non-empty file must end with a

@@ -28,7 +28,7 @@ public enum AuditSchema {
     static let hashMemberPrefix = Array(#","hash":""#.utf8)
 
     /// `hash` for a record whose `prev` is `previous` and whose canonical bytes are `canonical`.
-    public static func chainHash(previous: String, canonical: some Sequence<UInt8>) -> String {
+    package static func chainHash(previous: String, canonical: some Sequence<UInt8>) -> String {
         var hasher = SHA256()
         hasher.update(data: Array(previous.utf8))
         hasher.update(data: Array(canonical))
@@ -36,7 +36,7 @@ public enum AuditSchema {
     }
 
     /// Lowercase hex of the SHA-256 of `bytes` (the audit record's `text_sha256`).
-    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+    package static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
         PackDigest.lowercaseHex(SHA256.hash(data: Array(bytes)))
     }
 
@@ -95,15 +95,15 @@ public struct AuditChain: Sendable {
 }
 
 /// RFC 3339 UTC timestamps with milliseconds (`2026-12-03T16:27:25.123Z`), one per audit record.
-public enum AuditClock {
-    public static func now() -> String {
+package enum AuditClock {
+    package static func now() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return format(seconds: Int(spec.tv_sec), milliseconds: Int(spec.tv_nsec / 1_000_000))
     }
 
     /// `seconds` since the epoch (UTC) and a millisecond part as RFC 3339.
-    public static func format(seconds: Int, milliseconds: Int = 0) -> String {
+    package static func format(seconds: Int, milliseconds: Int = 0) -> String {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -117,7 +117,7 @@ public enum AuditClock {
 
     /// Parses an RFC 3339 date-time (`2026-12-03T16:27:25Z`, fractional seconds and `±hh:mm`
     /// offsets allowed; a bare date means its midnight UTC) into seconds since the epoch.
-    public static func parse(_ text: String) -> Double? {
+    package static func parse(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }

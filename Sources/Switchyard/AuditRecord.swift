@@ -5,15 +5,15 @@ import SwitchyardRouting
 /// definition (id, category, severity, mode, views, keywords, patterns, near clauses, exceptions,
 /// description). A synthetic scoring rule (`score.<category>`, no terms of its own) is defined by
 /// the pack's weights, so the pack version is part of its definition.
-public struct RuleRevisions: Sendable {
+package struct RuleRevisions: Sendable {
     /// One revision per rule, in the pack's rule order.
-    public let revisions: [String]
+    package let revisions: [String]
 
-    public init(pack: RulePack) {
+    package init(pack: RulePack) {
         revisions = pack.rules.map { RuleRevisions.revision(of: $0, packVersion: pack.version) }
     }
 
-    public static func revision(of rule: Rule, packVersion: String) -> String {
+    package static func revision(of rule: Rule, packVersion: String) -> String {
         var parts = [rule.id, rule.category, rule.severity.rawValue, rule.mode.rawValue, String(rule.views.rawValue), rule.description]
         parts.append("keywords:" + rule.keywords.map(\.source).joined(separator: "\u{1F}"))
         parts.append("patterns:" + rule.patterns.joined(separator: "\u{1F}"))
@@ -41,7 +41,7 @@ public struct AuditRecordRenderer: Sendable {
     public let router: ModelRouter
     /// Who wrote the record (a replica, host or process): `hostname:pid` by default.
     public var instance: String
-    public let revisions: RuleRevisions
+    package let revisions: RuleRevisions
     /// When above 0, a risky or indeterminate decision's record carries `excerpt`: at most this
     /// many bytes of the text around the first evidence in the text as sent, with e-mail and IP
     /// addresses, long numbers and secrets masked (`AuditExcerpt`). Off (0) by default: the
@@ -57,14 +57,14 @@ public struct AuditRecordRenderer: Sendable {
     /// The record body for `decision`. `request` is nil for a line that could not be decoded
     /// (`error` then names why); `time` defaults to now.
     public func body(id: RequestID?, line: Int?, request: ModelRequest?, decision: RoutingDecision, error: String? = nil,
-                     time: String = AuditClock.now()) -> [UInt8] {
+                     time: String? = nil) -> [UInt8] {
         var writer = JSONWriter(capacity: 1024)
-        write(into: &writer, id: id, line: line, request: request, decision: decision, error: error, time: time)
+        write(into: &writer, id: id, line: line, request: request, decision: decision, error: error, time: time ?? AuditClock.now())
         return writer.bytes
     }
 
     /// Writes the body into `writer` (cleared first); reuse one writer per thread.
-    public func write(into writer: inout JSONWriter, id: RequestID?, line: Int?, request: ModelRequest?, decision: RoutingDecision,
+    package func write(into writer: inout JSONWriter, id: RequestID?, line: Int?, request: ModelRequest?, decision: RoutingDecision,
                       error: String? = nil, time: String = AuditClock.now()) {
         let rules = router.classifier.rules
         writer.reset()

@@ -1,21 +1,21 @@
 /// Writes the JSONL records of the `classify` stream (see ARCHITECTURE.md, "Contracts"): one
 /// verdict or one error per input line.
-public struct StreamRecords {
+package struct StreamRecords {
     private var buffer = RecordBuffer()
 
     /// The records written so far, one per line; the caller writes them out and calls `reset()`.
-    public var output: [UInt8] { buffer.output }
+    package var output: [UInt8] { buffer.output }
 
     /// Creates an empty record buffer.
-    public init() {}
+    package init() {}
 
     /// Forgets the bytes written so far, keeping the capacity.
-    public mutating func reset() { buffer.reset() }
+    package mutating func reset() { buffer.reset() }
 
     /// Appends `{"id", "risky", "score", "categories", "rules"}` and, with `explain`, each hit's
     /// rule, view and byte span, then a newline. `indeterminate` is added when the text could not be
     /// fully inspected.
-    public mutating func verdict(id: RequestID?, line: Int, verdict: Verdict, rules: [Rule], explain: Bool, request: ModelRequest? = nil) {
+    package mutating func verdict(id: RequestID?, line: Int, verdict: Verdict, rules: [Rule], explain: Bool, request: ModelRequest? = nil) {
         buffer.writer.beginObject()
         buffer.writer.requestID(id, fallbackLine: line)
         buffer.writer.verdictFields(verdict, rules: rules)
@@ -35,7 +35,7 @@ public struct StreamRecords {
     }
 
     /// Appends `{"id": <id or null>, "line": N, "error": "<code>: <message>"}` and a newline.
-    public mutating func error(id: RequestID?, line: Int, code: String, message: String) {
+    package mutating func error(id: RequestID?, line: Int, code: String, message: String) {
         buffer.writer.beginObject()
         buffer.writer.requestID(id, fallbackLine: nil)
         buffer.writer.key("line")

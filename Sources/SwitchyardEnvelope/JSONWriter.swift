@@ -4,51 +4,51 @@
 // enough, because opening a container or writing a key clears it and finishing a value or a
 // container sets it. The writer does not check that calls are balanced; that is the caller's job.
 
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The JSON written so far (UTF-8).
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     private var needsComma = false
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(max(capacity, 0))
     }
 
     /// Empties the buffer, keeping its capacity.
-    public mutating func reset() {
+    package mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         needsComma = false
     }
 
     /// The buffer as a String (the writer only produces valid UTF-8).
-    public var jsonString: String { String(decoding: bytes, as: UTF8.self) }
+    package var jsonString: String { String(decoding: bytes, as: UTF8.self) }
 
     // MARK: Structure
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes `"key":`; the next call writes the member's value.
-    public mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         separate()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
@@ -57,13 +57,13 @@ public struct JSONWriter: Sendable {
 
     // MARK: Values
 
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         appendQuoted(value)
         needsComma = true
     }
 
-    public mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         separate()
         appendInteger(value)
         needsComma = true
@@ -71,7 +71,7 @@ public struct JSONWriter: Sendable {
 
     /// Shortest round-trip form; integral values without ".0" (10.0 → `10`, 7.5 → `7.5`).
     /// JSON has no NaN or infinity: those are written as `null`.
-    public mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         separate()
         if !value.isFinite {
             appendASCII("null")
@@ -89,32 +89,32 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         separate()
         appendASCII(value ? "true" : "false")
         needsComma = true
     }
 
-    public mutating func null() {
+    package mutating func null() {
         separate()
         appendASCII("null")
         needsComma = true
     }
 
     /// Writes a number exactly as its literal.
-    public mutating func number(_ value: JSONNumber) {
+    package mutating func number(_ value: JSONNumber) {
         raw(value.literal)
     }
 
     /// Writes already-serialised JSON as one value (not checked).
-    public mutating func raw(_ json: String) {
+    package mutating func raw(_ json: String) {
         separate()
         bytes.append(contentsOf: json.utf8)
         needsComma = true
     }
 
     /// Writes any parsed value.
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let b): bool(b)
@@ -135,7 +135,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// `s` as a JSON string literal, quotes included.
-    public static func quoted(_ s: String) -> String {
+    package static func quoted(_ s: String) -> String {
         var writer = JSONWriter(capacity: s.utf8.count + 2)
         writer.appendQuoted(s)
         return writer.jsonString

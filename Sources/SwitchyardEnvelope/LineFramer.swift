@@ -10,29 +10,29 @@
 //    need with maxLineBytes bytes (limits above 64 MiB grow by doubling instead).
 //  - The views passed to `body` are valid only during the call.
 
-public struct LineFramer: Sendable {
-    public enum Event {
+package struct LineFramer: Sendable {
+    package enum Event {
         /// A line without its "\n"; `terminated` is false only for a final fragment from `finish`.
         case line(UnsafeRawBufferPointer, number: Int, terminated: Bool)
         /// A line longer than the limit; `length` is the number of bytes seen when it was reported.
         case tooLong(number: Int, length: Int)
     }
 
-    public let maxLineBytes: Int
+    package let maxLineBytes: Int
     /// The number the next line will get.
-    public private(set) var nextLineNumber = 1
+    package private(set) var nextLineNumber = 1
     /// Holds the start of a line split across chunks; allocated once, at first need.
     private var storage: LineStorage?
     private var pendingCount = 0
     /// Inside an over-long line that was already reported: drop bytes until the next "\n".
     private var discarding = false
 
-    public init(maxLineBytes: Int) {
+    package init(maxLineBytes: Int) {
         self.maxLineBytes = max(maxLineBytes, 0)
     }
 
     /// The number of bytes of an unfinished line currently held.
-    public var bufferedByteCount: Int { pendingCount }
+    package var bufferedByteCount: Int { pendingCount }
 
     /// Feeds a chunk; calls `body` for each completed line (or too-long line) in order.
     /// If `body` throws, the framer stays consistent: the event that threw counts as delivered and
@@ -40,7 +40,7 @@ public struct LineFramer: Sendable {
     ///
     /// (`body` is never called from inside a standard-library `withUnsafe…` closure: on Swift 6.3.1
     /// doing so from a `rethrows` function crashes or loses the error when `body` throws.)
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ body: (Event) throws -> Void) rethrows {
+    package mutating func feed(_ chunk: UnsafeRawBufferPointer, _ body: (Event) throws -> Void) rethrows {
         let n = chunk.count
         var pos = 0
         while pos < n {
@@ -95,7 +95,7 @@ public struct LineFramer: Sendable {
     /// At end of input: delivers an unterminated final fragment (terminated: false) if any bytes are
     /// pending, or nothing. An over-long final line was already reported and yields nothing more.
     /// The framer can then be reused for a new stream (line numbers keep counting).
-    public mutating func finish(_ body: (Event) throws -> Void) rethrows {
+    package mutating func finish(_ body: (Event) throws -> Void) rethrows {
         if discarding {
             discarding = false
             nextLineNumber &+= 1

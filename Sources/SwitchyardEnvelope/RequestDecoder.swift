@@ -62,7 +62,7 @@ public enum RequestDecoder {
     }
 
     /// Decodes an already parsed request value.
-    public static func decode(root: JSONValue, notes: RequestNotes = []) -> Result<ModelRequest, RequestError> {
+    package static func decode(root: JSONValue, notes: RequestNotes = []) -> Result<ModelRequest, RequestError> {
         guard case .object(let object) = root else {
             return .failure(wrongType("request must be a JSON object", id: nil))
         }

@@ -15,7 +15,7 @@
 // whatever `maxDepth` is.
 
 /// A parsed JSON value.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(JSONNumber)
@@ -26,43 +26,43 @@ public enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
     /// The string payload, or nil for any other kind of value.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
     /// The object payload, or nil for any other kind of value.
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
 
     /// The array payload, or nil for any other kind of value.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
     /// The boolean payload, or nil for any other kind of value.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
     }
 
     /// The number payload, or nil for any other kind of value.
-    public var numberValue: JSONNumber? {
+    package var numberValue: JSONNumber? {
         if case .number(let n) = self { return n }
         return nil
     }
 
     /// True for `null`.
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
     /// A short name of the kind of value, for error messages ("string", "object", …).
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -100,17 +100,17 @@ public struct JSONNumber: Sendable, Equatable, Hashable, CustomStringConvertible
 ///
 /// Objects produced by `StrictJSON.parse` never hold two keys that compare equal as Swift strings
 /// (canonical equivalence), which is stricter than byte equality.
-public struct JSONObject: Sendable, Equatable {
+package struct JSONObject: Sendable, Equatable {
     /// The members, in document order.
-    public var members: [(key: String, value: JSONValue)]
+    package var members: [(key: String, value: JSONValue)]
 
-    public init(_ members: [(key: String, value: JSONValue)] = []) {
+    package init(_ members: [(key: String, value: JSONValue)] = []) {
         self.members = members
     }
 
     /// The value of the first member whose key has exactly the UTF-8 bytes of `key`, or nil.
     /// (Exact bytes, like other JSON readers: "\u{212A}ey" (Kelvin sign) does not match "Key".)
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         for member in members where utf8Equal(member.key, key) {
             return member.value
         }
@@ -118,14 +118,14 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     /// The keys in document order.
-    public var keys: [String] { members.map { $0.key } }
+    package var keys: [String] { members.map { $0.key } }
 
-    public var count: Int { members.count }
+    package var count: Int { members.count }
 
-    public var isEmpty: Bool { members.isEmpty }
+    package var isEmpty: Bool { members.isEmpty }
 
     /// Order-sensitive equality: same keys (byte for byte) with equal values in the same order.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         for i in lhs.members.indices {
             let l = lhs.members[i], r = rhs.members[i]
@@ -136,8 +136,8 @@ public struct JSONObject: Sendable, Equatable {
 }
 
 /// Why `StrictJSON.parse` refused its input.
-public struct JSONParseError: Error, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+package struct JSONParseError: Error, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable {
         case invalidJSON = "invalid_json"
         case invalidUTF8 = "invalid_utf8"
         case invalidUnicodeEscape = "invalid_unicode_escape"
@@ -145,29 +145,29 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
         case tooDeep = "too_deep"
     }
 
-    public var code: Code
+    package var code: Code
     /// Byte offset in the input.
-    public var offset: Int
-    public var message: String
+    package var offset: Int
+    package var message: String
     /// The top-level object's `id` (a string or a number), when it was read before the error, so
     /// an error record can still name its request.
-    public var rootID: JSONValue? = nil
+    package var rootID: JSONValue? = nil
 
-    public init(code: Code, offset: Int, message: String) {
+    package init(code: Code, offset: Int, message: String) {
         self.code = code
         self.offset = offset
         self.message = message
     }
 
     /// "<code>: <message> at byte N", e.g. "invalid_json: unexpected end of input at byte 40".
-    public var description: String {
+    package var description: String {
         "\(code.rawValue): \(message) at byte \(offset)"
     }
 }
 
-public enum StrictJSON {
+package enum StrictJSON {
     /// Parses exactly one JSON value (with optional surrounding whitespace) from `bytes`.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
             throw JSONParseError(code: .invalidUTF8, offset: bad, message: "invalid UTF-8")
         }
@@ -182,7 +182,7 @@ public enum StrictJSON {
     }
 
     /// Convenience for tests and cold paths.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONParseError) -> JSONValue in try parse(buffer, maxDepth: maxDepth) }
         }
@@ -190,7 +190,7 @@ public enum StrictJSON {
     }
 
     /// Convenience for tests and cold paths.
-    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 }

@@ -126,20 +126,20 @@ public final class LocalStrikeStore: StrikeStore {
 
 /// Applies an `EscalationPolicy` with a `StrikeStore`: escalated identities get their level's
 /// action, and risky decisions add strikes. Shared by every thread of a router.
-public final class Escalator: Sendable {
-    public let policy: EscalationPolicy
-    public let store: any StrikeStore
+package final class Escalator: Sendable {
+    package let policy: EscalationPolicy
+    package let store: any StrikeStore
     private let clock: @Sendable () -> Double
 
     /// `clock` gives the time in seconds (default: the wall clock).
-    public init(policy: EscalationPolicy, store: any StrikeStore = LocalStrikeStore(), clock: @escaping @Sendable () -> Double = Escalator.wallClock) {
+    package init(policy: EscalationPolicy, store: any StrikeStore = LocalStrikeStore(), clock: @escaping @Sendable () -> Double = Escalator.wallClock) {
         self.policy = policy
         self.store = store
         self.clock = clock
     }
 
     /// Seconds since the epoch.
-    public static let wallClock: @Sendable () -> Double = {
+    package static let wallClock: @Sendable () -> Double = {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
@@ -148,7 +148,7 @@ public final class Escalator: Sendable {
     /// `decision` for a request from `identity`, after escalation: a strike is recorded when
     /// the decision is risky enough, an identity whose strikes reach its threshold is escalated,
     /// and an escalated identity's decision gets the escalation's action and reason.
-    public func apply(to decision: RoutingDecision, identity: CallerIdentity?, rules: [Rule], routing: RoutingPolicy) -> RoutingDecision {
+    package func apply(to decision: RoutingDecision, identity: CallerIdentity?, rules: [Rule], routing: RoutingPolicy) -> RoutingDecision {
         guard policy.isEnabled, let identity else { return decision }
         let now = clock()
         let org = identity.org?.lowercased()

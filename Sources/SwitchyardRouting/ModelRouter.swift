@@ -14,17 +14,18 @@ public final class ModelRouter: Sendable {
     /// The routing policy.
     public let policy: RoutingPolicy
     /// Per-identity escalation, when the policy configures it.
-    public let escalator: Escalator?
+    package let escalator: Escalator?
 
     /// Creates a router over a compiled pack and a policy. Strikes go to `strikes` (default: a
     /// store in this process); pass the same store to the router that replaces this one on a
-    /// reload, or a shared one (Redis) for a fleet.
+    /// reload, or a shared one (Redis) for a fleet. `clock` gives the time in seconds (default:
+    /// the wall clock).
     public init(classifier: Classifier, policy: RoutingPolicy, strikes: (any StrikeStore)? = nil,
-                clock: @escaping @Sendable () -> Double = Escalator.wallClock) {
+                clock: (@Sendable () -> Double)? = nil) {
         self.classifier = classifier
         self.policy = policy
         self.escalator = policy.escalation.isEnabled
-            ? Escalator(policy: policy.escalation, store: strikes ?? LocalStrikeStore(), clock: clock) : nil
+            ? Escalator(policy: policy.escalation, store: strikes ?? LocalStrikeStore(), clock: clock ?? Escalator.wallClock) : nil
     }
 
     /// Fresh scratch for single-request routing on one thread.
@@ -43,16 +44,16 @@ public final class ModelRouter: Sendable {
         PolicyEngine.unparseable(policy: policy, code: code)
     }
 
-    /// Routes a batch, keeping order, spread over `threads` workers (default: all active cores).
-    /// Workers take small chunks in turn (so a few long texts do not leave one core idle), each
-    /// with one pooled scratch.
-    public func route(_ requests: [ModelRequest], threads: Int = ProcessInfoCores.active) -> [RoutingDecision] {
-        route(count: requests.count, threads: threads) { index, scratch in route(requests[index], using: scratch) }
+    /// Routes a batch, keeping order, spread over `threads` workers (default, or nil: all active
+    /// cores). Workers take small chunks in turn (so a few long texts do not leave one core idle),
+    /// each with one pooled scratch.
+    public func route(_ requests: [ModelRequest], threads: Int? = nil) -> [RoutingDecision] {
+        route(count: requests.count, threads: threads ?? ProcessInfoCores.active) { index, scratch in route(requests[index], using: scratch) }
     }
 
     /// Batch core shared by `route(_:threads:)` and the stream: calls `decide(index, scratch)` for
     /// every index in `0..<count` over up to `threads` workers and returns the results in order.
-    public func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> RoutingDecision) -> [RoutingDecision] {
+    package func route(count: Int, threads: Int, _ decide: @Sendable (Int, ClassificationScratch) -> RoutingDecision) -> [RoutingDecision] {
         let workers = max(1, min(threads, count / Self.minimumPerWorker))
         if workers == 1 {
             return classifier.withScratch { scratch in (0..<count).map { decide($0, scratch) } }
@@ -74,7 +75,7 @@ public final class ModelRouter: Sendable {
     /// chunk of long texts does not hold up the others), calling `body` once per chunk with the
     /// worker's pooled scratch; returns the chunks' results in order. This is the batch primitive
     /// the stream uses to decode, route and render lines in parallel.
-    public func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = ModelRouter.minimumPerWorker,
+    package func forEachSlice<T: Sendable>(count: Int, threads: Int, minimumPerWorker: Int = ModelRouter.minimumPerWorker,
                                           _ body: @Sendable (Range<Int>, ClassificationScratch) -> T) -> [T] {
         let workers = max(1, min(threads, count / max(1, minimumPerWorker)))
         if workers == 1 {
@@ -135,9 +136,9 @@ private struct SendableSlots<T>: @unchecked Sendable {
 }
 
 /// Processor counts for sizing worker pools.
-public enum ProcessInfoCores {
+package enum ProcessInfoCores {
     /// Cores this process may run on.
-    public static var active: Int {
+    package static var active: Int {
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else

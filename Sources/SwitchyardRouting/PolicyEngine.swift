@@ -17,9 +17,9 @@ import SwitchyardRules
 ///    same table, whether or not a rule fired; reasons `signal:<name>`.
 /// 6. **Indeterminate** verdicts get the policy's route (default fallback), never a clean pass.
 /// 7. **Shadow mode** records the decision in `shadowRoute` and reasons, but routes as if clean.
-public enum PolicyEngine {
+package enum PolicyEngine {
     /// Decides where a request with this identity, requested model and verdict goes.
-    public static func decide(policy: RoutingPolicy, rules: [Rule], identity: CallerIdentity?, requestedModel: String?, verdict: Verdict) -> RoutingDecision {
+    package static func decide(policy: RoutingPolicy, rules: [Rule], identity: CallerIdentity?, requestedModel: String?, verdict: Verdict) -> RoutingDecision {
         var reasons: [String] = []
         let org = identity?.org?.lowercased()
         let verified = identity?.verified == true
@@ -89,7 +89,7 @@ public enum PolicyEngine {
     }
 
     /// The decision for a line that could not be parsed: the policy's fail-safe route.
-    public static func unparseable(policy: RoutingPolicy, code: String) -> RoutingDecision {
+    package static func unparseable(policy: RoutingPolicy, code: String) -> RoutingDecision {
         RoutingDecision(route: policy.unparseable, model: policy.model(for: policy.unparseable), reasons: ["unparseable:" + code], verdict: nil)
     }
 

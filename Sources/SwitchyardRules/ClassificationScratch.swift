@@ -82,10 +82,10 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var requestGeneration: UInt32 = 0
 
     /// What this scratch's classifications have cost so far (reset it freely).
-    @exclusivity(unchecked) public var statistics = ScanStatistics()
+    @exclusivity(unchecked) package var statistics = ScanStatistics()
     /// Per-rule work counters (nil: not profiling). Make one with `RuleProfile(ruleCount:)` for
     /// this scratch's classifier; it adds a clock read per RE2 confirmation.
-    @exclusivity(unchecked) public var profile: RuleProfile? = nil
+    @exclusivity(unchecked) package var profile: RuleProfile? = nil
 
     /// `TermForms` bits of every pattern hit in the current request (ROT13 and reversed evidence).
     @exclusivity(unchecked) var seenForms: UInt8 = 0
@@ -148,10 +148,10 @@ public final class ClassificationScratch: @unchecked Sendable {
     let modelCountered: UnsafeMutableBufferPointer<Bool>
     /// Keep evidence-only verdicts (hits of `evidence` rules and category scores) instead of
     /// returning a clean verdict when nothing decisive fired: for `--explain` and training.
-    public var keepsEvidence = false
+    package var keepsEvidence = false
     /// Let the learned models withdraw enforce rules (counter-evidence, a confidently benign text
     /// score). Off for `rules test`, which checks what each rule itself matches.
-    public var withdrawsRules = true
+    package var withdrawsRules = true
 
     /// The identity of the classifier that made it: its tables are sized for that one only.
     let owner: UInt64

@@ -91,7 +91,7 @@ public final class Classifier: Sendable {
     }
 
     /// Size facts per automaton: (pass kind, states, patterns, longest pattern in bytes, table bytes).
-    public var automatonSizes: [(pass: String, states: Int, patterns: Int, longest: Int, bytes: Int)] {
+    package var automatonSizes: [(pass: String, states: Int, patterns: Int, longest: Int, bytes: Int)] {
         [("plain", tables.plain), ("skeleton", tables.skeleton), ("joined", tables.joined)].map {
             ($0.0, $0.1.automaton.stateCount, $0.1.automaton.patternCount, $0.1.automaton.longestPattern, $0.1.automaton.memoryBytes)
         }

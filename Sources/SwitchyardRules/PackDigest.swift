@@ -2,15 +2,15 @@ import Crypto
 
 /// SHA-256 (swift-crypto), used for rule-pack and policy versions. Not on the per-request
 /// classification path.
-public enum PackDigest {
+package enum PackDigest {
     /// The 32-byte SHA-256 digest of `bytes`.
     /// - Complexity: O(n).
-    public static func sha256<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    package static func sha256<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         Array(SHA256.hash(data: Array(bytes)))
     }
 
     /// Lowercase hex of the SHA-256 of `bytes`, cut to `length` characters (at most 64).
-    public static func hex<Bytes: Collection>(of bytes: Bytes, length: Int = 64) -> String where Bytes.Element == UInt8 {
+    package static func hex<Bytes: Collection>(of bytes: Bytes, length: Int = 64) -> String where Bytes.Element == UInt8 {
         String(lowercaseHex(sha256(bytes)).prefix(length))
     }
 

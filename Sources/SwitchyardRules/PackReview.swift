@@ -1,34 +1,34 @@
 import SwitchyardMatching
 
 /// A problem worth a rule author's attention that does not stop the pack from loading.
-public struct PackWarning: Sendable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var ruleID: String
-    public var message: String
+package struct PackWarning: Sendable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var ruleID: String
+    package var message: String
     /// `file:line: rule <id>: warning: message`.
-    public var description: String { "\(location): rule \(ruleID): warning: \(message)" }
+    package var description: String { "\(location): rule \(ruleID): warning: \(message)" }
 }
 
 /// One example sentence that did not behave as its rule says.
-public struct ExampleFailure: Sendable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var ruleID: String
+package struct ExampleFailure: Sendable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var ruleID: String
     /// True for a `match` example that did not fire, false for a `no_match` example that did.
-    public var expectedMatch: Bool
-    public var sentence: String
+    package var expectedMatch: Bool
+    package var sentence: String
     /// Other rules that fired on the sentence (helps when a `no_match` example is caught elsewhere).
-    public var firedRules: [String]
-    public var description: String {
+    package var firedRules: [String]
+    package var description: String {
         let what = expectedMatch ? "match example did not fire" : "no_match example fired"
         return "\(location): rule \(ruleID): \(what): \(sentence.debugDescription)"
     }
 }
 
 /// Lint and example checks behind `switchyard rules check` and `switchyard rules test`.
-public enum PackReview {
+package enum PackReview {
     /// Warnings for a loaded pack: regexes without prefilter atoms (they run on every request),
     /// rules without examples, and very short terms that may fire on ordinary words.
-    public static func warnings(for pack: RulePack, regexOptions: RE2Options = RE2Options()) -> [PackWarning] {
+    package static func warnings(for pack: RulePack, regexOptions: RE2Options = RE2Options()) -> [PackWarning] {
         var warnings: [PackWarning] = []
         for rule in pack.rules {
             func warn(_ message: String) { warnings.append(PackWarning(location: rule.location, ruleID: rule.id, message: message)) }
@@ -51,7 +51,7 @@ public enum PackReview {
     /// A rule counts as firing on an example whatever its mode, so shadow and evidence rules are
     /// tested too; the learned models withdraw nothing here, since an example tests what its rule
     /// matches.
-    public static func testExamples(_ classifier: Classifier) -> (checked: Int, failures: [ExampleFailure]) {
+    package static func testExamples(_ classifier: Classifier) -> (checked: Int, failures: [ExampleFailure]) {
         let scratch = classifier.makeScratch()
         scratch.withdrawsRules = false
         scratch.keepsEvidence = true

@@ -165,14 +165,20 @@ public struct RulePack: Sendable {
     var compiledPatterns: [CompiledPatternKey: RE2Pattern] = [:]
     /// The weights that turn fired `evidence` rules into per-category scores, if the pack has them.
     /// Its synthetic rules (`score.<category>`) are among `rules`.
-    public private(set) var scoring: ScoringModel?
+    package private(set) var scoring: ScoringModel?
     /// The hashed n-gram model over the whole text, if the pack has one. Its synthetic rule
     /// (`score.<category>`) is the last of `rules`.
-    public private(set) var textModel: TextModel?
+    package private(set) var textModel: TextModel?
 
     /// Creates a pack from rules built in code (tests, tools). `version` defaults to a digest of the
-    /// ids. With a `scoring` model, each of its categories adds its synthetic rule `score.<category>`.
-    public init(rules: [Rule], scoring: ScoringModel? = nil, textModel: TextModel? = nil, version: String? = nil, origin: String = "<memory>") {
+    /// ids.
+    public init(rules: [Rule], version: String? = nil, origin: String = "<memory>") {
+        self.init(rules: rules, scoring: nil, version: version, origin: origin)
+    }
+
+    /// A pack with the learned models (the loader's, and tests'). With a `scoring` model, each of
+    /// its categories adds its synthetic rule `score.<category>`.
+    package init(rules: [Rule], scoring: ScoringModel?, textModel: TextModel? = nil, version: String? = nil, origin: String = "<memory>") {
         var rules = rules
         if let scoring {
             for category in scoring.categories {

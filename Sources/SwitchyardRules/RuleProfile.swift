@@ -3,24 +3,24 @@
 /// Suricata's rule profiling. Off by default: each counter is one nil check on the hot path.
 ///
 /// Arrays are indexed by rule (the pack's rule order). Not thread-safe: one per scratch.
-public final class RuleProfile: @unchecked Sendable {
+package final class RuleProfile: @unchecked Sendable {
     // SAFETY (Sendable): owned by one scratch, used by one thread at a time like the scratch.
     /// Keyword hits that fire the rule directly.
-    public var keywordHits: [Int]
+    package var keywordHits: [Int]
     /// Hits of the rule's regex atoms (each may queue an RE2 confirmation).
-    public var atomHits: [Int]
+    package var atomHits: [Int]
     /// `near` clauses tested (a term of one of the clause's lists occurred).
-    public var clauseTests: [Int]
+    package var clauseTests: [Int]
     /// RE2 confirmations run, bytes they searched, and the time they took.
-    public var regexRuns: [Int]
-    public var regexBytes: [Int]
-    public var regexNanoseconds: [Int]
+    package var regexRuns: [Int]
+    package var regexBytes: [Int]
+    package var regexNanoseconds: [Int]
     /// Times the rule held in a view pass (before exceptions), and requests it fired in.
-    public var triggers: [Int]
-    public var fired: [Int]
+    package var triggers: [Int]
+    package var fired: [Int]
 
     /// Zeroed counters for `ruleCount` rules.
-    public init(ruleCount: Int) {
+    package init(ruleCount: Int) {
         keywordHits = Array(repeating: 0, count: ruleCount)
         atomHits = keywordHits
         clauseTests = keywordHits
@@ -32,7 +32,7 @@ public final class RuleProfile: @unchecked Sendable {
     }
 
     /// Every counter of `rule` that is not zero is work the rule caused.
-    public func hasWork(_ rule: Int) -> Bool {
+    package func hasWork(_ rule: Int) -> Bool {
         keywordHits[rule] + atomHits[rule] + clauseTests[rule] + regexRuns[rule] + triggers[rule] > 0
     }
 }

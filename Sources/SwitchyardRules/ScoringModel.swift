@@ -14,30 +14,30 @@
 /// weight on a rule listed in `counter_evidence`: detection, defence, study) leaves its category's
 /// score below `withdrawBelow`, and then it is withdrawn from the verdict. Framing never counts as counter-evidence (its weights are never
 /// negative), so a fiction wrapper cannot withdraw a rule.
-public struct ScoringModel: Sendable {
+package struct ScoringModel: Sendable {
     /// One category's linear model.
-    public struct Category: Sendable {
+    package struct Category: Sendable {
         /// The category it scores (the `category` of its gate rules and of its synthetic rule).
-        public var name: String
+        package var name: String
         /// Log-odds before any evidence.
-        public var bias: Double
+        package var bias: Double
         /// The score at or above which the category fires.
-        public var threshold: Double
+        package var threshold: Double
         /// Severity of the synthetic rule `score.<name>`.
-        public var severity: Severity
+        package var severity: Severity
         /// Counter-evidence withdraws the category's weighed enforce rules only while the score is
         /// below this (default 0: the model finds the request more likely benign than not).
-        public var withdrawBelow: Double = 0
+        package var withdrawBelow: Double = 0
         /// Weight of each evidence rule, by rule id.
-        public var weights: [(rule: String, weight: Double)]
+        package var weights: [(rule: String, weight: Double)]
         /// Weight of two evidence rules firing together (an interaction the single weights cannot
         /// express, e.g. a request form *and* a third-party target).
-        public var pairs: [(first: String, second: String, weight: Double)] = []
+        package var pairs: [(first: String, second: String, weight: Double)] = []
         /// Where the category is written.
-        public var location: SourceLocation
+        package var location: SourceLocation
 
         /// Creates a category model.
-        public init(name: String, bias: Double, threshold: Double, severity: Severity, weights: [(rule: String, weight: Double)], location: SourceLocation) {
+        package init(name: String, bias: Double, threshold: Double, severity: Severity, weights: [(rule: String, weight: Double)], location: SourceLocation) {
             self.name = name
             self.bias = bias
             self.threshold = threshold
@@ -47,25 +47,25 @@ public struct ScoringModel: Sendable {
         }
 
         /// Id of the rule this category fires.
-        public var ruleID: String { "score." + name }
+        package var ruleID: String { "score." + name }
     }
 
     /// The models, in file order.
-    public var categories: [Category]
+    package var categories: [Category]
     /// The evidence rules that count as counter-evidence (defence, detection, study): only these,
     /// with a negative weight, can withdraw an enforce rule.
-    public var counterEvidence: [String] = []
+    package var counterEvidence: [String] = []
     /// Free-form provenance written by the training script (data, date, figures).
-    public var trainedOn: String
+    package var trainedOn: String
 
     /// Creates a model.
-    public init(categories: [Category], trainedOn: String = "") {
+    package init(categories: [Category], trainedOn: String = "") {
         self.categories = categories
         self.trainedOn = trainedOn
     }
 
     /// Evidence rules whose category is this one weigh into every category's model and gate none.
-    public static let crossCategory = "any"
+    package static let crossCategory = "any"
 }
 
 /// The scoring model compiled against a pack's rule indices.

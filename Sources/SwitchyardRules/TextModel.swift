@@ -31,41 +31,41 @@ import SwitchyardMatching
 /// The weights are fitted offline by `Rules/model/train.py`, which takes its features from
 /// `switchyard rules features`, that is from `forEachFeature` below, so training and serving
 /// cannot disagree.
-public struct TextModel: Sendable {
+package struct TextModel: Sendable {
     /// The feature extractor this model was trained with; a pack naming another is refused.
-    public static let featurizer = "readable-byte-4grams-words-v3"
+    package static let featurizer = "readable-byte-4grams-words-v3"
     /// log2 of the number of weight buckets.
-    public static let bucketBits = 18
+    package static let bucketBits = 18
     /// Number of weight buckets.
-    public static let bucketCount = 1 << bucketBits
+    package static let bucketCount = 1 << bucketBits
 
     /// The category of the rule it fires (`score.<category>`).
-    public var category: String
+    package var category: String
     /// Severity of that rule.
-    public var severity: Severity
+    package var severity: Severity
     /// Log-odds with no features.
-    public var bias: Double
+    package var bias: Double
     /// The score at or above which the model fires.
-    public var threshold: Double
+    package var threshold: Double
     /// Plain-text enforce rules are withdrawn below this score (`-infinity`: never).
-    public var withdrawBelow: Double
+    package var withdrawBelow: Double
     /// The weight of one quantisation step.
-    public var scale: Double
+    package var scale: Double
     /// One signed byte per bucket (`bucketCount` of them).
-    public var weights: [Int8]
+    package var weights: [Int8]
     /// Weight of each evidence or enforce rule that fired, by rule id.
-    public var ruleWeights: [(rule: String, weight: Double)] = []
+    package var ruleWeights: [(rule: String, weight: Double)] = []
     /// Enforce rules the model never withdraws: in training they fired on no benign request, so
     /// a low text score does not overrule them ("Write a trojan in PHP" is short, and its few
     /// words say little to the n-grams).
-    public var keeps: [String] = []
+    package var keeps: [String] = []
     /// Provenance written by the training script.
-    public var trainedOn: String
+    package var trainedOn: String
     /// Where the model is written.
-    public var location: SourceLocation
+    package var location: SourceLocation
 
     /// Creates a model; `weights` must hold `bucketCount` entries.
-    public init(category: String, severity: Severity, bias: Double, threshold: Double, withdrawBelow: Double, scale: Double,
+    package init(category: String, severity: Severity, bias: Double, threshold: Double, withdrawBelow: Double, scale: Double,
                 weights: [Int8], trainedOn: String = "", location: SourceLocation) {
         precondition(weights.count == Self.bucketCount, "a text model has \(Self.bucketCount) weights")
         self.category = category
@@ -80,7 +80,7 @@ public struct TextModel: Sendable {
     }
 
     /// Id of the rule the model fires.
-    public var ruleID: String { "score." + category }
+    package var ruleID: String { "score." + category }
 
     /// The model's log-odds for `text` (UTF-8: the readable view). Each distinct feature counts
     /// once, so repeating a word ten thousand times weighs what writing it once does. `seen` is
@@ -105,7 +105,7 @@ public struct TextModel: Sendable {
     }
 
     /// The model's log-odds for `text`, for tools and tests (allocates a table of stamps).
-    public func score(_ text: UnsafeRawBufferPointer) -> Double {
+    package func score(_ text: UnsafeRawBufferPointer) -> Double {
         let seen = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.bucketCount)
         defer { seen.deallocate() }
         seen.initialize(repeating: 0)
@@ -116,7 +116,7 @@ public struct TextModel: Sendable {
     /// twice is reported twice; the score counts it once). This is the model's whole definition of
     /// its input.
     @inline(__always)
-    public static func forEachFeature(_ text: UnsafeRawBufferPointer, _ body: (Int) -> Void) {
+    package static func forEachFeature(_ text: UnsafeRawBufferPointer, _ body: (Int) -> Void) {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = text.count
         var index = 0
@@ -183,7 +183,7 @@ public struct TextModel: Sendable {
     /// The distinct buckets of a request text's features, in order of first occurrence, read as
     /// the classifier reads it (the readable view of the sanitised text), for training tools.
     /// Allocates.
-    public static func features(of text: String) -> [Int] {
+    package static func features(of text: String) -> [Int] {
         var text = text
         var sanitised: [UInt8] = []
         var readable: [UInt8] = []
@@ -206,7 +206,7 @@ public struct TextModel: Sendable {
     /// byte between two one-letter words is dropped ("k e y l o g g e r" → "keylogger"), any
     /// other run of separators becomes one space ("w r i t e   a   k e y" → "write a key").
     /// Replaces `output`'s contents; allocates only to grow it.
-    public static func joinSplitLetters(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+    package static func joinSplitLetters(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
         output.reserveCapacity(text.count)
         var index = 0
@@ -235,7 +235,7 @@ public struct TextModel: Sendable {
     /// "security", "ransomware"). Returns whether anything was removed; replaces `output`'s
     /// contents, allocating only to grow it. Letters outside ASCII are judged by the standard
     /// library's `isAlphabetic`.
-    public static func joinSymbolSplitWords(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
+    package static func joinSymbolSplitWords(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
         output.removeAll(keepingCapacity: true)
         output.reserveCapacity(text.count)
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }

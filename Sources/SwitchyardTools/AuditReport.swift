@@ -11,30 +11,30 @@ import SwitchyardRouting
 /// - `severities`: decisions by the highest severity among their enforce-mode rules.
 /// - `rules`: decisions by each enforce-mode rule that fired (shadow and evidence rules are
 ///   counted apart, in `shadow_rules`, for shadow only).
-public struct ActivityCounts: Sendable, Equatable {
+package struct ActivityCounts: Sendable, Equatable {
     /// One category's activity: how often, when first and last, and example text hashes.
-    public struct CategoryActivity: Sendable, Equatable {
-        public var decisions = 0
-        public var firstSeen = ""
-        public var lastSeen = ""
-        public var exampleHashes: [String] = []
+    package struct CategoryActivity: Sendable, Equatable {
+        package var decisions = 0
+        package var firstSeen = ""
+        package var lastSeen = ""
+        package var exampleHashes: [String] = []
     }
 
-    public var decisions = 0
-    public var risky = 0
-    public var routes: [String: Int] = [:]
-    public var categories: [String: CategoryActivity] = [:]
-    public var severities: [String: Int] = [:]
-    public var rules: [String: Int] = [:]
-    public var shadowRules: [String: Int] = [:]
+    package var decisions = 0
+    package var risky = 0
+    package var routes: [String: Int] = [:]
+    package var categories: [String: CategoryActivity] = [:]
+    package var severities: [String: Int] = [:]
+    package var rules: [String: Int] = [:]
+    package var shadowRules: [String: Int] = [:]
     /// Decisions made while the identity was escalated, by reason (`escalated:user`, `escalated:org`).
-    public var escalations: [String: Int] = [:]
+    package var escalations: [String: Int] = [:]
     /// Risky decisions per UTC day (`YYYY-MM-DD`).
-    public var riskyByDay: [String: Int] = [:]
-    public var firstSeen = ""
-    public var lastSeen = ""
+    package var riskyByDay: [String: Int] = [:]
+    package var firstSeen = ""
+    package var lastSeen = ""
     /// Up to `AuditReport.exampleCount` text hashes of risky decisions, first seen first.
-    public var exampleHashes: [String] = []
+    package var exampleHashes: [String] = []
 
     mutating func add(_ record: AuditReport.Record) {
         decisions += 1
@@ -65,66 +65,66 @@ public struct ActivityCounts: Sendable, Equatable {
     }
 
     /// Decisions per category, as plain counts.
-    public var categoryCounts: [String: Int] { categories.mapValues(\.decisions) }
+    package var categoryCounts: [String: Int] { categories.mapValues(\.decisions) }
 }
 
 /// A report over one or more audit logs: per user and per organisation, and fleet totals.
-public struct AuditReport: Sendable {
+package struct AuditReport: Sendable {
     static let exampleCount = 3
     /// How many top rules each identity lists.
-    public static let topRuleCount = 5
+    package static let topRuleCount = 5
 
     /// The fields of one decision record that the report uses.
-    public struct Record: Sendable {
-        public var time: String
-        public var user: String?
-        public var org: String?
-        public var route: String
-        public var risky: Bool
-        public var categories: [String]
-        public var severity: String?
-        public var enforceRules: [String]
-        public var shadowRules: [String]
-        public var textHash: String?
+    package struct Record: Sendable {
+        package var time: String
+        package var user: String?
+        package var org: String?
+        package var route: String
+        package var risky: Bool
+        package var categories: [String]
+        package var severity: String?
+        package var enforceRules: [String]
+        package var shadowRules: [String]
+        package var textHash: String?
         /// The decision's `escalated:*` reasons.
-        public var escalations: [String] = []
+        package var escalations: [String] = []
     }
 
     /// One user's activity.
-    public struct UserActivity: Sendable {
-        public var user: String
+    package struct UserActivity: Sendable {
+        package var user: String
         /// The organisation of the user's last decision.
-        public var org: String?
-        public var counts = ActivityCounts()
+        package var org: String?
+        package var counts = ActivityCounts()
     }
 
     /// One organisation's activity.
-    public struct OrgActivity: Sendable {
-        public var org: String
-        public var users: Set<String> = []
-        public var counts = ActivityCounts()
+    package struct OrgActivity: Sendable {
+        package var org: String
+        package var users: Set<String> = []
+        package var counts = ActivityCounts()
     }
 
     /// Files read, in order.
-    public var files: [String] = []
+    package var files: [String] = []
     /// Decisions before this time (seconds since the epoch) are left out.
-    public var since: Double?
+    package var since: Double?
     /// Decision records counted.
-    public var records = 0
+    package var records = 0
     /// Lines left out: not JSON, not schema v1, or not a decision.
-    public var skipped = 0
+    package var skipped = 0
     /// Decision records before `since`.
-    public var before = 0
-    public var fleet = ActivityCounts()
-    public var users: [String: UserActivity] = [:]
-    public var orgs: [String: OrgActivity] = [:]
+    package var before = 0
+    package var fleet = ActivityCounts()
+    package var users: [String: UserActivity] = [:]
+    package var orgs: [String: OrgActivity] = [:]
 
-    public init(since: Double? = nil) {
+    package init(since: Double? = nil) {
         self.since = since
     }
 
     /// Reads the records of one audit log.
-    public mutating func add(contents: [UInt8], file: String) {
+    package mutating func add(contents: [UInt8], file: String) {
         files.append(file)
         var start = 0
         while start < contents.count {
@@ -135,7 +135,7 @@ public struct AuditReport: Sendable {
     }
 
     /// Reads one record line.
-    public mutating func add(line: ArraySlice<UInt8>) {
+    package mutating func add(line: ArraySlice<UInt8>) {
         guard let record = Self.parse(line) else {
             skipped += 1
             return
@@ -147,7 +147,7 @@ public struct AuditReport: Sendable {
         add(record)
     }
 
-    public mutating func add(_ record: Record) {
+    package mutating func add(_ record: Record) {
         records += 1
         fleet.add(record)
         let userKey = record.user ?? "(no user)"
@@ -163,12 +163,12 @@ public struct AuditReport: Sendable {
     }
 
     /// Users, most risky decisions first (then by id).
-    public var rankedUsers: [UserActivity] {
+    package var rankedUsers: [UserActivity] {
         users.values.sorted { ($0.counts.risky, $1.user) > ($1.counts.risky, $0.user) }
     }
 
     /// Organisations, most risky decisions first (then by name).
-    public var rankedOrgs: [OrgActivity] {
+    package var rankedOrgs: [OrgActivity] {
         orgs.values.sorted { ($0.counts.risky, $1.org) > ($1.counts.risky, $0.org) }
     }
 

@@ -4,7 +4,7 @@ import SwitchyardRouting
 /// The report as one self-contained HTML page: inline CSS and inline SVG bar charts, no scripts,
 /// no external assets, so it can be mailed, archived or opened offline.
 extension AuditReport {
-    public func html() -> String {
+    package func html() -> String {
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">

@@ -14,7 +14,7 @@ import SwitchyardRouting
 /// Ids are derived from SHA-256 of what they stand for (RFC 4122 variant, version 4 layout), so the
 /// same log gives the same ids, and sharing twice updates rather than duplicates.
 extension AuditReport {
-    public func stix(generated: String = AuditClock.now()) -> String {
+    package func stix(generated: String = AuditClock.now()) -> String {
         var bundle = STIXObjects(generated: generated)
         func add(_ id: String, _ build: (inout JSONWriter) -> Void) { bundle.add(id, build) }
         func common(_ writer: inout JSONWriter, type: String, id: String) { STIXObjects.common(&writer, type: type, id: id, generated: generated) }

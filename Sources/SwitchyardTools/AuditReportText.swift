@@ -5,7 +5,7 @@ import SwitchyardRouting
 extension AuditReport {
     /// One JSON object: `schema`, `since`, `files`, `records`, `skipped`, `before_since`, `fleet`,
     /// `orgs` and `users` (each with the counts of `ActivityCounts`), keys sorted within maps.
-    public func json() -> String {
+    package func json() -> String {
         var writer = JSONWriter(capacity: 8192)
         writer.beginObject()
         writer.key("schema")
@@ -102,7 +102,7 @@ extension AuditReport {
     }
 
     /// A readable summary: the period, fleet totals, organisations and users with risky activity.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = "# Switchyard audit report\n\n"
         out += "Audit logs: \(files.map { "`\($0)`" }.joined(separator: ", ")). "
         out += "\(records) decisions"

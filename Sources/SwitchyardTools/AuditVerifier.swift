@@ -6,27 +6,27 @@ import SwitchyardRouting
 /// An edited record fails its own hash; a removed, inserted or reordered one breaks the `prev` link
 /// of the record after it; a file cut mid-line fails on its last line. Records cut off the end of
 /// a log leave a valid shorter chain: compare the head with one kept elsewhere (`expectedHead`).
-public struct AuditVerifier: Sendable {
+package struct AuditVerifier: Sendable {
     /// The first failure: where and why.
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public var reason: String
-        public var description: String { "\(file):\(line): \(reason)" }
+    package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        package var file: String
+        package var line: Int
+        package var reason: String
+        package var description: String { "\(file):\(line): \(reason)" }
     }
 
     /// The `prev` the next record must carry.
-    public private(set) var head: String
+    package private(set) var head: String
     /// Records verified so far.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
     /// A verifier expecting the first record to continue from `previous` (genesis by default).
-    public init(previous: String = AuditSchema.genesis) {
+    package init(previous: String = AuditSchema.genesis) {
         head = previous
     }
 
     /// Verifies the whole contents of one file, continuing the chain from earlier files.
-    public mutating func verify(contents: [UInt8], file: String) throws(Failure) {
+    package mutating func verify(contents: [UInt8], file: String) throws(Failure) {
         if contents.isEmpty { return }
         var lineNumber = 0
         var start = 0
@@ -42,7 +42,7 @@ public struct AuditVerifier: Sendable {
 
     /// Checks one record line (without its newline) and advances the chain; the reason it fails,
     /// or nil.
-    public mutating func check(line: ArraySlice<UInt8>) -> String? {
+    package mutating func check(line: ArraySlice<UInt8>) -> String? {
         if line.isEmpty { return "empty line" }
         let value: JSONValue
         do { value = try StrictJSON.parse(Array(line)) } catch { return "not valid JSON (\(error.description))" }

@@ -1,18 +1,18 @@
 import Switchyard
 /// The line handler behind `switchyard classify`: turns each framed input line into exactly one
 /// output record (a verdict or an error), in order. Owns one scratch, so use one per thread.
-public struct ClassifyStream {
-    public let classifier: Classifier
+package struct ClassifyStream {
+    package let classifier: Classifier
     /// Adds each hit's view and span to verdicts, evidence hits and the scoring model's categories.
-    public let explain: Bool
+    package let explain: Bool
     /// The records produced since the last `takeOutput`.
-    public var records = StreamRecords()
+    package var records = StreamRecords()
     /// Number of lines that got an error record.
-    public private(set) var failedLines = 0
+    package private(set) var failedLines = 0
     private let scratch: ClassificationScratch
 
     /// Creates a handler for `classifier`.
-    public init(classifier: Classifier, explain: Bool = false) {
+    package init(classifier: Classifier, explain: Bool = false) {
         self.classifier = classifier
         self.explain = explain
         scratch = classifier.makeScratch()
@@ -20,7 +20,7 @@ public struct ClassifyStream {
     }
 
     /// Handles one framer event, appending its record to `records`.
-    public mutating func handle(_ event: LineFramer.Event) {
+    package mutating func handle(_ event: LineFramer.Event) {
         switch event {
         case .tooLong(let number, _):
             failedLines += 1
@@ -40,8 +40,8 @@ public struct ClassifyStream {
     }
 
     /// Forgets the records already written out.
-    public mutating func reset() { records.reset() }
+    package mutating func reset() { records.reset() }
 
     /// The line-size limit, for messages; set by the caller that owns the framer.
-    public var limitDescription = ""
+    package var limitDescription = ""
 }

@@ -1,20 +1,20 @@
 import Switchyard
 /// One labelled example for evaluation: a request text plus the dataset fields that group results.
-public struct LabelledExample: Sendable {
-    public var id: String
-    public var text: String
+package struct LabelledExample: Sendable {
+    package var id: String
+    package var text: String
     /// True for the risky file, false for the benign one.
-    public var risky: Bool
+    package var risky: Bool
     /// The dataset's `category`, `source` and `kind` fields (empty when absent).
-    public var category: String
-    public var source: String
-    public var kind: String
+    package var category: String
+    package var source: String
+    package var kind: String
     /// The challenge corpus's `style`, `lang` and `split` fields (empty when absent).
-    public var style: String
-    public var lang: String
-    public var split: String
+    package var style: String
+    package var lang: String
+    package var split: String
 
-    public init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "",
+    package init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "",
                 style: String = "", lang: String = "", split: String = "") {
         self.id = id
         self.text = text
@@ -30,7 +30,7 @@ public struct LabelledExample: Sendable {
     /// Reads a JSONL file of `{"id", "text" | "prompt" | "messages", "category", "source", "kind",
     /// "style", "lang", "split"}`.
     /// Lines that do not decode are returned as errors with their line number, not skipped silently.
-    public static func read(jsonl bytes: [UInt8], risky: Bool) -> (examples: [LabelledExample], errors: [String]) {
+    package static func read(jsonl bytes: [UInt8], risky: Bool) -> (examples: [LabelledExample], errors: [String]) {
         var examples: [LabelledExample] = []
         var errors: [String] = []
         var framer = LineFramer(maxLineBytes: 1 << 24)
@@ -71,44 +71,44 @@ public struct LabelledExample: Sendable {
 
 /// Detection quality of a classifier on labelled examples: recall on risky, false-positive rate on
 /// benign, precision, broken down by group, with the hits per rule and the examples to review.
-public struct Evaluation: Sendable {
+package struct Evaluation: Sendable {
     /// Counts for one group of examples.
-    public struct Tally: Sendable, Equatable {
-        public var total = 0
-        public var flagged = 0
+    package struct Tally: Sendable, Equatable {
+        package var total = 0
+        package var flagged = 0
         /// flagged / total: recall for risky groups, false-positive rate for benign ones.
-        public var rate: Double { total == 0 ? 0 : Double(flagged) / Double(total) }
+        package var rate: Double { total == 0 ? 0 : Double(flagged) / Double(total) }
     }
 
     /// One reviewed example: a missed risky request or a flagged benign one.
-    public struct Finding: Sendable {
-        public var example: LabelledExample
-        public var rules: [String]
+    package struct Finding: Sendable {
+        package var example: LabelledExample
+        package var rules: [String]
     }
 
-    public var risky = Tally()
-    public var benign = Tally()
-    public var riskyByCategory: [String: Tally] = [:]
-    public var riskyBySource: [String: Tally] = [:]
-    public var benignByKind: [String: Tally] = [:]
-    public var benignBySource: [String: Tally] = [:]
-    public var riskyByStyle: [String: Tally] = [:]
-    public var riskyByLang: [String: Tally] = [:]
-    public var benignByCategory: [String: Tally] = [:]
-    public var benignByLang: [String: Tally] = [:]
+    package var risky = Tally()
+    package var benign = Tally()
+    package var riskyByCategory: [String: Tally] = [:]
+    package var riskyBySource: [String: Tally] = [:]
+    package var benignByKind: [String: Tally] = [:]
+    package var benignBySource: [String: Tally] = [:]
+    package var riskyByStyle: [String: Tally] = [:]
+    package var riskyByLang: [String: Tally] = [:]
+    package var benignByCategory: [String: Tally] = [:]
+    package var benignByLang: [String: Tally] = [:]
     /// Per rule id: risky examples it fired on (true positives) and benign ones (false positives).
-    public var ruleHits: [String: (truePositives: Int, falsePositives: Int)] = [:]
-    public var misses: [Finding] = []
-    public var falsePositives: [Finding] = []
+    package var ruleHits: [String: (truePositives: Int, falsePositives: Int)] = [:]
+    package var misses: [Finding] = []
+    package var falsePositives: [Finding] = []
 
     /// Precision over everything flagged: risky flagged / all flagged.
-    public var precision: Double {
+    package var precision: Double {
         let flagged = risky.flagged + benign.flagged
         return flagged == 0 ? 0 : Double(risky.flagged) / Double(flagged)
     }
 
     /// Classifies every example (a request counts as flagged when its verdict is risky).
-    public init(classifier: Classifier, examples: [LabelledExample]) {
+    package init(classifier: Classifier, examples: [LabelledExample]) {
         let scratch = classifier.makeScratch()
         let rules = classifier.rules
         for example in examples {

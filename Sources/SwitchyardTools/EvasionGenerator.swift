@@ -6,7 +6,7 @@ import SwitchyardEnvelope
 /// Rewrites risky prompts the way people evade keyword filters, so rule authors can measure how
 /// much of a pack's recall survives each technique (`switchyard eval --evade`). Deterministic:
 /// the same text and family always give the same variant.
-public enum EvasionFamily: String, Sendable, CaseIterable {
+package enum EvasionFamily: String, Sendable, CaseIterable {
     /// aLtErNaTiNg case.
     case caseMix = "case"
     /// Latin letters swapped for Cyrillic and Greek look-alikes.
@@ -64,7 +64,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     case symbols
 
     /// Families that wrap the whole text; chains apply a character-level family first, then one of these.
-    public var isEncoding: Bool {
+    package var isEncoding: Bool {
         switch self {
         case .base64, .gzipBase64, .ascii85, .hex, .rot13, .reversed, .tags, .quotedPrintable, .cssEscapes, .octal, .swappedPairs: true
         default: false
@@ -72,7 +72,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     }
 
     /// Whether the technique writes non-ASCII characters (which tag characters cannot carry).
-    public var producesNonASCII: Bool {
+    package var producesNonASCII: Bool {
         switch self {
         case .homoglyph, .invisible, .fullwidth, .math, .diacritics, .marks, .format, .compatibility, .symbols: true
         default: false
@@ -80,7 +80,7 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
     }
 
     /// Applies the technique to `text`.
-    public func apply(_ text: String) -> String {
+    package func apply(_ text: String) -> String {
         switch self {
         case .caseMix:
             var upper = false
@@ -209,18 +209,18 @@ public enum EvasionFamily: String, Sendable, CaseIterable {
 }
 
 /// A technique or a chain of two (inner applied first).
-public struct EvasionChain: Sendable, Hashable, CustomStringConvertible {
-    public var families: [EvasionFamily]
-    public var description: String { families.map(\.rawValue).joined(separator: "+") }
+package struct EvasionChain: Sendable, Hashable, CustomStringConvertible {
+    package var families: [EvasionFamily]
+    package var description: String { families.map(\.rawValue).joined(separator: "+") }
 
-    public func apply(_ text: String) -> String { families.reduce(text) { $1.apply($0) } }
+    package func apply(_ text: String) -> String { families.reduce(text) { $1.apply($0) } }
 
     /// Every single family.
-    public static var singles: [EvasionChain] { EvasionFamily.allCases.map { EvasionChain(families: [$0]) } }
+    package static var singles: [EvasionChain] { EvasionFamily.allCases.map { EvasionChain(families: [$0]) } }
 
     /// Chains of two: every character-level family followed by every encoding, plus pairs of
     /// character-level families that compose (e.g. leetspeak then spaced).
-    public static var pairs: [EvasionChain] {
+    package static var pairs: [EvasionChain] {
         let characterLevel = EvasionFamily.allCases.filter { !$0.isEncoding }
         let encodings = EvasionFamily.allCases.filter(\.isEncoding)
         var result: [EvasionChain] = []
@@ -238,14 +238,14 @@ public struct EvasionChain: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Recall per evasion technique over the risky examples a classifier catches as written.
-public struct EvasionReport: Sendable {
+package struct EvasionReport: Sendable {
     /// Risky examples caught as written (the seeds every technique is applied to).
-    public var seeds = 0
+    package var seeds = 0
     /// Per chain (singles first, then pairs): how many rewritten seeds were still flagged.
-    public var results: [(EvasionChain, Evaluation.Tally)] = []
+    package var results: [(EvasionChain, Evaluation.Tally)] = []
 
     /// Rewrites every caught risky example with each single technique and each chain of two.
-    public init(classifier: Classifier, examples: [LabelledExample], chains: [EvasionChain] = EvasionChain.singles + EvasionChain.pairs) {
+    package init(classifier: Classifier, examples: [LabelledExample], chains: [EvasionChain] = EvasionChain.singles + EvasionChain.pairs) {
         let scratch = classifier.makeScratch()
         let caught = examples.filter { $0.risky && classifier.classify($0.text, using: scratch).risky }
         seeds = caught.count
@@ -260,12 +260,12 @@ public struct EvasionReport: Sendable {
     }
 
     /// The lowest recall among single techniques (`singles`) or chains of two.
-    public func minimum(singles: Bool) -> Double {
+    package func minimum(singles: Bool) -> Double {
         results.filter { ($0.0.families.count == 1) == singles }.map(\.1.rate).min() ?? 0
     }
 
     /// Recall pooled over all single techniques (`singles`) or all chains of two.
-    public func overall(singles: Bool) -> Double {
+    package func overall(singles: Bool) -> Double {
         let chosen = results.filter { ($0.0.families.count == 1) == singles }.map(\.1)
         let total = chosen.reduce(0) { $0 + $1.total }, flagged = chosen.reduce(0) { $0 + $1.flagged }
         return total == 0 ? 0 : Double(flagged) / Double(total)

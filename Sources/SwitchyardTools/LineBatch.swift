@@ -1,29 +1,29 @@
 import Switchyard
 /// Input lines collected for one batch: their bytes copied into one flat buffer, plus what the
 /// framer said about each (number, terminated, or too long).
-public struct LineBatch: Sendable {
+package struct LineBatch: Sendable {
     /// One framed line.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// Byte range in `bytes` (empty for a too-long line).
-        public var range: Range<Int>
+        package var range: Range<Int>
         /// 1-based input line number.
-        public var number: Int
+        package var number: Int
         /// False for an unterminated final line.
-        public var terminated: Bool
+        package var terminated: Bool
         /// The line crossed the size limit and was skipped.
-        public var tooLong: Bool
+        package var tooLong: Bool
     }
 
-    public private(set) var bytes: [UInt8] = []
-    public private(set) var entries: [Entry] = []
+    package private(set) var bytes: [UInt8] = []
+    package private(set) var entries: [Entry] = []
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    package var count: Int { entries.count }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Appends one framer event (copying the line's bytes, which the framer only lends).
-    public mutating func append(_ event: LineFramer.Event) {
+    package mutating func append(_ event: LineFramer.Event) {
         switch event {
         case .line(let line, let number, let terminated):
             let start = bytes.count
@@ -35,7 +35,7 @@ public struct LineBatch: Sendable {
     }
 
     /// Empties the batch, keeping capacity.
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
     }

@@ -4,22 +4,22 @@ import SwitchyardRouting
 /// The batch processor behind `switchyard route`: decodes, classifies, routes and renders a batch
 /// of lines over all cores, keeping input order. Every line yields exactly one record: a decision,
 /// or an error carrying the policy's fail-safe route.
-public struct RouteStream: Sendable {
-    public let router: ModelRouter
+package struct RouteStream: Sendable {
+    package let router: ModelRouter
     /// Add each hit's view and span to decisions.
-    public var explain: Bool
+    package var explain: Bool
     /// Renders one audit record body per line when set (`AuditChain` or `AuditFile` seals them).
-    public var auditRenderer: AuditRecordRenderer?
+    package var auditRenderer: AuditRecordRenderer?
     /// Whether audit records are rendered.
-    public var audit: Bool { auditRenderer != nil }
+    package var audit: Bool { auditRenderer != nil }
     /// Worker threads per batch.
-    public var threads: Int
+    package var threads: Int
     /// The line-size limit, for `line_too_long` messages.
-    public var maxLineBytes: Int
+    package var maxLineBytes: Int
 
     /// `instance` names this process in audit records (default `hostname:pid`).
     /// `auditExcerptBytes` above 0 adds a redacted excerpt to risky decisions' audit records.
-    public init(router: ModelRouter, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
+    package init(router: ModelRouter, explain: Bool = false, audit: Bool = false, instance: String = AuditInstance.current,
                 auditExcerptBytes: Int = 0, threads: Int = ProcessInfoCores.active, maxLineBytes: Int = 1 << 20) {
         self.router = router
         self.explain = explain
@@ -32,14 +32,14 @@ public struct RouteStream: Sendable {
 
     /// What one batch produced: output bytes and audit record bodies (one per line, unsealed) in
     /// input order, and how many lines failed.
-    public struct Output: Sendable {
-        public var records: [[UInt8]]
-        public var audit: [[UInt8]]
-        public var failedLines: Int
+    package struct Output: Sendable {
+        package var records: [[UInt8]]
+        package var audit: [[UInt8]]
+        package var failedLines: Int
     }
 
     /// Processes `batch`. Each audit record carries the time its decision was made.
-    public func process(_ batch: LineBatch) -> Output {
+    package func process(_ batch: LineBatch) -> Output {
         let results = router.forEachSlice(count: batch.count, threads: threads, minimumPerWorker: 4) { range, scratch in
             var records = DecisionRecords(router: router, explain: explain)
             var auditBodies: [[UInt8]] = []

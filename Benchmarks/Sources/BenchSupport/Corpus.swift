@@ -67,8 +67,10 @@ public struct Corpus: Sendable {
     public func jsonl() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(totalBytes + count * 64)
+        let encoder = JSONEncoder()
         for index in 0..<count {
-            let quoted = JSONWriter.quoted(text(index))
+            // A Swift string always encodes as a JSON string, so the try cannot fail.
+            let quoted = String(decoding: try! encoder.encode(text(index)), as: UTF8.self)
             let line: String
             switch index % 3 {
             case 0: line = #"{"id":"g\#(index)","text":\#(quoted)}"#

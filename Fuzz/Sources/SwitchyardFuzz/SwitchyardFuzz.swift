@@ -1,6 +1,6 @@
 // libFuzzer entry points. libFuzzer supplies `main`; $FUZZ_TARGET names the target to run.
 import Foundation
-import SwitchyardFuzzEntryPoints
+import FuzzEntryPoints
 
 nonisolated(unsafe) private var selected: FuzzTarget?
 
