@@ -120,4 +120,31 @@ public enum RE2Atoms {
         }
         return result
     }
+
+    /// The groups a prefilter uses (see `groups`): literals of `minimumLength` bytes or more, or,
+    /// when the pattern has none, shorter ones that prose rarely contains: with a symbol that is
+    /// not everyday punctuation (`\x`, `()`, `=`, `:;`), or with both a digit and a letter (`0x`).
+    /// Each group is a necessary condition on its own, so groups with a common atom (`or`, `1`,
+    /// `,`, a space) are simply left out. No groups means the pattern runs on every text.
+    /// - Throws: `RE2Pattern.CompileError` if the pattern does not compile.
+    public static func prefilterGroups(of pattern: String, options: RE2Options = RE2Options(), minimumLength: Int = 3,
+                                       maxGroups: Int = 3) throws(RE2Pattern.CompileError) -> [[[UInt8]]] {
+        let groups = try groups(of: pattern, options: options, minimumLength: minimumLength, maxGroups: maxGroups)
+        guard groups.isEmpty else { return groups }
+        for length in stride(from: minimumLength - 1, through: 1, by: -1) {
+            let rare = try self.groups(of: pattern, options: options, minimumLength: length, maxGroups: 8)
+                .filter { group in group.allSatisfy(isRareInProse) }
+            if !rare.isEmpty { return Array(rare.prefix(maxGroups)) }
+        }
+        return []
+    }
+
+    /// Whether a short atom is rare in ordinary text (see `prefilterGroups`).
+    static func isRareInProse(_ atom: [UInt8]) -> Bool {
+        let everyday = Set(" \t\n\r,.'\"-?!".utf8)
+        let isLetter = { (byte: UInt8) in (byte | 0x20) &- 0x61 < 26 }
+        let isDigit = { (byte: UInt8) in byte &- 0x30 < 10 }
+        if atom.contains(where: { !isLetter($0) && !isDigit($0) && !everyday.contains($0) }) { return true }
+        return atom.contains(where: isLetter) && atom.contains(where: isDigit)
+    }
 }

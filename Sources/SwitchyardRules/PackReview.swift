@@ -33,8 +33,8 @@ package enum PackReview {
         for rule in pack.rules {
             func warn(_ message: String) { warnings.append(PackWarning(location: rule.location, ruleID: rule.id, message: message)) }
             for pattern in rule.patterns {
-                if let atoms = try? RE2Atoms.atoms(of: pattern, options: regexOptions), atoms.isEmpty {
-                    warn("pattern `\(pattern)` has no literal of 3+ bytes for the prefilter, so RE2 runs it on every request")
+                if let groups = try? RE2Atoms.prefilterGroups(of: pattern, options: regexOptions), groups.isEmpty {
+                    warn("pattern `\(pattern)` has no literal for the prefilter (3+ bytes, or a shorter one rare in prose such as `\\x` or `=`), so RE2 runs it on every request")
                 }
             }
             if rule.matchExamples.isEmpty { warn("no `match` examples") }

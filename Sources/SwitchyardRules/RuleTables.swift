@@ -166,7 +166,7 @@ final class RuleTables: Sendable {
                     } else {
                         compiledPattern = try RE2Pattern(source, options: regexOptions)
                     }
-                    groups = try RE2Atoms.groups(of: source, options: regexOptions, maxGroups: Self.maxAtomGroups)
+                    groups = try RE2Atoms.prefilterGroups(of: source, options: regexOptions, maxGroups: Self.maxAtomGroups)
                 } catch {
                     throw BuildFailure(message: "\(rule.location): rule \(rule.id): pattern `\(source)`: \(error.description)")
                 }

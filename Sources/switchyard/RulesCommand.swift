@@ -46,7 +46,7 @@ struct RulesCommand: ParsableCommand {
             if atoms {
                 for rule in pack.rules {
                     for pattern in rule.patterns {
-                        let groups = (try? RE2Atoms.groups(of: pattern)) ?? []
+                        let groups = (try? RE2Atoms.prefilterGroups(of: pattern)) ?? []
                         let text = groups.map { $0.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ") }
                         print("atoms \(rule.id): " + (text.isEmpty ? "(none: runs on every view)" : text.map { "(\($0))" }.joined(separator: " & ")))
                     }

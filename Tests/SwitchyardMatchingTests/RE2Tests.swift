@@ -47,6 +47,21 @@ import CRE2
         #expect(try RE2Atoms.groups(of: #"(keylogger|screen ?grabber)"#).count == 1)
         #expect(throws: RE2Pattern.CompileError.self) { try RE2Atoms.atoms(of: "(") }
     }
+
+    @Test func shortAtomsPrefilterOnlyWhenProseRarelyHoldsThem() throws {
+        func groups(_ pattern: String) throws -> [[String]] {
+            try RE2Atoms.prefilterGroups(of: pattern).map { $0.map { String(decoding: $0, as: UTF8.self) } }
+        }
+        // No literal of three bytes: a symbol that is not everyday punctuation, or a digit with a letter.
+        #expect(try groups(#"\\x[0-9a-f]{2}(\\x[0-9a-f]{2}){15,}"#) == [["\\x"]])
+        #expect(try groups(#"\b(0x[0-9a-f]{2},\s*){16,}"#) == [["0x"]])
+        // `'`, `or`, `1` and the spaces are everywhere in prose; `=` is not.
+        #expect(try groups(#"'\s*or\s+'?1'?\s*=\s*'?1"#) == [["="]])
+        // Only common atoms (digits, a hyphen): no prefilter, the pattern runs on every text.
+        #expect(try groups(#"[0-9]{4}-[0-9]{4}"#).isEmpty)
+        // A pattern with long literals keeps them (each is necessary: two groups).
+        #expect(try Set(groups(#"Mimikatz\s+sekurlsa"#).flatMap { $0 }) == ["mimikatz", "sekurlsa"])
+    }
 }
 
 @Suite struct RE2PatternSetTests {

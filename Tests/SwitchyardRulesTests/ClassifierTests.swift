@@ -538,6 +538,33 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(fired(c, "card 1234 5678 here"), [])
     }
 
+    func testShortRareAtomsPrefilterARegexWithoutALongLiteral() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.escapes
+                category: demo
+                severity: low
+                description: hex escapes
+                patterns: ['\\\\x[0-9a-f]{2}(\\\\x[0-9a-f]{2}){3,}']
+              - id: t.tautology
+                category: demo
+                severity: low
+                description: SQL tautology
+                patterns: ['\'\'\\s*or\\s+\'\'?1\'\'?\\s*=\\s*\'\'?1']
+              - id: t.shellshock
+                category: demo
+                severity: low
+                description: function definition in an environment variable
+                patterns: ['\\(\\)\\s*\\{\\s*:;\\s*\\}\\s*;']
+            """)
+        XCTAssertEqual(c.statistics.unfilteredRegexes, 0)
+        XCTAssertEqual(c.statistics.prefilteredRegexes, 3)
+        XCTAssertEqual(fired(c, #"buf = "\x41\x42\x43\x44\x90" done"#), ["t.escapes"])
+        XCTAssertEqual(fired(c, "user=admin' OR 1=1 --"), ["t.tautology"])
+        XCTAssertEqual(fired(c, "User-Agent: () { :; }; /bin/cat /etc/passwd"), ["t.shellshock"])
+        XCTAssertEqual(fired(c, "it's late or 1 more = fine, I said x41 and (){}"), [])
+    }
+
     func testShadowRulesAreReportedButNotRisky() throws {
         let c = try classifier(pack)
         let verdict = c.classify("a zero click chain")
