@@ -317,10 +317,12 @@ public final class Classifier: Sendable {
         // and tags open squeezed windows at once; hyphens, underscores, slashes and newlines only
         // where the word read whole shows a term.
         scratch.joinableCompounds.reset(textCount: source.count)
-        let splitTerms = gates.mayHaveSeparators
-            && InWordSeparators.find(source, radius: radius, strong: &scratch.squeezedWindows, joinable: &scratch.joinableCompounds) { compound in
+        var splitTerms = false
+        if let from = gates.separatorsFrom {
+            splitTerms = InWordSeparators.find(source, from: from, radius: radius, strong: &scratch.squeezedWindows, joinable: &scratch.joinableCompounds) { compound in
                 joinedRevealsTerm(in: UnsafeRawBufferPointer(rebasing: source[compound]), using: scratch)
             }
+        }
         if gates.squeezed || splitTerms {
             // Split letters joined back, over the skeleton, read with the skeleton forms.
             let excerpt = scratch.squeezedWindows.buildSqueezed(source, separator: separator, joinable: scratch.joinableCompounds,

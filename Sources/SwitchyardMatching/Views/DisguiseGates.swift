@@ -47,6 +47,12 @@ public enum DisguiseGates {
             var skeletonLanes = (leetAfterLetter | upperAfterLower) & lanes
             var singleLanes = (alone | nonASCIIStart) & lanes
             var markupLanes = markupAfterToken & lanes
+            // The first byte that can start a separator inside a word: an ASCII separator or a
+            // non-ASCII byte right after an ASCII letter (`InWordSeparators` starts there).
+            if findings.separatorsFrom == nil {
+                let separatorLanes = (current >> 7 | current >> 5) & before & lanes
+                if separatorLanes != 0 { findings.separatorsFrom = offset + separatorLanes.trailingZeroBitCount / 8 }
+            }
             // SAFETY (all three loops): a lane is set only for a byte inside the text (`kinds`
             // leaves lanes past the end zero), so `index < count`.
             while skeletonLanes != 0 {
@@ -78,7 +84,6 @@ public enum DisguiseGates {
         if seen & lanes << 5 != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
             findings.skeleton = true
         }
-        findings.mayHaveSeparators = seen & (lanes << 7 | lanes << 5) != 0
         return findings
     }
 
@@ -90,10 +95,12 @@ public enum DisguiseGates {
         public var caseSwaps = false
         /// The squeezed view got a window.
         public var squeezed = false
-        /// Some byte could start a separator inside a word (`InWordSeparators`): an ASCII
-        /// separator or markup byte, or a non-ASCII byte. When false, `InWordSeparators.find`
-        /// would find nothing.
-        public var mayHaveSeparators = false
+        /// The first byte that could start a separator inside a word (`InWordSeparators`): an
+        /// ASCII separator or markup byte, or a non-ASCII byte, right after an ASCII letter. Nil:
+        /// `InWordSeparators.find` would find nothing; otherwise it finds nothing before this.
+        public var separatorsFrom: Int? = nil
+        /// Whether `separatorsFrom` is set.
+        public var mayHaveSeparators: Bool { separatorsFrom != nil }
     }
 
     /// Why `checkSkeleton` opened a window.

@@ -20,16 +20,17 @@ public enum InWordSeparators {
     /// Every compound that goes into `strong` also goes into `joinable`, unwidened: the places
     /// where `mark` may join weak separators.
     /// - Returns: whether `strong` got a place.
+    /// Nothing starts before `from` (`DisguiseGates.Findings.separatorsFrom` says where to start).
     /// - Complexity: O(n) plus the checks; bytes that cannot start a separator are passed at one
     ///   table lookup each, and each compound is read once.
     @discardableResult
-    public static func find(_ text: UnsafeRawBufferPointer, radius: Int, strong: inout ViewWindows, joinable: inout ViewWindows,
+    public static func find(_ text: UnsafeRawBufferPointer, from: Int = 1, radius: Int, strong: inout ViewWindows, joinable: inout ViewWindows,
                             weakSplitsTerm: (Range<Int>) -> Bool) -> Bool {
         var found = false
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 2 else { return found }
         let count = text.count
         let kinds = byteKinds
-        var index = 1
+        var index = Swift.max(from, 1)
         // SAFETY: reads stay below `count`: `index < count` in the loops, and `run` and
         // `startsWord` check their own bounds.
         while index < count {
