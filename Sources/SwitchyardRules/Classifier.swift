@@ -206,6 +206,12 @@ public final class Classifier: Sendable {
                 swap(&scratch.decoded, &scratch.transformed)
                 complete = decodedPasses(using: scratch) && complete
                 swap(&scratch.decoded, &scratch.transformed)
+                // A blob may hide a letter cipher too (ROT13 inside base64): read it back as well.
+                if scratch.decoded.count <= Self.cipherLimit, let substitution = scratch.decoded.withUnsafeBytes({ Ciphers.detect($0) }) {
+                    scratch.statistics.cipherDecodes &+= 1
+                    scratch.decoded.withUnsafeBytes { Ciphers.decode($0, substitution, into: &scratch.transformed) }
+                    complete = decodedPasses(using: scratch) && complete
+                }
             }
         }
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
@@ -232,7 +238,14 @@ public final class Classifier: Sendable {
         // letter counts or the tokens say so.
         if inspected.count <= Self.cipherLimit {
             let survey = Ciphers.Survey(inspected)
-            if let substitution = Ciphers.detect(inspected, survey: survey) {
+            var substitution = Ciphers.detect(inspected, survey: survey)
+            // "Decode this: <cipher text>": the text after the instruction, when its letters (the
+            // survey counted them) are unlike prose.
+            if substitution == nil, survey.lettersAfterBreak < survey.letters, !survey.afterBreak.looksLikeProse,
+               let start = Ciphers.instructionEnd(inspected) {
+                substitution = Ciphers.detect(UnsafeRawBufferPointer(rebasing: inspected[start...]), survey: survey.afterBreak)
+            }
+            if let substitution {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decode(inspected, substitution, into: &scratch.transformed)
                 complete = decodedPasses(using: scratch) && complete

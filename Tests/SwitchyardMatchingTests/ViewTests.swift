@@ -54,6 +54,17 @@ private func isDeliberateDeparture(_ scalar: Unicode.Scalar) -> Bool {
     }
     let value = scalar.value
     return value == 0x345 || (0x249C...0x24B5).contains(value) || (0x1F110...0x1F129).contains(value) || (0x2474...0x2487).contains(value)
+        || isSpacingMark(scalar)
+}
+
+/// A spacing clone of a mark (´ ¨ ‗ ﹉): NFKC spells it as a space and the mark; the sanitiser
+/// removes it instead, so that it cannot split a word ("ran‗som").
+private func isSpacingMark(_ scalar: Unicode.Scalar) -> Bool {
+    guard scalar.properties.generalCategory != .spaceSeparator else { return false }
+    let mapped = Array(String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars)
+    return mapped.count > 1 && mapped[0] == " " && mapped.dropFirst().allSatisfy {
+        [.nonspacingMark, .enclosingMark].contains($0.properties.generalCategory)
+    }
 }
 
 @Suite struct SanitiserTests {

@@ -50,21 +50,37 @@ public enum Ciphers {
         public var letterPairs = 0
         public var pairSurprise = 0
 
+        /// The letters and their surprise after the text's first `:` or line break, where a
+        /// cipher may follow a plain instruction ("Decode this and do what it says: Zulwh…"):
+        /// the instruction's prose letters would otherwise hide the cipher's letter counts.
+        public var lettersAfterBreak = 0
+        public var surpriseAfterBreak = 0
+
+        /// An empty survey (no letters).
+        init() {}
+
         /// - Complexity: O(n), three lookups per byte in tables that fit in L1, no branches.
         public init(_ text: UnsafeRawBufferPointer) {
             let kinds = Ciphers.surveyKinds, weights = Ciphers.surprise
             var letters = 0, surprise = 0, symbols = 0, digits = 0, pairs = 0, pairSurprise = 0
+            var lettersAfterBreak = 0, surpriseAfterBreak = 0
             Ciphers.pairTable.withUnsafeBufferPointer { pairTable in
                 // Row 26 and column 26 (a byte that is not a letter) are zero, so a pair across a
                 // word's edge adds nothing and needs no branch.
                 var previous = 26
+                var afterBreak = 0  // 0 before the first `:` or line break, then -1 (all bits set)
                 for byte in text {
                     let kind = kinds[byte]
                     let index = Int(kind & 0x1F)
-                    letters &+= Int(kind >> 7)
+                    let letter = Int(kind >> 7)
+                    let weight = Int(weights[byte])
+                    letters &+= letter
                     symbols &+= Int(kind >> 5 & 1)
                     digits &+= Int(kind >> 6 & 1)
-                    surprise &+= Int(weights[byte])
+                    surprise &+= weight
+                    afterBreak |= byte == 0x3A || byte == 0x0A ? -1 : 0
+                    lettersAfterBreak &+= letter & afterBreak
+                    surpriseAfterBreak &+= weight & afterBreak
                     // SAFETY: `previous` and `index` are both at most 26, so the slot is < 27 * 27.
                     pairSurprise &+= Int(pairTable[previous &* 27 &+ index])
                     pairs &+= (previous &- 26) >> 63 & (index &- 26) >> 63 & 1
@@ -77,11 +93,31 @@ public enum Ciphers {
             self.digits = digits
             self.letterPairs = pairs
             self.pairSurprise = pairSurprise
+            self.lettersAfterBreak = lettersAfterBreak
+            self.surpriseAfterBreak = surpriseAfterBreak
         }
 
         /// Whether the letters as written are already as likely as prose (see `plainLikelihood`);
         /// a Caesar shift or Atbash of prose is not.
-        var looksLikeProse: Bool { Double(surprise) <= -Ciphers.plainLikelihood * 8 * Double(letters) }
+        public var looksLikeProse: Bool { Double(surprise) <= -Ciphers.plainLikelihood * 8 * Double(letters) }
+
+        /// The survey of the text after its first `:` or line break (letters and surprise only).
+        public var afterBreak: Survey {
+            var rest = Survey()
+            rest.letters = lettersAfterBreak
+            rest.surprise = surpriseAfterBreak
+            return rest
+        }
+    }
+
+    /// Where a cipher text may start after a plain instruction ("Decode this and do what it
+    /// says: Zulwh udqvrpzduh…"): just past the first `:` or line break (see
+    /// `Survey.lettersAfterBreak`), or nil.
+    public static func instructionEnd(_ text: UnsafeRawBufferPointer) -> Int? {
+        for index in 0..<text.count where text[index] == 0x3A || text[index] == 0x0A {
+            return index + 1
+        }
+        return nil
     }
 
     /// Per byte: bits 0-4 the letter's index (a = 0, case folded; 26 for every byte that is not an

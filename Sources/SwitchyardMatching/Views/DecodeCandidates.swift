@@ -28,9 +28,12 @@ struct Escape {
     var wrapsEscape = false
     /// A shape ordinary text also has (quoted-printable, octal, CSS): see `Decoders`.
     var weak = false
-    /// Whether it hides a letter or digit (see `Decoders`), or another escape.
+    /// Whether it hides a letter or digit (see `Decoders`), or another escape, or is a
+    /// quoted-printable space or tab: written `=20`, the spaces glue the words of a sentence
+    /// into one token ("Write=20ransomware=20in"), so no word boundary is found in it.
     var notable: Bool {
         if wrapsEscape { return true }
+        if kind == .quotedPrintable && (value == 0x20 || value == 0x09) { return true }
         if weak && (value < 0x80 || !isByte) { return hidesASCIIAlphanumeric || (!isByte && Self.foldsToASCII(value)) }
         if value < 0x80 {
             let byte = UInt8(value)

@@ -89,7 +89,8 @@ public struct DecodeReport: Sendable, Equatable {
 ///   (one to six hex digits, one following space consumed; exactly three octal digits read as octal).
 ///   One counts as notable only when it hides an ASCII letter or digit, a byte >= 0x80 (QP and
 ///   octal) or a scalar that folds to one (CSS: full-width, mathematical, enclosed, combining
-///   marks), and a cluster of them only with at least three such: "C:\dev", "\bad\b" and "?id=41" stay as written.
+///   marks), or is a QP space or tab (`=20` between words makes a sentence one token), and a
+///   cluster of them only with at least three such: "C:\dev", "\bad\b" and "?id=41" stay as written.
 /// - **tag characters**: a run of U+E0000–E007F; U+E0020–E007E decode to ASCII 0x20–0x7E. An
 ///   emoji subdivision flag (U+1F3F4, 2–6 tags of `0–9 a–z`, U+E007F) is left alone.
 /// - **variation selectors**: a run of two or more of U+FE00–FE0F (bytes 0–15) and

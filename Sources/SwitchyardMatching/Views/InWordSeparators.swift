@@ -147,13 +147,16 @@ public enum InWordSeparators {
     }
 
     /// The separator run starting at `index`, if there is one of at most `maxRunBytes`: separator
-    /// bytes, HTML tags and comments, and symbol scalars (emoji, punctuation, dingbats: those the
-    /// skeleton keeps but the squeezed view drops).
+    /// bytes, HTML tags and comments, symbol scalars (emoji, punctuation, dingbats: those the
+    /// skeleton keeps but the squeezed view drops, or spells without an ASCII letter or digit),
+    /// and at most `maxOtherLetters` letters of another script ("ranжsom", "mal鼻ware"), which
+    /// join only as weak separators: "Pythonでscript" is ordinary Japanese.
     @inline(__always)
     static func run(_ input: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> (end: Int, strong: Bool)? {
         let kinds = byteKinds
         var index = start
         var strong = false
+        var otherLetters = 0
         let limit = Swift.min(count, start + maxRunBytes)
         // SAFETY: every read is below `limit <= count`.
         while index < limit {
@@ -169,12 +172,49 @@ public enum InWordSeparators {
                 // Dashes and other general punctuation (U+2000–U+206F) join words in prose too.
                 if !symbol.punctuation { strong = true }
                 index = symbol.end
+            } else if byte >= 0xC0, let letter = otherLetterEnd(input, index, limit) {
+                otherLetters += 1
+                guard otherLetters <= maxOtherLetters else { return nil }
+                // Japanese, Chinese and Korean put English words right next to their own
+                // ("SPAでOAuth", "Pythonでscript"): there, only salt between single letters joins.
+                if letter.cjk && asciiLettersBefore(input, start) > 2 { return nil }
+                index = letter.end
             } else {
                 break
             }
         }
         guard index > start, index < limit || index == count else { return nil }
         return (index, strong)
+    }
+
+    /// The most letters of another script that a run between two Latin letters may hold.
+    static let maxOtherLetters = 2
+
+    /// The end of the scalar at `index` if it is a letter of another script: one the skeleton
+    /// keeps as it is or spells with other non-Latin letters (CJK, kana, Hangul, Cyrillic that
+    /// looks like no Latin letter), and whether it is Chinese, Japanese or Korean.
+    @inline(__always)
+    static func otherLetterEnd(_ input: UnsafePointer<UInt8>, _ index: Int, _ limit: Int) -> (end: Int, cjk: Bool)? {
+        let (scalar, length) = UTF8Scalar.decode(input, index, limit)
+        guard length > 0 else { return nil }
+        let value = ViewTables.skeleton.value(scalar)
+        guard value == 0 || (value > 1 && spelling(value) == .otherScript) else { return nil }
+        let cjk = (0x2E80...0x9FFF).contains(scalar) || (0xAC00...0xD7AF).contains(scalar) || (0xF900...0xFAFF).contains(scalar)
+            || (0xFF00...0xFFEF).contains(scalar) || scalar >= 0x20000
+        return (index + length, cjk)
+    }
+
+    /// The ASCII letters right before `index` (counting stops at 3).
+    @inline(__always)
+    static func asciiLettersBefore(_ input: UnsafePointer<UInt8>, _ index: Int) -> Int {
+        var count = 0
+        var cursor = index - 1
+        // SAFETY: `cursor >= 0` is checked before each read.
+        while cursor >= 0 && count < 3 && byteKinds[input[cursor]] & letter != 0 {
+            count += 1
+            cursor -= 1
+        }
+        return count
     }
 
     /// The end of an HTML tag (`<b>`, `</span>`, `<i class="x">`) or comment (`<!-- … -->`)
@@ -210,8 +250,41 @@ public enum InWordSeparators {
         // General punctuation (dashes, bullets, quotes) first: the skeleton maps some of it to
         // look-alike letters (an em dash reads as the prolonged sound mark ー).
         if isGeneralPunctuation(scalar) { return (index + length, true) }
-        guard ViewTables.skeleton.value(scalar) == 1 else { return nil }
+        let value = ViewTables.skeleton.value(scalar)
+        if value == 1 { return (index + length, false) }
+        // A symbol the skeleton spells as ASCII punctuation (a set minus, a small ampersand):
+        // between two Latin letters it can only be salt, not part of the word. (A mark, which the
+        // skeleton spells as nothing, belongs to the letter it sits on; letters of other scripts
+        // are `otherLetterEnd`'s.)
+        guard value > 1, spelling(value) == .asciiSymbols else { return nil }
         return (index + length, false)
+    }
+
+    /// What the skeleton writes for a mapped scalar (skeleton `value` > 1).
+    enum Spelling {
+        /// Nothing: a mark, which belongs to the letter it sits on.
+        case nothing
+        /// An ASCII letter or digit among its bytes: a look-alike ("ⓡ", "𝐫", Cyrillic "а").
+        case asciiAlphanumeric
+        /// Only ASCII punctuation or symbols ("∖" → "\", "﹠" → "&").
+        case asciiSymbols
+        /// A letter of another script ("で" → "て").
+        case otherScript
+    }
+
+    @inline(__always)
+    static func spelling(_ value: UInt32) -> Spelling {
+        let bytes = ViewTables.bytes.base
+        let offset = Int(value >> 13), size = Int(value & 63)
+        guard size > 0 else { return .nothing }
+        var nonASCII = false
+        // SAFETY: `offset ..< offset + size` is a validated entry of the skeleton table's bytes.
+        for k in 0..<size {
+            let byte = bytes[offset + k]
+            if (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 { return .asciiAlphanumeric }
+            if byte >= 0x80 { nonASCII = true }
+        }
+        return nonASCII ? .otherScript : .asciiSymbols
     }
 
     @inline(__always)
@@ -225,6 +298,9 @@ public enum InWordSeparators {
         let byte = input[index]
         if byte < 0x80 { return byteKinds[byte] & wordStart != 0 }
         let (scalar, length) = UTF8Scalar.decode(input, index, count)
-        return length > 0 && ViewTables.skeleton.value(scalar) != 1 && !isGeneralPunctuation(scalar)
+        guard length > 0, !isGeneralPunctuation(scalar) else { return false }
+        let value = ViewTables.skeleton.value(scalar)
+        // Letters of any script, look-alikes and marks start a word; symbols do not.
+        return value == 0 || (value > 1 && spelling(value) != .asciiSymbols)
     }
 }

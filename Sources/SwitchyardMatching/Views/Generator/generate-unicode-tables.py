@@ -313,7 +313,13 @@ def sanitise_map(ucd, cp):
         return REMOVED
     if cp in PARENTHESISED:
         return PARENTHESISED[cp]
-    mapped = ucd.fold(ucd.nfkc([cp]))
+    composed = ucd.nfkc([cp])
+    mapped = ucd.fold(composed)
+    if len(composed) > 1 and composed[0] == 0x20 and ucd.category(cp) != "Zs" and all(ucd.category(x) in ("Mn", "Me") for x in composed[1:]):
+        # A spacing clone of a mark (U+00B4 ´, U+2017 ‗, U+FE49 ﹉): NFKC spells it as a space and
+        # the mark, and the mark goes. A space read into a word would split it ("ran‗som"): it
+        # draws no letter, so it goes too.
+        return REMOVED
     if ucd.category(cp) in ("Mn", "Me") and any(ucd.category(x) not in ("Mn", "Me") for x in mapped):
         # A mark that folds to a letter (U+0345 ypogegrammeni → ι) stays a mark, so that the
         # skeleton drops it like every other mark instead of reading a letter into the word.
