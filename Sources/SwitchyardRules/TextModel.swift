@@ -204,24 +204,45 @@ package struct TextModel: Sendable {
 
     /// Writes `text` with letters that were split one by one joined again: a separator of one
     /// byte between two one-letter words is dropped ("k e y l o g g e r" → "keylogger"), any
-    /// other run of separators becomes one space ("w r i t e   a   k e y" → "write a key").
-    /// Replaces `output`'s contents; allocates only to grow it.
+    /// other run of separators becomes one space ("w r i t e   a   k e y" → "write a key"). Where
+    /// the separator changes, a word ends: "v i r u s t.h.a.t" → "virus that", "a p.o.l.y" →
+    /// "a poly". (A letter between two runs goes with the one after it when that one goes on:
+    /// "k.e.y l o g" reads "ke ylog", which only a dictionary could tell apart.) Replaces
+    /// `output`'s contents; allocates only to grow it.
     package static func joinSplitLetters(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
         output.reserveCapacity(text.count)
+        let count = text.count
         var index = 0
         var previousLength = 0      // length of the word before the current gap
         var gap = 0                 // separator bytes since that word
-        while index < text.count {
+        var joinedBy: UInt8 = 0     // the separator the current joined word was split by (0: none yet)
+        while index < count {
             guard ByteClass.isLetterDigitOrNonASCII(text[index]) else {
                 gap += 1
                 index += 1
                 continue
             }
             var end = index
-            while end < text.count && ByteClass.isLetterDigitOrNonASCII(text[end]) { end += 1 }
+            while end < count && ByteClass.isLetterDigitOrNonASCII(text[end]) { end += 1 }
             let length = end - index
-            if !output.isEmpty && !(gap == 1 && previousLength == 1 && length == 1) { output.append(UInt8(ascii: " ")) }
+            var joins = gap == 1 && previousLength == 1 && length == 1
+            if joins {
+                let separator = text[index - 1]
+                // The separators after this letter and after the next one, where one-letter words
+                // follow: a letter that a run of another separator follows starts that run.
+                let next = singleLetterSeparator(text, after: end)
+                let nextButOne = next == 0 ? 0 : singleLetterSeparator(text, after: end + 2)
+                if (joinedBy != 0 && joinedBy != separator) || (next != 0 && next != separator && next == nextButOne) {
+                    joins = false
+                    joinedBy = 0
+                } else {
+                    joinedBy = separator
+                }
+            } else {
+                joinedBy = 0
+            }
+            if !output.isEmpty && !joins { output.append(UInt8(ascii: " ")) }
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[index..<end]))
             previousLength = length
             gap = 0
@@ -229,10 +250,18 @@ package struct TextModel: Sendable {
         }
     }
 
+    /// The one-byte separator at `offset` if a one-letter word follows it, or 0.
+    private static func singleLetterSeparator(_ text: UnsafeRawBufferPointer, after offset: Int) -> UInt8 {
+        let count = text.count
+        guard offset + 1 < count, !ByteClass.isLetterDigitOrNonASCII(text[offset]), ByteClass.isLetterDigitOrNonASCII(text[offset + 1]),
+              offset + 2 == count || !ByteClass.isLetterDigitOrNonASCII(text[offset + 2]) else { return 0 }
+        return text[offset]
+    }
+
     /// Writes `text` with symbols that split a word removed: a run of non-ASCII characters that
-    /// are neither letters, digits nor spaces (emoji, math, dashes, box drawing, …), or of the ASCII
-    /// markup characters `*_~`|^`, between two letters ("secu🦕rity", "ran**som**ware" →
-    /// "security", "ransomware"). Returns whether anything was removed; replaces `output`'s
+    /// are neither letters, digits nor spaces (emoji, math, dashes, box drawing, …), of the ASCII
+    /// markup characters `*_~`|^`, or of HTML tags and comments, between two letters
+    /// ("secu🦕rity", "ran**som**ware", "ran<b></b>som" → "security", "ransomware", "ransom"). Returns whether anything was removed; replaces `output`'s
     /// contents, allocating only to grow it. Letters outside ASCII are judged by the standard
     /// library's `isAlphabetic`.
     package static func joinSymbolSplitWords(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
@@ -246,6 +275,10 @@ package struct TextModel: Sendable {
                 if (byte | 0x20) &- 0x61 < 26 { return (.letter, 1) }
                 switch byte {
                 case UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "^"): return (.splitter, 1)
+                case UInt8(ascii: "<"):
+                    // An HTML tag or comment ("ran<b></b>som<!-- x -->ware").
+                    guard let end = InWordSeparators.tagEnd(base, index, min(text.count, index + InWordSeparators.maxRunBytes)) else { return (.other, 1) }
+                    return (.splitter, end - index)
                 default: return (.other, 1)
                 }
             }

@@ -98,6 +98,20 @@ final class TextModelTests: XCTestCase {
         XCTAssertEqual(joined("w.r.i.t.e  a  k.e.y"), "write a key")
         XCTAssertEqual(joined("a plain sentence, as written"), "a plain sentence as written")
         XCTAssertEqual(joined(""), "")
+        // Where the separator changes, a word ends.
+        XCTAssertEqual(joined("v i r u s t.h.a.t s.p.r.e.a.d.s"), "virus that spreads")
+        XCTAssertEqual(joined("a p.o.l.y.m.o.r.p.h.i.c"), "a polymorphic")
+        XCTAssertEqual(joined("w o r m, k.e.y.l.o.g.g.e.r"), "worm keylogger")
+        // A letter between two runs goes with the run after it: only a dictionary could tell.
+        XCTAssertEqual(joined("k.e.y l o g"), "ke ylog")
+    }
+
+    func testHTMLTagsInsideAWordAreDroppedForTheModel() {
+        var output: [UInt8] = []
+        var text = "a ran<b></b>som<!-- x -->ware <i>note</i> for x<y and a<b"
+        let removed = text.withUTF8 { TextModel.joinSymbolSplitWords(UnsafeRawBufferPointer($0), into: &output) }
+        XCTAssertTrue(removed)
+        XCTAssertEqual(String(decoding: output, as: UTF8.self), "a ransomware <i>note</i> for x<y and a<b")
     }
 
     func testScoreIsBiasPlusScaledMeanOverRootCount() throws {

@@ -10,7 +10,7 @@
 /// Finds and marks separator runs inside words.
 public enum InWordSeparators {
     /// The longest separator run (in bytes) that still counts as splitting one word.
-    static let maxRunBytes = 64
+    package static let maxRunBytes = 64
 
     /// Where separators split a word. A compound (words joined by separators, no space) with
     /// markup, symbols, emoji or HTML tags between its letters, which prose does not put inside
@@ -220,7 +220,7 @@ public enum InWordSeparators {
     /// The end of an HTML tag (`<b>`, `</span>`, `<i class="x">`) or comment (`<!-- … -->`)
     /// starting at `index`, if it closes before `limit`.
     @inline(__always)
-    static func tagEnd(_ input: UnsafePointer<UInt8>, _ index: Int, _ limit: Int) -> Int? {
+    package static func tagEnd(_ input: UnsafePointer<UInt8>, _ index: Int, _ limit: Int) -> Int? {
         // SAFETY: every read is below `limit`.
         if index + 4 <= limit && input[index + 1] == 0x21 && input[index + 2] == 0x2D && input[index + 3] == 0x2D {
             var offset = index + 4
