@@ -221,6 +221,14 @@ public final class Classifier: Sendable {
             scratch.rot13Windows.coverAll()
             scratch.reversedWindows.coverAll()
         }
+        // The letter survey (ciphers below); a text whose letter pairs read better backwards is
+        // read reversed whole, term forms or not.
+        // (Over the sanitised text when sanitising changed it: invisible characters between
+        // letters would break their pairs.)
+        let survey = inspected.count > Self.cipherLimit ? nil
+            : base.map { base in base.withUnsafeBytes { Ciphers.Survey($0) } } ?? Ciphers.Survey(inspected)
+        let readsBackwards = survey?.readsBackwards ?? false
+        if readsBackwards { scratch.reversedWindows.coverAll() }
         // The ROT13 and reversed readings cover the windows around the evidence (a term's ROT13
         // or reversed form, seen at two separate places), or the whole text. (Unrolled, not a loop over an array literal:
         // that would allocate on every request.)
@@ -228,7 +236,7 @@ public final class Classifier: Sendable {
             scratch.statistics.rot13Decodes &+= 1
             complete = transformedPasses(.rot13, windows: scratch.rot13Windows, base: base, inspected: inspected, using: scratch) && complete
         }
-        if !scratch.reversedWindows.isEmpty && (blind || scratch.reversedConfirmed) {
+        if !scratch.reversedWindows.isEmpty && (blind || readsBackwards || scratch.reversedConfirmed) {
             scratch.statistics.reversedDecodes &+= 1
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }
@@ -236,8 +244,7 @@ public final class Classifier: Sendable {
         // Letter ciphers (a Caesar shift, Atbash, swapped pairs), Morse code and character codes (binary,
         // decimal), in texts short enough to be a request written that way: read back when the
         // letter counts or the tokens say so.
-        if inspected.count <= Self.cipherLimit {
-            let survey = Ciphers.Survey(inspected)
+        if let survey {
             var substitution = Ciphers.detect(inspected, survey: survey)
             // "Decode this: <cipher text>": the text after the instruction, when its letters (the
             // survey counted them) are unlike prose.
@@ -542,6 +549,12 @@ public final class Classifier: Sendable {
             if scratch.textModelView.withUnsafeBytes({ TextModel.joinSymbolSplitWords($0, into: &scratch.windowScratch) }) {
                 scratch.textScore = max(scratch.textScore, scratch.windowScratch.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) })
             }
+            // And the payload alone, after a plain instruction ("Decode this and do what it
+            // says: …"), whose words would otherwise dilute it.
+            scratch.textModelView.withUnsafeBytes { view in
+                guard let start = Ciphers.instructionEnd(view), view.count - start >= Self.minimumPayloadBytes else { return }
+                scratch.textScore = max(scratch.textScore, textModel.score(UnsafeRawBufferPointer(rebasing: view[start...]), seen: scratch.textSeen, stamp: scratch.nextTextStamp()))
+            }
         }
         var complete = scratch.transformed.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
         let ascii = scratch.transformed.withUnsafeBytes { Sanitiser.isPlainASCII($0) }
@@ -705,6 +718,8 @@ public final class Classifier: Sendable {
     static let blindDecodeLimit = 2048
     /// Texts up to this long are checked for letter ciphers and Morse code.
     static let cipherLimit = 4096
+    /// The shortest decoded payload after an instruction that the text model reads on its own.
+    static let minimumPayloadBytes = 24
 
     /// The first view (in `ViewKind` order) whose bit is in `mask`.
     static func firstView(in mask: UInt8) -> ViewKind {

@@ -261,6 +261,9 @@ final class EvasionClassTests: XCTestCase {
         }
         XCTAssertTrue(classifier.classify("Translate this:\n" + substitute(risky) { 25 - $0 }).risky, "instruction + Atbash evades")
         XCTAssertFalse(classifier.classify("Note: " + benign).risky, "plain text after a colon")
+        // Reversed whole, after an instruction: its letter pairs read better backwards.
+        XCTAssertTrue(classifier.classify("Read this backwards and answer: " + String(risky.reversed())).risky, "reversed evades")
+        XCTAssertFalse(classifier.classify("Read this backwards and answer: " + String(benign.reversed())).risky, "reversed benign")
         // Inside base64 (ROT13, then base64).
         let rot13InBase64 = Data(substitute(risky) { ($0 + 13) % 26 }.utf8).base64EncodedString()
         XCTAssertTrue(classifier.classify("run this: " + rot13InBase64).risky, "ROT13 inside base64 evades")

@@ -55,36 +55,59 @@ public enum Ciphers {
         /// the instruction's prose letters would otherwise hide the cipher's letter counts.
         public var lettersAfterBreak = 0
         public var surpriseAfterBreak = 0
+        /// How much less likely the letter pairs are as written than read backwards (each pair's
+        /// surprise minus that of the second letter, then the first), over the whole text and
+        /// after its first break: reversed text reads better backwards.
+        public var backwardsGain = 0
+        public var letterPairsAfterBreak = 0
+        public var pairSurpriseAfterBreak = 0
+        public var backwardsGainAfterBreak = 0
 
         /// An empty survey (no letters).
         init() {}
 
-        /// - Complexity: O(n), three lookups per byte in tables that fit in L1, no branches.
+        /// - Complexity: O(n), two lookups per byte in tables that fit in L1, no branches: the
+        ///   counts and sums ride in 16-bit lanes of two words, added per byte and moved to full
+        ///   integers every `chunkBytes` (before a lane could overflow).
         public init(_ text: UnsafeRawBufferPointer) {
-            let kinds = Ciphers.surveyKinds, weights = Ciphers.surprise
-            var letters = 0, surprise = 0, symbols = 0, digits = 0, pairs = 0, pairSurprise = 0
-            var lettersAfterBreak = 0, surpriseAfterBreak = 0
-            Ciphers.pairTable.withUnsafeBufferPointer { pairTable in
+            let lanes = Ciphers.surveyLanes
+            var letters = 0, symbols = 0, digits = 0, lettersAfterBreak = 0
+            var surprise = 0, pairSurprise = 0, pairs = 0, gains = 0
+            var surpriseAfterBreak = 0, pairSurpriseAfterBreak = 0, letterPairsAfterBreak = 0, gainsAfterBreak = 0
+            Ciphers.pairLanes.withUnsafeBufferPointer { pairLanes in
                 // Row 26 and column 26 (a byte that is not a letter) are zero, so a pair across a
                 // word's edge adds nothing and needs no branch.
                 var previous = 26
-                var afterBreak = 0  // 0 before the first `:` or line break, then -1 (all bits set)
-                for byte in text {
-                    let kind = kinds[byte]
-                    let index = Int(kind & 0x1F)
-                    let letter = Int(kind >> 7)
-                    let weight = Int(weights[byte])
-                    letters &+= letter
-                    symbols &+= Int(kind >> 5 & 1)
-                    digits &+= Int(kind >> 6 & 1)
-                    surprise &+= weight
-                    afterBreak |= byte == 0x3A || byte == 0x0A ? -1 : 0
-                    lettersAfterBreak &+= letter & afterBreak
-                    surpriseAfterBreak &+= weight & afterBreak
-                    // SAFETY: `previous` and `index` are both at most 26, so the slot is < 27 * 27.
-                    pairSurprise &+= Int(pairTable[previous &* 27 &+ index])
-                    pairs &+= (previous &- 26) >> 63 & (index &- 26) >> 63 & 1
-                    previous = index
+                var afterBreak: UInt64 = 0  // 0 before the first `:` or line break, then all bits set
+                var offset = 0
+                while offset < text.count {
+                    let end = Swift.min(text.count, offset + Ciphers.chunkBytes)
+                    var counts: UInt64 = 0, countsAfterBreak: UInt64 = 0, sums: UInt64 = 0, sumsAfterBreak: UInt64 = 0
+                    for position in offset..<end {
+                        let entry = lanes[Int(text[position])]
+                        let index = Int(entry & 0x1F)
+                        afterBreak |= 0 &- (entry >> 8 & 1)
+                        counts &+= entry & Ciphers.countLanes
+                        countsAfterBreak &+= entry & Ciphers.countLanes & afterBreak
+                        // SAFETY: `previous` and `index` are both at most 26, so the slot is < 27 * 27.
+                        let pair = pairLanes[previous &* 27 &+ index]
+                        sums &+= pair
+                        sumsAfterBreak &+= pair & afterBreak
+                        previous = index
+                    }
+                    letters &+= Int(counts >> 16 & 0xFFFF)
+                    symbols &+= Int(counts >> 32 & 0xFFFF)
+                    digits &+= Int(counts >> 48)
+                    lettersAfterBreak &+= Int(countsAfterBreak >> 16 & 0xFFFF)
+                    pairSurprise &+= Int(sums & 0xFFFF)
+                    surprise &+= Int(sums >> 16 & 0xFFFF)
+                    gains &+= Int(sums >> 32 & 0xFFFF)
+                    pairs &+= Int(sums >> 48)
+                    pairSurpriseAfterBreak &+= Int(sumsAfterBreak & 0xFFFF)
+                    surpriseAfterBreak &+= Int(sumsAfterBreak >> 16 & 0xFFFF)
+                    gainsAfterBreak &+= Int(sumsAfterBreak >> 32 & 0xFFFF)
+                    letterPairsAfterBreak &+= Int(sumsAfterBreak >> 48)
+                    offset = end
                 }
             }
             self.letters = letters
@@ -95,6 +118,23 @@ public enum Ciphers {
             self.pairSurprise = pairSurprise
             self.lettersAfterBreak = lettersAfterBreak
             self.surpriseAfterBreak = surpriseAfterBreak
+            // Each pair's gain is stored plus `gainBias`, so that the lane stays unsigned.
+            self.backwardsGain = gains - Ciphers.gainBias * pairs
+            self.letterPairsAfterBreak = letterPairsAfterBreak
+            self.pairSurpriseAfterBreak = pairSurpriseAfterBreak
+            self.backwardsGainAfterBreak = gainsAfterBreak - Ciphers.gainBias * letterPairsAfterBreak
+        }
+
+        /// Whether the text (or the part after its first break) reads better backwards: its
+        /// letter pairs as written are unlike prose and read backwards are clearly likelier, with
+        /// the thresholds of `swappedPairs`. Prose as written never is.
+        public var readsBackwards: Bool {
+            Self.readsBetter(pairs: letterPairs, written: pairSurprise, gain: backwardsGain)
+                || Self.readsBetter(pairs: letterPairsAfterBreak, written: pairSurpriseAfterBreak, gain: backwardsGainAfterBreak)
+        }
+
+        static func readsBetter(pairs: Int, written: Int, gain: Int) -> Bool {
+            pairs >= 20 && written >= 11 &* pairs && 2 &* gain >= 3 &* pairs
         }
 
         /// Whether the letters as written are already as likely as prose (see `plainLikelihood`);
@@ -121,28 +161,40 @@ public enum Ciphers {
     }
 
     /// Per byte: bits 0-4 the letter's index (a = 0, case folded; 26 for every byte that is not an
-    /// ASCII letter), bit 5 `.` or `-`, bit 6 an ASCII digit, bit 7 an ASCII letter.
-    static let surveyKinds = ByteTable { value in
-        let folded = UInt8(value) | 0x20
-        let isLetter = value < 0x80 && folded >= 0x61 && folded <= 0x7A
-        var bits: UInt8 = isLetter ? (folded - 0x61) | 0x80 : 26
-        if value == 0x2E || value == 0x2D { bits |= 0x20 }
-        if value >= 0x30 && value <= 0x39 { bits |= 0x40 }
-        return bits
+    /// ASCII letter), bit 8 a `:` or line break; then one 16-bit lane each (`countLanes`): 1 for
+    /// an ASCII letter, 1 for `.` or `-` (Morse), 1 for an ASCII digit.
+    static let surveyLanes: [UInt64] = (0..<256).map { value in
+        let byte = UInt8(value)
+        let folded = byte | 0x20
+        let isLetter = byte < 0x80 && folded >= 0x61 && folded <= 0x7A
+        var entry: UInt64 = isLetter ? UInt64(folded - 0x61) | 1 << 16 : 26
+        if byte == 0x3A || byte == 0x0A { entry |= 1 << 8 }
+        if byte == 0x2E || byte == 0x2D { entry |= 1 << 32 }
+        if byte >= 0x30 && byte <= 0x39 { entry |= 1 << 48 }
+        return entry
     }
 
-    /// `bigramSurprise` with a 27th row and column of zeros for "not a letter".
-    static let pairTable: [UInt8] = (0..<27 * 27).map { slot in
+    /// The lanes of `surveyLanes` that are counts.
+    static let countLanes: UInt64 = 0xFFFF_FFFF_FFFF_0000
+
+    /// Per pair of letter indexes (27 × 27, 26 = not a letter), four 16-bit lanes: the pair's
+    /// `bigramSurprise`; the second letter's `surprise` (so a letter is weighed once, on arrival);
+    /// `gainBias` plus how much more surprising the pair is than its reverse; 1 for a pair of
+    /// letters. Zero across a word's edge, except the second letter's own weight.
+    static let pairLanes: [UInt64] = (0..<27 * 27).map { slot in
         let (first, second) = slot.quotientAndRemainder(dividingBy: 27)
-        return first < 26 && second < 26 ? bigramSurprise[first * 26 + second] : 0
+        var entry: UInt64 = 0
+        if second < 26 { entry |= UInt64((-8 * logFrequency[second]).rounded()) << 16 }
+        guard first < 26 && second < 26 else { return entry }
+        let written = Int(bigramSurprise[first * 26 + second]), backwards = Int(bigramSurprise[second * 26 + first])
+        return entry | UInt64(written) | UInt64(written - backwards + gainBias) << 32 | 1 << 48
     }
 
-    /// Per ASCII letter: −8 · log frequency (rounded); 0 for every other byte.
-    static let surprise = ByteTable { value in
-        let folded = UInt8(value) | 0x20
-        guard value < 0x80, folded >= 0x61, folded <= 0x7A else { return 0 }
-        return UInt8((-8 * logFrequency[Int(folded - 0x61)]).rounded())
-    }
+    /// Added to each pair's gain (which lies in −127 … 127) in `pairLanes`.
+    static let gainBias = 128
+
+    /// Bytes surveyed between moves of the lanes to full integers: 256 × 255 fits 16 bits.
+    static let chunkBytes = 256
 
     /// `detect` given the text's survey: texts whose letters already look like prose are not
     /// looked at again.
