@@ -320,7 +320,7 @@ private func selectors(_ bytes: [UInt8]) -> String {
         var generator = ViewsRandom(state: 99)
         // Plain words of prose ("the word") next to long base64 and hex runs exercise the skip.
         let pieces = ["a", "Z", "f", "0", "9", "x", "+", "/", "=", "-", "_", " ", ",", ":", ";", ".", "\n", "%", "&", "\\", "é", "q", "deadbeef",
-                      "QUJD", "AbCdEfGhIjKl", "the word ", "go home ", "12 34 56 "]
+                      "QUJD", "AbCdEfGhIjKl", "the word ", "go home ", "12 34 56 ", "E,9)oF(HJ<EbTW,+", "!#$'()*"]
         for round in 0..<6000 {
             var budget = DecodeBudget()
             budget.minBase64Length = [4, 7, 8, 9, 15, 16, 17][round % 7]
@@ -334,7 +334,8 @@ private func selectors(_ bytes: [UInt8]) -> String {
                 for from in [0, Int.random(in: 0..<buffer.count, using: &generator)] {
                     let fast = scanner.prefilterEvent(from: from)
                     let slow = Self.byteLoopEvent(input, buffer.count, from: from, budget)
-                    #expect(fast?.index == slow?.index && fast?.base64Run == slow?.base64Run && fast?.hexRun == slow?.hexRun,
+                    #expect(fast?.index == slow?.index && fast?.base64Run == slow?.base64Run && fast?.hexRun == slow?.hexRun
+                            && fast?.ascii85Run == slow?.ascii85Run,
                             "\(String(decoding: text, as: UTF8.self)) from \(from)")
                 }
                 if Self.byteLoopEvent(input, buffer.count, from: 0, budget) == nil { #expect(reference.next() == nil) }
@@ -343,16 +344,21 @@ private func selectors(_ bytes: [UInt8]) -> String {
     }
 
     /// The prefilter's rule as a plain byte loop: the first special byte, or the end of the first
-    /// run of base64 characters as long as the shorter minimum, or of hex characters as long as
-    /// `minHexLength`, with both runs' lengths there.
-    private static func byteLoopEvent(_ input: UnsafePointer<UInt8>, _ count: Int, from: Int, _ budget: DecodeBudget) -> (index: Int, base64Run: Int, hexRun: Int)? {
+    /// run of base64 characters as long as the shorter minimum, of hex characters as long as
+    /// `minHexLength`, or of ascii85 characters as long as a bare ascii85 blob, with the runs'
+    /// lengths there.
+    private static func byteLoopEvent(_ input: UnsafePointer<UInt8>, _ count: Int, from: Int, _ budget: DecodeBudget) -> (index: Int, base64Run: Int, hexRun: Int, ascii85Run: Int)? {
         let minBase64 = max(budget.minBase64Length, 4), minHex = max(budget.minHexLength, 2)
-        var base64Run = 0, hexRun = 0
+        var base64Run = 0, hexRun = 0, ascii85Run = 0
         for index in from..<count {
-            let bits = DecodeClass.prefilter[input[index]]
+            let byte = input[index]
+            let bits = DecodeClass.prefilter[byte]
             base64Run = bits & 1 != 0 ? base64Run + 1 : 0
             hexRun = bits & 2 != 0 ? hexRun + 1 : 0
-            if bits & 4 != 0 || base64Run >= min(minBase64, minHex) || hexRun >= minHex { return (index, base64Run, hexRun) }
+            ascii85Run = (0x21...0x75).contains(byte) || byte == 0x7A ? ascii85Run + 1 : 0
+            if bits & 4 != 0 || base64Run >= min(minBase64, minHex) || hexRun >= minHex || ascii85Run >= CandidateScanner.minBareAscii85 {
+                return (index, base64Run, hexRun, ascii85Run)
+            }
         }
         return nil
     }

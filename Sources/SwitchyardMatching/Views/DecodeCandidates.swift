@@ -68,6 +68,8 @@ struct CandidateScanner {
     var position = 0
     /// End of the last candidate returned: escape clusters do not widen back past it.
     var floor = 0
+    /// End of the last token `bareAscii85` looked at.
+    var bareAscii85CheckedUntil = 0
 
     init(_ input: UnsafePointer<UInt8>, count: Int, budget: DecodeBudget) {
         self.input = input
@@ -89,6 +91,10 @@ struct CandidateScanner {
                 position = count
                 return nil
             }
+            // A long run of the ascii85 alphabet: a bare ascii85 blob, if its token is one.
+            if event.ascii85Run >= Self.minBareAscii85, let candidate = bareAscii85(around: event.index) {
+                return found(candidate)
+            }
             // Start the exact scan at the beginning of the run or hex region that ends here.
             var start = event.index + 1 - Swift.max(Swift.max(event.base64Run, event.hexRun), 1)
             while start > position, DecodeClass.table[input[start - 1]] & DecodeClass.base64 != 0 { start -= 1 }
@@ -105,12 +111,12 @@ struct CandidateScanner {
     /// lanes' bits are gathered into one mask per kind, and a run is tracked across words by its
     /// length at the end of each word. A word that holds the stop is read again byte by byte, so
     /// the answer is the byte loop's.
-    func prefilterEvent(from: Int) -> (index: Int, base64Run: Int, hexRun: Int)? {
+    func prefilterEvent(from: Int) -> (index: Int, base64Run: Int, hexRun: Int, ascii85Run: Int)? {
         let filter = DecodeClass.prefilter
         let longestRun = Self.longestRun
         let shortest = Swift.min(minBase64, minHex)
         let lanes: UInt64 = 0x0101_0101_0101_0101
-        var base64Run = 0, hexRun = 0
+        var base64Run = 0, hexRun = 0, ascii85Run = 0
         var offset = from
         // SAFETY: eight-byte loads at `offset + 8 <= count`, single bytes below `count`.
         while offset + 8 <= count {
@@ -120,19 +126,24 @@ struct CandidateScanner {
                 kinds |= UInt64(filter[UInt8(truncatingIfNeeded: word >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
             }
             let base64Mask = Self.gather(kinds & lanes), hexMask = Self.gather(kinds >> 1 & lanes)
+            let ascii85Mask = Self.gather(kinds >> 3 & lanes)
             if kinds & lanes << 2 != 0 || Self.runReaches(base64Run, base64Mask, shortest, longestRun)
-                || Self.runReaches(hexRun, hexMask, minHex, longestRun) {
+                || Self.runReaches(hexRun, hexMask, minHex, longestRun) || Self.runReaches(ascii85Run, ascii85Mask, Self.minBareAscii85, longestRun) {
                 break
             }
             base64Run = Self.runAtEnd(base64Run, base64Mask)
             hexRun = Self.runAtEnd(hexRun, hexMask)
+            ascii85Run = Self.runAtEnd(ascii85Run, ascii85Mask)
             offset += 8
         }
         while offset < count {
             let bits = filter[input[offset]]
             base64Run = bits & 1 != 0 ? base64Run + 1 : 0
             hexRun = bits & 2 != 0 ? hexRun + 1 : 0
-            if bits & 4 != 0 || base64Run >= shortest || hexRun >= minHex { return (offset, base64Run, hexRun) }
+            ascii85Run = bits & 8 != 0 ? ascii85Run + 1 : 0
+            if bits & 4 != 0 || base64Run >= shortest || hexRun >= minHex || ascii85Run >= Self.minBareAscii85 {
+                return (offset, base64Run, hexRun, ascii85Run)
+            }
             offset += 1
         }
         return nil
@@ -213,6 +224,7 @@ struct CandidateScanner {
                     cursor = Swift.max(position, cursor + 1)
                     continue
                 }
+                if let candidate = bareAscii85(around: cursor) { return found(candidate) }
                 if let candidate = escapeCluster(at: cursor) { return found(candidate) }
                 cursor = position  // escapeCluster advanced `position`
                 continue
@@ -547,6 +559,49 @@ struct CandidateScanner {
         position = cursor
         return .ascii85(start: index + 1, end: end)
     }
+
+    /// Ascii85 without its `<~ ~>`: the whitespace-delimited token around `index` (a `%`, `&`,
+    /// `=` or `\\`, which most blobs hold), if it has at least `minBareAscii85` characters, all of
+    /// the alphabet (`!`–`u`, `z`), with punctuation among them at least every `bareAscii85Spacing`
+    /// characters: a run that long and that dense is neither a word nor a base64 blob. URLs and
+    /// paths can pass; what they decode to is not text, and the decoder drops it.
+    private mutating func bareAscii85(around index: Int) -> Candidate? {
+        // Each token is looked at once, whatever the number of special bytes in it (linear time).
+        guard index >= bareAscii85CheckedUntil else { return nil }
+        // SAFETY: every read is at an index in `floor ..< count`.
+        var end = index
+        var punctuation = 0, escapeLike = 0
+        while end < count, Self.isAscii85(input[end]) {
+            let bits = DecodeClass.table[input[end]]
+            if bits & DecodeClass.alphanumeric == 0 { punctuation += 1 }
+            if bits & DecodeClass.special != 0 { escapeLike += 1 }
+            end += 1
+        }
+        bareAscii85CheckedUntil = end
+        var start = index
+        while start > floor, Self.isAscii85(input[start - 1]) {
+            start -= 1
+            let bits = DecodeClass.table[input[start]]
+            if bits & DecodeClass.alphanumeric == 0 { punctuation += 1 }
+            if bits & DecodeClass.special != 0 { escapeLike += 1 }
+        }
+        // Escapes (`%77%72`, `&#107;`, `\\167`) have their lead byte every few characters; in
+        // ascii85 `%`, `&`, `=` and `\\` are 4 of 85 characters. Escapes are the escape
+        // decoder's to read.
+        guard start == 0 || DecodeClass.table[input[start - 1]] & DecodeClass.space != 0,
+              end == count || DecodeClass.table[input[end]] & DecodeClass.space != 0,
+              end - start >= Self.minBareAscii85, punctuation * Self.bareAscii85Spacing >= end - start,
+              escapeLike * Self.bareAscii85Spacing < end - start else { return nil }
+        return .ascii85(start: start, end: end)
+    }
+
+    /// The shortest bare ascii85 token read (about 25 bytes of payload).
+    static let minBareAscii85 = 32
+    /// A bare ascii85 token has punctuation at least this often (random ascii85 has one in three).
+    static let bareAscii85Spacing = 8
+
+    @inline(__always)
+    static func isAscii85(_ byte: UInt8) -> Bool { (0x21...0x75).contains(byte) || byte == UInt8(ascii: "z") }
 
     // MARK: Tags and variation selectors
 

@@ -179,7 +179,8 @@ enum DecodeClass {
     }
 
     /// Prefilter bits (see `CandidateScanner.next`): 1 = base64 character or `=`; 2 = hex digit,
-    /// `x`, `X` or hex group separator; 4 = a byte that can start an escape or an invisible run.
+    /// `x`, `X` or hex group separator; 4 = a byte that can start an escape or an invisible run;
+    /// 8 = an ascii85 character (`!`–`u`, `z`).
     static let prefilter = ByteTable { value in
         let bits = table[UInt8(value)]
         var result: UInt8 = 0
@@ -187,6 +188,7 @@ enum DecodeClass {
         if bits & hexDigit != 0 || value == 0x78 || value == 0x58 || value == 0x20 || value == 0x2C
             || value == 0x3A || value == 0x3B { result |= 2 }
         if bits & special != 0 { result |= 4 }
+        if (0x21...0x75).contains(value) || value == 0x7A { result |= 8 }
         return result
     }
 
