@@ -99,8 +99,6 @@ public enum DisguiseGates {
         /// ASCII separator or markup byte, or a non-ASCII byte, right after an ASCII letter. Nil:
         /// `InWordSeparators.find` would find nothing; otherwise it finds nothing before this.
         public var separatorsFrom: Int? = nil
-        /// Whether `separatorsFrom` is set.
-        public var mayHaveSeparators: Bool { separatorsFrom != nil }
     }
 
     /// Why `checkSkeleton` opened a window.
