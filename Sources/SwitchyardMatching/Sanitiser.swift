@@ -1,7 +1,8 @@
 /// Builds the sanitised view of a text: scalars that draw nothing removed (default-ignorable,
 /// format characters, controls other than tab, newline and carriage return, line and paragraph
 /// separators), U+2800 BRAILLE PATTERN BLANK turned into a space, NFKC and full case folding
-/// applied per scalar.
+/// applied per scalar; a letter-like symbol between two Latin letters ("key™logger") becomes `*`
+/// (see `saltMark`).
 ///
 /// Plain ASCII text (no control bytes but tab, newline and carriage return) is its own sanitised
 /// view for matching purposes (keywords and patterns already match ASCII case-insensitively), so
@@ -150,8 +151,11 @@ public enum Sanitiser {
                     written += length
                 } else if value == 1 {
                     removed += 1
+                } else if value & letterLike != 0 && isSaltInWord(input, index, index + length, count) {
+                    out[written] = saltMark
+                    written += 1
                 } else {
-                    let offset = Int(value >> 6), size = Int(value & 63)
+                    let offset = Int((value & ~letterLike) >> 6), size = Int(value & 63)
                     for k in 0..<size { out[written + k] = bytes[offset + k] }
                     written += size
                 }
@@ -159,6 +163,99 @@ public enum Sanitiser {
             }
         }
         return removed
+    }
+
+    /// Sanitise-table bit of a letter-like symbol: punctuation or a symbol (General_Category P*,
+    /// S*) that NFKC or the skeleton spells with a letter, digit or spacing mark of any script or
+    /// with ASCII punctuation (™ → "tm", ℃ → "°c", ⓐ → "a", ⒭ → "r", ∪ → "u", ━ → "ー", a Kangxi
+    /// radical → its ideograph, ﹟ → "#"). General, CJK and fullwidth punctuation, which prose
+    /// puts between words, is not flagged.
+    static let letterLike: UInt32 = 1 << 31
+
+    /// What the sanitiser writes for a letter-like symbol inside a Latin word: `*`, in-word
+    /// markup that the squeezed view and the text model join across. "key™log℃ger" is
+    /// "key*log*ger", not "keytmlog°cger": such a symbol between two letters is salt, not
+    /// part of the word. On its own ("Acme™", "20℃") or among its kind ("ⓡⓐⓝⓢⓞⓜ") it
+    /// reads as its letters.
+    static let saltMark = UInt8(ascii: "*")
+
+    /// Whether the letter-like symbol at `start..<end` stands between two Latin letters (ASCII,
+    /// or look-alikes the skeleton spells with an ASCII letter or digit), with at most two other
+    /// punctuation or symbol characters between it and each of them ("r™a", "r✶™a", "r™‼a").
+    /// Marks and the invisible characters the sanitiser removes are looked through, so that
+    /// sanitising twice gives what sanitising once did.
+    static func isSaltInWord(_ input: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ count: Int) -> Bool {
+        // SAFETY: `neighbourBefore` and `neighbourAfter` read only within `0 ..< count`.
+        reachesLetter(steps: start, count) { neighbourBefore(input, $0, count) }
+            && reachesLetter(steps: end, count) { neighbourAfter(input, $0, count) }
+    }
+
+    /// Whether stepping from `cursor` with `next` reaches a letter through at most two symbols
+    /// and any transparent characters (eight steps in all).
+    @inline(__always)
+    private static func reachesLetter(steps cursor: Int, _ count: Int, _ next: (Int) -> (NeighbourKind, Int)?) -> Bool {
+        var cursor = cursor
+        var symbols = 0
+        for _ in 0..<8 {
+            guard let (kind, following) = next(cursor) else { return false }
+            switch kind {
+            case .letter: return true
+            case .other: return false
+            case .symbol:
+                symbols += 1
+                if symbols > 2 { return false }
+            case .transparent: break
+            }
+            cursor = following
+        }
+        return false
+    }
+
+    enum NeighbourKind { case letter, symbol, transparent, other }
+
+    /// The kind of the character ending at `index` (exclusive) and where it starts.
+    static func neighbourBefore(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (NeighbourKind, Int)? {
+        guard index > 0 else { return nil }
+        // SAFETY: reads stay within `max(0, index - 4) ..< index`, below `count`.
+        if input[index - 1] < 0x80 { return (asciiKind(input[index - 1]), index - 1) }
+        var start = index - 1
+        while start > 0 && index - start < 4 && input[start] & 0xC0 == 0x80 { start -= 1 }
+        let (scalar, length) = UTF8Scalar.decode(input, start, count)
+        guard length == index - start else { return (.other, start) }
+        return (scalarKind(scalar), start)
+    }
+
+    /// The kind of the character starting at `index` and where it ends.
+    static func neighbourAfter(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (NeighbourKind, Int)? {
+        guard index < count else { return nil }
+        // SAFETY: `index < count`; `UTF8Scalar.decode` checks its own bounds.
+        if input[index] < 0x80 { return (asciiKind(input[index]), index + 1) }
+        let (scalar, length) = UTF8Scalar.decode(input, index, count)
+        guard length > 0 else { return (.other, index + 1) }
+        return (scalarKind(scalar), index + length)
+    }
+
+    @inline(__always)
+    static func asciiKind(_ byte: UInt8) -> NeighbourKind {
+        if (byte | 0x20) &- 0x61 < 26 { return .letter }
+        if isRemovedControl(byte) { return .transparent }
+        // Printable ASCII punctuation and symbols, not spaces, digits or controls.
+        if byte > 0x20 && byte < 0x7F && byte &- 0x30 >= 10 { return .symbol }
+        return .other
+    }
+
+    static func scalarKind(_ scalar: UInt32) -> NeighbourKind {
+        let sanitised = ViewTables.sanitise.value(scalar)
+        if sanitised == 1 { return .transparent }  // removed: draws nothing
+        if sanitised & letterLike != 0 { return .symbol }
+        let value = ViewTables.skeleton.value(scalar)
+        if value == 1 { return .symbol }  // kept by the skeleton, dropped by the squeezed view
+        guard value > 1 else { return .other }
+        switch InWordSeparators.spelling(value) {
+        case .asciiAlphanumeric: return .letter
+        case .nothing: return .transparent  // a mark, part of the letter it sits on
+        default: return .other
+        }
     }
 
     /// Adds to `windows` (in the sanitised view's coordinates, each widened by `radius`) every
@@ -197,7 +294,8 @@ public enum Sanitiser {
                 continue
             }
             let value = trie.value(scalar)
-            let size = value == 0 ? length : value == 1 ? 0 : Int(value & 63)
+            let size = value == 0 ? length : value == 1 ? 0
+                : value & letterLike != 0 && isSaltInWord(input, index, index + length, count) ? 1 : Int(value & 63)
             if value != 0 { windows.add(written..<written + size, radius: radius) }
             written += size
             index += length

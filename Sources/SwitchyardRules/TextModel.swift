@@ -206,8 +206,8 @@ package struct TextModel: Sendable {
     /// byte between two one-letter words is dropped ("k e y l o g g e r" → "keylogger"), any
     /// other run of separators becomes one space ("w r i t e   a   k e y" → "write a key"). Where
     /// the separator changes, a word ends: "v i r u s t.h.a.t" → "virus that", "a p.o.l.y" →
-    /// "a poly". (A letter between two runs goes with the one after it when that one goes on:
-    /// "k.e.y l o g" reads "ke ylog", which only a dictionary could tell apart.) Replaces
+    /// "a poly". A letter between two runs goes with the one after it when that one goes on
+    /// ("a b c.d.e" → "ab cde"), unless a space follows it: "k.e.y l o g" → "key log". Replaces
     /// `output`'s contents; allocates only to grow it.
     package static func joinSplitLetters(_ text: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
@@ -233,7 +233,9 @@ package struct TextModel: Sendable {
                 // follow: a letter that a run of another separator follows starts that run.
                 let next = singleLetterSeparator(text, after: end)
                 let nextButOne = next == 0 ? 0 : singleLetterSeparator(text, after: end + 2)
-                if (joinedBy != 0 && joinedBy != separator) || (next != 0 && next != separator && next == nextButOne) {
+                // (A space after it ends the word it is in: spaces part words, so "k.e.y l o g" is
+                // "key log".)
+                if (joinedBy != 0 && joinedBy != separator) || (next != 0 && next != separator && next == nextButOne && next != 0x20) {
                     joins = false
                     joinedBy = 0
                 } else {

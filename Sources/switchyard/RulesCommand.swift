@@ -7,8 +7,8 @@ import SwitchyardMatching
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Validate a rule pack, run its examples, profile its rules, or list the text model's features.",
-        subcommands: [Check.self, Test.self, Features.self, Profile.self]
+        abstract: "Validate a rule pack, run its examples, profile its rules, or show what the engine reads.",
+        subcommands: [Check.self, Test.self, Features.self, Views.self, Profile.self]
     )
 
     /// Validates and compiles a pack; prints counts and warnings.
@@ -116,6 +116,67 @@ extension RulesCommand {
                 writer.bytes.append(UInt8(ascii: "\n"))
                 FileHandle.standardOutput.write(Data(writer.bytes))
             }
+        }
+    }
+}
+
+extension RulesCommand {
+    /// Prints the whole-text views of each request, so a rule author sees what terms and
+    /// patterns run on.
+    struct Views: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the views of each JSONL request on stdin (what keywords, patterns and the text model read).",
+            discussion: "One line per input line: {\"id\", \"sanitised\", \"skeleton\", \"readable\", \"squeezed\", \"model\"}, each the view of the whole text (the engine builds the derived views only around the places a cheap scan flags, and reads decoded text as well). \"model\" lists the text model's readings: the readable view, letters split one by one joined, and words split by symbols joined.")
+
+        func run() throws {
+            var number = 0
+            while let line = readLine(strippingNewline: true) {
+                number += 1
+                var writer = JSONWriter()
+                writer.beginObject()
+                switch RequestDecoder.decode(line) {
+                case .success(let request):
+                    writer.key("id")
+                    if let id = request.id { writer.raw(id.json) } else { writer.null() }
+                    var text = request.text
+                    text.withUTF8 { raw in Self.write(UnsafeRawBufferPointer(raw), into: &writer) }
+                case .failure(let error):
+                    writer.key("line")
+                    writer.int(number)
+                    writer.key("error")
+                    writer.string(error.description)
+                }
+                writer.endObject()
+                writer.bytes.append(UInt8(ascii: "\n"))
+                FileHandle.standardOutput.write(Data(writer.bytes))
+            }
+        }
+
+        static func write(_ raw: UnsafeRawBufferPointer, into writer: inout JSONWriter) {
+            var sanitised: [UInt8] = []
+            Sanitiser.sanitise(raw, into: &sanitised)
+            var view: [UInt8] = []
+            func field(_ name: String, _ bytes: [UInt8]) {
+                writer.key(name)
+                writer.string(String(decoding: bytes, as: UTF8.self))
+            }
+            field("sanitised", sanitised)
+            sanitised.withUnsafeBytes { TextViews.skeleton($0, into: &view) }
+            field("skeleton", view)
+            var readable: [UInt8] = []
+            sanitised.withUnsafeBytes { TextViews.readable($0, into: &readable) }
+            field("readable", readable)
+            sanitised.withUnsafeBytes { TextViews.squeeze($0, into: &view) }
+            field("squeezed", view)
+            writer.key("model")
+            writer.beginArray()
+            writer.string(String(decoding: readable, as: UTF8.self))
+            readable.withUnsafeBytes { TextModel.joinSplitLetters($0, into: &view) }
+            writer.string(String(decoding: view, as: UTF8.self))
+            if readable.withUnsafeBytes({ TextModel.joinSymbolSplitWords($0, into: &view) }) {
+                writer.string(String(decoding: view, as: UTF8.self))
+            }
+            writer.endArray()
         }
     }
 }

