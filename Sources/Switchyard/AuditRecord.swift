@@ -160,7 +160,12 @@ public struct AuditRecordRenderer: Sendable {
                 writer.int(hit.span.lowerBound)
                 writer.int(hit.span.upperBound)
                 writer.endArray()
-                if hit.view == .raw, let request, request.parts.count > 1, let role = request.role(at: hit.span.lowerBound) {
+                writer.key("text_span")
+                writer.beginArray()
+                writer.int(hit.textSpan.lowerBound)
+                writer.int(hit.textSpan.upperBound)
+                writer.endArray()
+                if let request, let role = request.role(of: hit.textSpan) {
                     writer.key("role")
                     writer.string(role)
                 }
@@ -176,7 +181,8 @@ public struct AuditRecordRenderer: Sendable {
             writer.key("text_sha256")
             writer.string(AuditSchema.sha256Hex(text.utf8))
             if excerptBytes > 0, let verdict = decision.verdict, verdict.risky || verdict.indeterminate != nil {
-                let evidence = verdict.hits.first { $0.view == .raw }?.span
+                // The first hit's words as written (the text model's rule covers the whole text).
+                let evidence = verdict.hits.first { $0.textSpan.count < text.utf8.count }?.textSpan
                 writer.key("excerpt")
                 writer.string(AuditExcerpt.make(text, around: evidence, maxBytes: excerptBytes))
             }

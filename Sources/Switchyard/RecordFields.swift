@@ -37,8 +37,10 @@ extension JSONWriter {
         }
     }
 
-    /// `"hits": [{"rule", ("mode",) "view", "span", ("role")}]`, for `--explain`. A hit on the raw
-    /// view of a request joined from several parts names the part's role (`system`, `user`, …).
+    /// `"hits": [{"rule", ("mode",) "view", "span", "text_span", ("role")}]`, for `--explain`:
+    /// `span` is in the view, `text_span` in the request text (the disguised words or encoded
+    /// blob as written). A hit in one part of a request joined from several parts names the
+    /// part's role (`system`, `user`, …).
     mutating func hitFields(_ verdict: Verdict, rules: [Rule], includeMode: Bool, request: ModelRequest? = nil) {
         key("hits")
         beginArray()
@@ -57,7 +59,12 @@ extension JSONWriter {
             int(hit.span.lowerBound)
             int(hit.span.upperBound)
             endArray()
-            if hit.view == .raw, let request, request.parts.count > 1, let role = request.role(at: hit.span.lowerBound) {
+            key("text_span")
+            beginArray()
+            int(hit.textSpan.lowerBound)
+            int(hit.textSpan.upperBound)
+            endArray()
+            if let request, let role = request.role(of: hit.textSpan) {
                 key("role")
                 string(role)
             }

@@ -109,6 +109,19 @@ public struct ModelRequest: Sendable, Equatable {
     public func role(at offset: Int) -> String? {
         parts.first { $0.range.contains(offset) || ($0.range.isEmpty && $0.range.lowerBound == offset) }?.role
     }
+
+    /// The role of the parts holding `span` of `text`, when the text was joined from several
+    /// parts and every part the span touches has that role (a payload split over two user turns
+    /// is the user's); nil for a single part or a span across roles.
+    public func role(of span: Range<Int>) -> String? {
+        guard parts.count > 1 else { return nil }
+        var role: String? = nil
+        for part in parts where part.range.contains(span.lowerBound) || part.range.overlaps(span) {
+            if let role, role != part.role { return nil }
+            role = part.role
+        }
+        return role
+    }
 }
 
 /// Why a line could not be decoded into a `ModelRequest`.

@@ -165,6 +165,26 @@ public enum Sanitiser {
         return removed
     }
 
+    /// The bytes the sanitiser reads and writes at `index` (a scalar, an invalid byte or an
+    /// ASCII byte), as `sanitise` does: for mapping a sanitised span back to the text.
+    @inline(__always)
+    package static func outputLength(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (input: Int, output: Int) {
+        // SAFETY: `index < count`; `UTF8Scalar.decode` checks its own bounds.
+        let lead = input[index]
+        if lead < 0x80 { return (1, isRemovedControl(lead) ? 0 : 1) }
+        let (scalar, length) = UTF8Scalar.decode(input, index, count)
+        guard length > 0 else { return (1, 1) }
+        return (length, outputSize(ViewTables.sanitise.value(scalar), input, index, length, count))
+    }
+
+    /// The bytes `sanitise` writes for the scalar at `index` of `length` bytes with table `value`.
+    @inline(__always)
+    static func outputSize(_ value: UInt32, _ input: UnsafePointer<UInt8>, _ index: Int, _ length: Int, _ count: Int) -> Int {
+        if value == 0 { return length }
+        if value == 1 { return 0 }
+        return value & letterLike != 0 && isSaltInWord(input, index, index + length, count) ? 1 : Int(value & 63)
+    }
+
     /// Sanitise-table bit of a letter-like symbol: punctuation or a symbol (General_Category P*,
     /// S*) that NFKC or the skeleton spells with a letter, digit or spacing mark of any script or
     /// with ASCII punctuation (™ → "tm", ℃ → "°c", ⓐ → "a", ⒭ → "r", ∪ → "u", ━ → "ー", a Kangxi
@@ -294,8 +314,7 @@ public enum Sanitiser {
                 continue
             }
             let value = trie.value(scalar)
-            let size = value == 0 ? length : value == 1 ? 0
-                : value & letterLike != 0 && isSaltInWord(input, index, index + length, count) ? 1 : Int(value & 63)
+            let size = outputSize(value, input, index, length, count)
             if value != 0 { windows.add(written..<written + size, radius: radius) }
             written += size
             index += length

@@ -73,6 +73,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     let firedRules: UnsafeMutableBufferPointer<UInt32>
     let firedView: UnsafeMutableBufferPointer<ViewKind>
     let firedSpan: UnsafeMutableBufferPointer<Range<Int>>
+    /// The bytes of the request text each fired rule's span came from.
+    let firedTextSpan: UnsafeMutableBufferPointer<Range<Int>>
     @exclusivity(unchecked) var firedCount = 0
     /// Enforce rules that fired and that a learned model withdrew from the current request, and
     /// which model did (`Withdrawal.Cause` raw values), for `--explain`.
@@ -105,6 +107,12 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// Evidence positions are scaled from the current pass's view to the base text by
     /// `baseCount / passViewCount`; a pass over an excerpt (windows) cannot place its evidence.
     @exclusivity(unchecked) var baseCount = 0
+    /// The bytes of the request text inspected.
+    @exclusivity(unchecked) var textCount = 0
+    /// How the view being scanned was built from the request text: each step and the source it
+    /// read, outermost first (empty for the text itself). A fired rule's span is mapped back
+    /// through them (`ViewOrigins`).
+    @exclusivity(unchecked) var viewSteps: [(step: ViewStep, source: UnsafeRawBufferPointer)] = []
     /// Where a term's ROT13 or reversed form was first seen, and whether a second, separate one
     /// confirmed that the text may be ROT13 or reversed.
     @exclusivity(unchecked) var rot13FirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
@@ -208,6 +216,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         withdrawnCause = zeroed(ruleCount, 0)
         firedView = zeroed(ruleCount, .raw)
         firedSpan = zeroed(ruleCount, 0..<0)
+        firedTextSpan = zeroed(ruleCount, 0..<0)
         modelScores = zeroed(modelCount, .nan)
         modelGateRule = zeroed(modelCount, 0)
         modelCountered = zeroed(modelCount, false)
@@ -222,6 +231,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         windowScratch.reserveCapacity(4096)
         windowScratchMask.reserveCapacity(4096)
         caseSwapText.reserveCapacity(1024)
+        viewSteps.reserveCapacity(8)
     }
 
     deinit {
@@ -233,6 +243,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         triggerLogSpan.deallocate()
         exceptionLogSpan.deallocate()
         firedSpan.deallocate()
+        firedTextSpan.deallocate()
         listLatestStart.deallocate()
         listArmedUntil.deallocate()
         windowCounts.deallocate()
@@ -280,6 +291,7 @@ public final class ClassificationScratch: @unchecked Sendable {
         withdrawnCount = 0
         seenForms = 0
         baseCount = textCount
+        self.textCount = textCount
         textScore = .nan
         textPlainScore = .nan
         rot13FirstEvidence = nil

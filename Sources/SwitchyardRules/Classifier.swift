@@ -167,7 +167,9 @@ public final class Classifier: Sendable {
             sanitisedDiffers = !scratch.sanitised.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, inspected) }
             complete = scan(inspected, views: sanitisedDiffers ? .rawOnly : .rawAndSanitised, forms: .plainPass, using: scratch) && complete
             if sanitisedDiffers {
-                complete = scratch.sanitised.withUnsafeBytes { sanitisedPass($0, text: inspected, using: scratch) } && complete
+                complete = through(.sanitised, from: inspected, scratch) {
+                    scratch.sanitised.withUnsafeBytes { sanitisedPass($0, text: inspected, using: scratch) }
+                } && complete
             }
             if removed >= 2 && EvasionScan.invisibleInsideWords(inspected) >= 2 { signals.insert(Signals(.hiddenCharacters)) }
             if EvasionScan.hasMixedScriptWord(inspected) { signals.insert(Signals(.mixedScript)) }
@@ -182,7 +184,9 @@ public final class Classifier: Sendable {
         }
 
         // Skeleton and squeezed views of the (sanitised) text.
-        let derived = base.map { base in base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } } ?? derivedPasses(inspected, view: nil, using: scratch)
+        let derived = base.map { base in
+            through(.sanitised, from: inspected, scratch) { base.withUnsafeBytes { derivedPasses($0, view: nil, using: scratch) } }
+        } ?? derivedPasses(inspected, view: nil, using: scratch)
         complete = complete && derived.complete
         // Letters split by spaces or dots ("k e y l o g g e r"): the model also reads them joined.
         if let textModel, derived.splitLetters {
@@ -203,14 +207,17 @@ public final class Classifier: Sendable {
             if report.hiddenCharacters > 0 { signals.insert(Signals(.hiddenCharacters)) }
             if report.budgetExhausted && indeterminate == nil { indeterminate = .decodeBudget }
             if !scratch.decoded.isEmpty {
+                let blobs = ViewStep.decodedBlobs(options.decodeBudget)
                 swap(&scratch.decoded, &scratch.transformed)
-                complete = decodedPasses(using: scratch) && complete
+                complete = through(blobs, from: inspected, scratch) { decodedPasses(using: scratch) } && complete
                 swap(&scratch.decoded, &scratch.transformed)
                 // A blob may hide a letter cipher too (ROT13 inside base64): read it back as well.
                 if scratch.decoded.count <= Self.cipherLimit, let substitution = scratch.decoded.withUnsafeBytes({ Ciphers.detect($0) }) {
                     scratch.statistics.cipherDecodes &+= 1
                     scratch.decoded.withUnsafeBytes { Ciphers.decode($0, substitution, into: &scratch.transformed) }
-                    complete = decodedPasses(using: scratch) && complete
+                    complete = through(blobs, from: inspected, scratch) {
+                        scratch.decoded.withUnsafeBytes { decoded in through(.sameLength, from: decoded, scratch) { decodedPasses(using: scratch) } }
+                    } && complete
                 }
             }
         }
@@ -255,21 +262,21 @@ public final class Classifier: Sendable {
             if let substitution {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decode(inspected, substitution, into: &scratch.transformed)
-                complete = decodedPasses(using: scratch) && complete
+                complete = through(.sameLength, from: inspected, scratch) { decodedPasses(using: scratch) } && complete
             }
             if Ciphers.swappedPairs(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.swapPairs(inspected, into: &scratch.transformed)
-                complete = decodedPasses(using: scratch) && complete
+                complete = through(.sameLength, from: inspected, scratch) { decodedPasses(using: scratch) } && complete
             }
             if Ciphers.mightBeMorse(inspected, survey: survey) {
                 scratch.statistics.cipherDecodes &+= 1
                 Ciphers.decodeMorse(inspected, into: &scratch.transformed)
-                complete = decodedPasses(using: scratch) && complete
+                complete = through(.whole, from: inspected, scratch) { decodedPasses(using: scratch) } && complete
             }
             if Ciphers.decodeCharacterCodes(inspected, survey: survey, into: &scratch.transformed) {
                 scratch.statistics.cipherDecodes &+= 1
-                complete = decodedPasses(using: scratch) && complete
+                complete = through(.whole, from: inspected, scratch) { decodedPasses(using: scratch) } && complete
             }
         }
 
@@ -290,7 +297,9 @@ public final class Classifier: Sendable {
         if scratch.windows.coversAll { return scan(sanitised, views: .sanitisedOnly, forms: .plainPass, using: scratch) }
         // The skeleton buffer is free until the derived passes rebuild it.
         scratch.windows.build(sanitised, .identity, separator: tables.windowSeparatorBytes, into: &scratch.skeleton, scratch: &scratch.windowScratch)
-        return scratch.skeleton.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, excerpt: true, using: scratch) }
+        return through(.windows(scratch.windows, .identity, separator: tables.windowSeparatorBytes), from: sanitised, scratch) {
+            scratch.skeleton.withUnsafeBytes { scan($0, views: .sanitisedOnly, forms: .plainPass, excerpt: true, using: scratch) }
+        }
     }
 
     /// Reads `transform` of `windows` of the text (`base` when sanitising changed it, else
@@ -298,12 +307,15 @@ public final class Classifier: Sendable {
     private func transformedPasses(_ transform: ViewTransform, windows: ViewWindows, base: [UInt8]?, inspected: UnsafeRawBufferPointer,
                                    using scratch: ClassificationScratch) -> Bool {
         let separator = tables.windowSeparatorBytes
+        let step = ViewStep.windows(windows, transform, separator: separator)
         if let base {
             base.withUnsafeBytes { windows.build($0, transform, separator: separator, into: &scratch.transformed, scratch: &scratch.windowScratch) }
-        } else {
-            windows.build(inspected, transform, separator: separator, into: &scratch.transformed, scratch: &scratch.windowScratch)
+            return through(.sanitised, from: inspected, scratch) {
+                base.withUnsafeBytes { base in through(step, from: base, scratch) { decodedPasses(using: scratch) } }
+            }
         }
-        return decodedPasses(using: scratch)
+        windows.build(inspected, transform, separator: separator, into: &scratch.transformed, scratch: &scratch.windowScratch)
+        return through(step, from: inspected, scratch) { decodedPasses(using: scratch) }
     }
 
     /// Skeleton and squeezed passes over `source` (the sanitised text, or the raw text when
@@ -326,11 +338,15 @@ public final class Classifier: Sendable {
             let views = ViewSet(rawValue: (view ?? .skeleton).bit)
             let excerpt = scratch.windows.build(source, .skeleton, separator: separator, into: &scratch.skeleton, scratch: &scratch.windowScratch)
             let transforms: TermForms = view == .decoded ? [] : TermForms.transforms
-            let passed = scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), excerpt: excerpt, using: scratch) }
+            let passed = through(.windows(scratch.windows, .skeleton, separator: separator), from: source, scratch) {
+                scratch.skeleton.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.skeleton), excerpt: excerpt, using: scratch) }
+            }
             // The readable variant (letters kept, look-alikes and leet mapped) lets the plain
             // terms and the regexes run on disguised text too.
             scratch.windows.build(source, .readable, separator: separator, into: &scratch.readable, scratch: &scratch.windowScratch)
-            let readablePassed = scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
+            let readablePassed = through(.windows(scratch.windows, .readable, separator: separator), from: source, scratch) {
+                scratch.readable.withUnsafeBytes { scan($0, views: views, forms: transforms.union(.plain), excerpt: excerpt, using: scratch) }
+            }
             complete = complete && passed && readablePassed
         }
         // Separators inside words ("ran-som-ware", "ran😀som", "mal<b></b>ware"): markup, symbols
@@ -349,9 +365,12 @@ public final class Classifier: Sendable {
                                                                 into: &scratch.squeezed, mask: &scratch.joinedMask,
                                                         skeleton: &scratch.skeleton, scratch: &scratch.windowScratch, scratchMask: &scratch.windowScratchMask)
             let views = ViewSet(rawValue: (view ?? .squeezed).bit)
-            let passed = scratch.squeezed.withUnsafeBytes { text in
-                scratch.joinedMask.withUnsafeBufferPointer { mask in
-                    scan(text, views: views, forms: (view == .decoded ? [] : TermForms.transforms).union(.joined), excerpt: excerpt, joinedMask: mask, using: scratch)
+            let step = ViewStep.squeezed(scratch.squeezedWindows, joinable: scratch.joinableCompounds, separator: separator)
+            let passed = through(step, from: source, scratch) {
+                scratch.squeezed.withUnsafeBytes { text in
+                    scratch.joinedMask.withUnsafeBufferPointer { mask in
+                        scan(text, views: views, forms: (view == .decoded ? [] : TermForms.transforms).union(.joined), excerpt: excerpt, joinedMask: mask, using: scratch)
+                    }
                 }
             }
             complete = complete && passed
@@ -564,8 +583,12 @@ public final class Classifier: Sendable {
             sanitisedDiffers = scratch.transformed.withUnsafeBytes { decoded in scratch.decodedDerived.withUnsafeBytes { Sanitiser.equalIgnoringASCIICase($0, decoded) } } == false
         }
         if sanitisedDiffers {
-            let passed = scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) }
-            let derived = scratch.decodedDerived.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
+            let (passed, derived) = scratch.transformed.withUnsafeBytes { decoded in
+                through(.sanitised, from: decoded, scratch) {
+                    (scratch.decodedDerived.withUnsafeBytes { scan($0, views: decodedView, forms: .plain, using: scratch) },
+                     scratch.decodedDerived.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) })
+                }
+            }
             complete = complete && passed && derived.complete
         } else {
             let derived = scratch.transformed.withUnsafeBytes { derivedPasses($0, view: .decoded, using: scratch) }
@@ -709,9 +732,30 @@ public final class Classifier: Sendable {
             scratch.firedRules[scratch.firedCount] = UInt32(rule)
             scratch.firedView[rule] = Self.firstView(in: views.rawValue & tables.ruleViews[rule])
             scratch.firedSpan[rule] = span
+            scratch.firedTextSpan[rule] = Self.textSpan(of: span, scratch)
             scratch.firedCount += 1
         }
         return complete
+    }
+
+    /// Runs `body` with `step` (over `source`) as the innermost way the scanned view was built.
+    @inline(__always)
+    private func through<T>(_ step: ViewStep, from source: UnsafeRawBufferPointer, _ scratch: ClassificationScratch, _ body: () -> T) -> T {
+        scratch.viewSteps.append((step, source))
+        defer { scratch.viewSteps.removeLast() }
+        return body()
+    }
+
+    /// The bytes of the request text that `span` of the view being scanned came from.
+    static func textSpan(of span: Range<Int>, _ scratch: ClassificationScratch) -> Range<Int> {
+        var range = span
+        var index = scratch.viewSteps.count
+        while index > 0 {
+            index -= 1
+            let (step, source) = scratch.viewSteps[index]
+            range = ViewOrigins.source(of: range, through: step, in: source)
+        }
+        return range
     }
 
     /// Texts up to this size that need the skeleton view are also decoded as ROT13 and reversed.
@@ -765,7 +809,7 @@ public final class Classifier: Sendable {
         var risky = false
         for rule in fired {
             let index = Int(rule)
-            hits.append(RuleHit(rule: index, view: scratch.firedView[index], span: scratch.firedSpan[index]))
+            hits.append(RuleHit(rule: index, view: scratch.firedView[index], span: scratch.firedSpan[index], textSpan: scratch.firedTextSpan[index]))
             if tables.ruleIsEvidence[index] { continue }
             switch scratch.firedView[index] {
             case .decoded: signals.insert(Signals(.decodedMatch))
@@ -858,6 +902,7 @@ public final class Classifier: Sendable {
             scratch.firedRules[scratch.firedCount] = UInt32(scoreRule)
             scratch.firedView[scoreRule] = scratch.firedView[gate]
             scratch.firedSpan[scoreRule] = scratch.firedSpan[gate]
+            scratch.firedTextSpan[scoreRule] = scratch.firedTextSpan[gate]
             scratch.firedCount += 1
             anyFired = true
         }
@@ -890,6 +935,7 @@ public final class Classifier: Sendable {
         scratch.firedRules[scratch.firedCount] = UInt32(textModelRule)
         scratch.firedView[textModelRule] = .sanitised
         scratch.firedSpan[textModelRule] = 0..<scratch.baseCount
+        scratch.firedTextSpan[textModelRule] = 0..<scratch.textCount
         scratch.firedCount += 1
         return true
     }

@@ -6,11 +6,16 @@ public struct RuleHit: Sendable, Equatable {
     public var view: ViewKind
     /// Byte span in that view of the term, combination or pattern match that fired it.
     public var span: Range<Int>
-    /// Creates a hit.
-    public init(rule: Int, view: ViewKind, span: Range<Int>) {
+    /// The bytes of the request text that span came from: the same span on the raw view; on a
+    /// derived view, the disguised words ("k e y l o g g e r", "key™logger") or the encoded blob
+    /// as written. The text model's rule covers the whole text.
+    public var textSpan: Range<Int>
+    /// Creates a hit (`textSpan` defaults to `span`, right for the raw view).
+    public init(rule: Int, view: ViewKind, span: Range<Int>, textSpan: Range<Int>? = nil) {
         self.rule = rule
         self.view = view
         self.span = span
+        self.textSpan = textSpan ?? span
     }
 }
 

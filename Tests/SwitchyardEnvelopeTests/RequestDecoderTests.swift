@@ -77,6 +77,12 @@ final class RequestDecoderTests: XCTestCase {
         // Each part keeps its role and its byte range in the joined text.
         XCTAssertEqual(decoded(roles)?.parts.map(\.role), ["developer", "tool", "user"])
         XCTAssertEqual(decoded(roles)?.role(at: 2), "tool")
+        // A span names a role when every part it touches has it.
+        XCTAssertEqual(decoded(roles)?.role(of: 2..<3), "tool")
+        XCTAssertNil(decoded(roles)?.role(of: 2..<5))
+        XCTAssertNil(decoded(#"{"messages": [{"role": "user", "content": "hi"}]}"#)?.role(of: 0..<2))
+        let twoTurns = #"{"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "ab"}, {"role": "user", "content": "cd"}]}"#
+        XCTAssertEqual(decoded(twoTurns)?.role(of: 3..<7), "user")
         XCTAssertEqual(decoded(#"{"instructions": "ab", "input": [{"type": "function_call_output", "output": "c"}]}"#)?.parts,
                        [TextPart(role: "instructions", range: 0..<2), TextPart(role: "tool", range: 3..<4)])
         // Parts: text taken, images skipped, parts joined.

@@ -16,6 +16,15 @@ enum Candidate: Equatable {
     case variationSelectors(start: Int, end: Int, scalars: Int)
     /// Ascii85 characters between `<~` and `~>` (the delimiters excluded).
     case ascii85(start: Int, end: Int)
+
+    /// The bytes of the source it covers.
+    var range: Range<Int> {
+        switch self {
+        case .run(let start, let end, _, _, _), .hexGroups(let start, let end), .escapes(let start, let end),
+             .tags(let start, let end, _), .variationSelectors(let start, let end, _), .ascii85(let start, let end):
+            return start..<end
+        }
+    }
 }
 
 /// One decoded escape.

@@ -119,6 +119,23 @@ public enum Decoders {
     /// documentation). Does not allocate once `output` has capacity for
     /// `min(maxOutputBytes, maxDepth × (text.count + maxSegments + 1)) + min(text.count, 65536) + 8`.
     public static func decode(_ text: UnsafeRawBufferPointer, budget: DecodeBudget, into output: inout [UInt8]) -> DecodeReport {
+        var origins: [(output: Range<Int>, source: Range<Int>)]? = nil
+        return decode(text, budget: budget, into: &output, origins: &origins)
+    }
+
+    /// The range of `text` holding the blob whose decoding (at any depth) `span` of `decode`'s
+    /// output lies in, or nil if it lies in none. Decodes again: for showing a decoded match in
+    /// the request (`--explain`), not for the hot path.
+    package static func blob(of span: Range<Int>, in text: UnsafeRawBufferPointer, budget: DecodeBudget) -> Range<Int>? {
+        var output: [UInt8] = []
+        var origins: [(output: Range<Int>, source: Range<Int>)]? = []
+        _ = decode(text, budget: budget, into: &output, origins: &origins)
+        // The innermost segment holding the span's start (deeper segments follow their parent).
+        return origins?.last { $0.output.contains(span.lowerBound) || ($0.output.isEmpty && $0.output.lowerBound == span.lowerBound) }?.source
+    }
+
+    private static func decode(_ text: UnsafeRawBufferPointer, budget: DecodeBudget, into output: inout [UInt8],
+                               origins: inout [(output: Range<Int>, source: Range<Int>)]?) -> DecodeReport {
         output.removeAll(keepingCapacity: true)
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return DecodeReport() }
         let count = text.count
@@ -137,9 +154,11 @@ public enum Decoders {
             var decoder = SegmentDecoder(
                 out: buffer.baseAddress!, committedLimit: committed, totalLimit: buffer.count,
                 probeRoom: probeRoom, depthLimit: depthLimit, budget: budget)
+            decoder.origins = origins
             decoder.level(source: input, count: count, depth: 1)
             report = decoder.report
             written = decoder.written
+            origins = decoder.origins
         }
         output.removeLast(output.count - written)
         return report

@@ -11,6 +11,11 @@ struct SegmentDecoder {
     let budget: DecodeBudget
     var written = 0
     var report = DecodeReport()
+    /// When not nil, each committed segment's output range and the range of the text (depth 1)
+    /// it comes from: for mapping decoded spans back (`Decoders.blob`), never on the hot path.
+    var origins: [(output: Range<Int>, source: Range<Int>)]? = nil
+    /// The depth-1 candidate being decoded (deeper segments come from it too).
+    private var topSource = 0..<0
 
     init(out: UnsafeMutablePointer<UInt8>, committedLimit: Int, totalLimit: Int, probeRoom: Int, depthLimit: Int,
          budget: DecodeBudget) {
@@ -51,6 +56,7 @@ struct SegmentDecoder {
                 continue
             }
             let room = committedLimit - written - 1
+            if depth == 1 { topSource = candidate.range }
             let (length, truncated, kinds) = decodeCandidate(candidate, source: source, at: written, limit: room)
             var kept = length
             if truncated {
@@ -65,6 +71,7 @@ struct SegmentDecoder {
             written += 1
             report.segments += 1
             report.kinds.formUnion(kinds)
+            origins?.append((segmentStart..<segmentStart + kept, topSource))
             level(source: UnsafePointer(out + segmentStart), count: kept, depth: depth + 1)
         }
     }

@@ -117,6 +117,18 @@ public enum TextViews {
         }
     }
 
+    /// The bytes the skeleton (or readable) view reads and writes at `index`: for mapping a span
+    /// of the view back to the text.
+    @inline(__always)
+    package static func outputLength(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (input: Int, output: Int) {
+        // SAFETY: `index < count`; `UTF8Scalar.decode` checks its own bounds.
+        if input[index] < 0x80 { return (1, 1) }
+        let (scalar, length) = UTF8Scalar.decode(input, index, count)
+        guard length > 0 else { return (1, 1) }
+        let value = ViewTables.skeleton.value(scalar)
+        return (length, value <= 1 ? length : Int(value & 63))
+    }
+
     /// The skeleton of a term, for compiling keywords (allocates).
     public static func skeleton(of term: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
