@@ -93,28 +93,11 @@ extension RulesCommand {
             discussion: "One line per input line: {\"id\": ..., \"features\": [bucket, ...]} (a bucket once per occurrence), or the stream's error record. The training script fits the model on these, so training and the engine read text the same way.")
 
         func run() throws {
-            var number = 0
-            while let line = readLine(strippingNewline: true) {
-                number += 1
-                var writer = JSONWriter()
-                writer.beginObject()
-                switch RequestDecoder.decode(line) {
-                case .success(let request):
-                    writer.key("id")
-                    if let id = request.id { writer.raw(id.json) } else { writer.null() }
-                    writer.key("features")
-                    writer.beginArray()
-                    for bucket in TextModel.features(of: request.text) { writer.int(bucket) }
-                    writer.endArray()
-                case .failure(let error):
-                    writer.key("line")
-                    writer.int(number)
-                    writer.key("error")
-                    writer.string(error.description)
-                }
-                writer.endObject()
-                writer.bytes.append(UInt8(ascii: "\n"))
-                FileHandle.standardOutput.write(Data(writer.bytes))
+            forEachRequestLine { request, writer in
+                writer.key("features")
+                writer.beginArray()
+                for bucket in TextModel.features(of: request.text) { writer.int(bucket) }
+                writer.endArray()
             }
         }
     }
@@ -129,26 +112,9 @@ extension RulesCommand {
             discussion: "One line per input line: {\"id\", \"sanitised\", \"skeleton\", \"readable\", \"squeezed\", \"model\"}, each the view of the whole text (the engine builds the derived views only around the places a cheap scan flags, and reads decoded text as well). \"model\" lists the text model's readings: the readable view, letters split one by one joined, and words split by symbols joined.")
 
         func run() throws {
-            var number = 0
-            while let line = readLine(strippingNewline: true) {
-                number += 1
-                var writer = JSONWriter()
-                writer.beginObject()
-                switch RequestDecoder.decode(line) {
-                case .success(let request):
-                    writer.key("id")
-                    if let id = request.id { writer.raw(id.json) } else { writer.null() }
-                    var text = request.text
-                    text.withUTF8 { raw in Self.write(UnsafeRawBufferPointer(raw), into: &writer) }
-                case .failure(let error):
-                    writer.key("line")
-                    writer.int(number)
-                    writer.key("error")
-                    writer.string(error.description)
-                }
-                writer.endObject()
-                writer.bytes.append(UInt8(ascii: "\n"))
-                FileHandle.standardOutput.write(Data(writer.bytes))
+            forEachRequestLine { request, writer in
+                var text = request.text
+                text.withUTF8 { raw in Self.write(UnsafeRawBufferPointer(raw), into: &writer) }
             }
         }
 
@@ -178,6 +144,31 @@ extension RulesCommand {
             }
             writer.endArray()
         }
+    }
+}
+
+/// Reads JSONL requests from stdin and writes one JSON object per line to stdout: the request's
+/// `id` and what `fields` adds, or `line` and `error` for a line that is not a request.
+func forEachRequestLine(_ fields: (ModelRequest, inout JSONWriter) -> Void) {
+    var number = 0
+    while let line = readLine(strippingNewline: true) {
+        number += 1
+        var writer = JSONWriter()
+        writer.beginObject()
+        switch RequestDecoder.decode(line) {
+        case .success(let request):
+            writer.key("id")
+            if let id = request.id { writer.raw(id.json) } else { writer.null() }
+            fields(request, &writer)
+        case .failure(let error):
+            writer.key("line")
+            writer.int(number)
+            writer.key("error")
+            writer.string(error.description)
+        }
+        writer.endObject()
+        writer.bytes.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(Data(writer.bytes))
     }
 }
 

@@ -114,17 +114,16 @@ package enum ViewOrigins {
         let span = clamped(span, output.count)
         // Where each output byte sits in the skeleton (the leftmost embedding; join drops only
         // separator bytes, so tokens land where they were).
-        var lower = skeleton.count, upper = 0
+        var lower = skeleton.count
         var position = 0
         for index in 0..<span.upperBound {
             while position < skeleton.count && skeleton[position] != output[index] { position += 1 }
             if index == span.lowerBound { lower = position }
             position += 1
         }
-        upper = Swift.min(position, skeleton.count)
+        let upper = Swift.min(position, skeleton.count)
         if span.isEmpty {
-            lower = Swift.min(position, skeleton.count)
-            upper = lower
+            lower = upper
         }
         // The skeleton is per scalar over the marked text, which has the text's offsets.
         return marked.withUnsafeBytes { perScalar(lower..<Swift.max(lower, upper), $0, TextViews.outputLength) }
