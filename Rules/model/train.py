@@ -19,7 +19,8 @@ The decision thresholds are chosen on out-of-fold scores (each request scored by
 without it), as the engine decides: a request is flagged when an enforce rule fired that was not
 withdrawn, a category scores at its threshold, or the text model does. The text model's threshold
 and withdrawal bound come first (the largest recall within FALSE_POSITIVE_TARGETS on hard benign
-and general prompts), then each category's threshold, greedily. The weights are written with their
+and general prompts), then each category's threshold, greedily; or, when it flags more, all of them
+together, greedily, competing for the same budget. The weights are written with their
 provenance; the engine applies them with no Python at run time (the way SpamAssassin's rescoring
 fits rule scores offline).
 
@@ -425,6 +426,47 @@ def main():
             break
         thresholds[best_move] -= step
     flagged = decide(thresholds)
+    print(f"text first, then categories: out-of-fold recall {flagged[y == 1].mean():.4f}, false positives {flagged[benign].mean():.4f}")
+
+    # Jointly: the text model's threshold and the categories' compete for the same budget. From
+    # the top, repeatedly lower the one threshold whose next step (down to the next risky request
+    # it would flag) gains the most risky requests per benign one, within budget. The text model
+    # taking the whole budget first can leave a category model's pairs of evidence ("make" with a
+    # malware name) unused; this finds where each is worth more.
+    def joint(withdraw_below):
+        stands = rules_stand(withdraw_below)
+        columns = np.column_stack([text_scores, scores])
+        bounds = np.full(columns.shape[1], 8.0)
+        lowest = np.concatenate([[-2.0], np.full(len(categories), -4.0)])
+        current = stands | (columns >= bounds[None, :]).any(axis=1)
+        while True:
+            move = None
+            for column in range(columns.shape[1]):
+                unflagged = columns[(y == 1) & ~current, column]
+                unflagged = unflagged[(unflagged < bounds[column]) & (unflagged >= lowest[column])]
+                if unflagged.size == 0:
+                    continue
+                bound = math.floor(unflagged.max() * 100) / 100
+                flagged = current | (columns[:, column] >= bound)
+                gained = (flagged & ~current & ~benign).sum()
+                cost = (flagged & ~current & benign).sum()
+                if gained == 0 or not within_budget(flagged, stands):
+                    continue
+                ratio = gained / (cost + 0.5)
+                if move is None or ratio > move[0]:
+                    move = (ratio, column, bound, flagged)
+            if move is None:
+                break
+            _, column, bound, current = move
+            bounds[column] = bound
+        return (current[y == 1].mean(), -current[benign].mean(), withdraw_below, bounds, current)
+
+    for withdraw_below in args.withdraw_below or WITHDRAW_CANDIDATES:
+        candidate = joint(withdraw_below)
+        print(f"jointly, withdrawal below {withdraw_below}: out-of-fold recall {candidate[0]:.4f}, false positives {-candidate[1]:.4f}")
+        if candidate[:2] > (flagged[y == 1].mean(), -flagged[benign].mean()):
+            _, _, text_withdraw, bounds, flagged = candidate
+            text_threshold, thresholds = float(bounds[0]), bounds[1:].copy()
     if args.oof_errors:
         with open(args.oof_errors, "w", encoding="utf-8") as out:
             for index, example in enumerate(examples):

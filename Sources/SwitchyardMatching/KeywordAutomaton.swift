@@ -129,6 +129,66 @@ public final class KeywordAutomaton: Sendable {
         return byte >= 0x80 || (bits >> UInt64(byte & 0x3F)) & 1 != 0
     }
 
+    /// Whether the text has a word character just before `index` (false at the start). An ASCII
+    /// byte is one by `isWordByte`; a non-ASCII scalar is one unless it is punctuation or a space
+    /// (`isNonWordScalar`), so "¿cómo", "«ransomware»" and "、作る" begin and end words there.
+    @inlinable
+    public static func isWord(before index: Int, in text: UnsafeRawBufferPointer) -> Bool {
+        guard index > 0 else { return false }
+        let last = text[index &- 1]
+        if last < 0x80 { return isWordByte(last) }
+        // Back over at most three continuation bytes to the scalar's lead byte.
+        var lead = index &- 1
+        while lead > 0 && index &- lead < 4 && text[lead] & 0xC0 == 0x80 { lead &-= 1 }
+        return !isNonWordScalar(at: lead, in: text, width: index &- lead)
+    }
+
+    /// Whether the text has a word character at `index` (false at the end); see `isWord(before:in:)`.
+    @inlinable
+    public static func isWord(at index: Int, in text: UnsafeRawBufferPointer) -> Bool {
+        guard index < text.count else { return false }
+        let byte = text[index]
+        return byte < 0x80 ? isWordByte(byte) : !isNonWordScalar(at: index, in: text, width: nil)
+    }
+
+    /// Whether the UTF-8 scalar whose lead byte is at `index` is punctuation or a space that
+    /// separates words: Latin-1 punctuation (¡ « » ¿ …), general punctuation (quotes, dashes,
+    /// spaces), supplemental punctuation, CJK punctuation (、 。 「 」 ・), vertical and small forms,
+    /// and full-width ASCII punctuation. Anything else non-ASCII, malformed bytes included, is a
+    /// word character, as every byte >= 0x80 is for `isWordByte`. With `width`, the scalar must
+    /// be that many bytes long (it ends where a hit starts).
+    @inlinable
+    static func isNonWordScalar(at index: Int, in text: UnsafeRawBufferPointer, width: Int?) -> Bool {
+        let count = text.count
+        let lead = UInt32(text[index])
+        @inline(__always) func continuation(_ offset: Int) -> UInt32? {
+            guard index &+ offset < count else { return nil }
+            let byte = text[index &+ offset]
+            return byte & 0xC0 == 0x80 ? UInt32(byte & 0x3F) : nil
+        }
+        let scalar: UInt32
+        if lead & 0xE0 == 0xC0, width ?? 2 == 2, let second = continuation(1) {
+            scalar = (lead & 0x1F) << 6 | second
+        } else if lead & 0xF0 == 0xE0, width ?? 3 == 3, let second = continuation(1), let third = continuation(2) {
+            scalar = (lead & 0x0F) << 12 | second << 6 | third
+        } else {
+            return false
+        }
+        switch scalar {
+        case 0xA0...0xBF:
+            // Not the ordinal indicators ª º, superscripts ² ³ ¹, micro sign µ and fractions ¼ ½ ¾
+            // (bits 10, 18, 19, 21, 25, 26, 28-30 of the offset from U+00A0): letters and digits.
+            let wordLike: UInt32 = 1 << 10 | 1 << 18 | 1 << 19 | 1 << 21 | 1 << 25 | 1 << 26 | 1 << 28 | 1 << 29 | 1 << 30
+            return wordLike >> (scalar - 0xA0) & 1 == 0
+        case 0xD7, 0xF7, 0x2000...0x206F, 0x2E00...0x2E7F, 0x3000...0x3003, 0x3008...0x3011, 0x3014...0x301F, 0x30FB,
+             0xFE10...0xFE19, 0xFE30...0xFE4F, 0xFE50...0xFE6B, 0xFF01...0xFF0F, 0xFF1A...0xFF20, 0xFF3B...0xFF40,
+             0xFF5B...0xFF65:
+            return true
+        default:
+            return false
+        }
+    }
+
     // MARK: Scanning
 
     /// Scans `text`, reporting every (overlapping) match that satisfies its word-boundary flags, in
@@ -288,17 +348,16 @@ public final class KeywordAutomaton: Sendable {
             outputs.withUnsafeBufferPointer { entries in
                 // SAFETY: `state < matchLimit`, so `match` < the number of match states and `starts`
                 // has one more entry (the sentinel); its values are offsets into `entries`.
-                // The text reads are guarded by `end < count` here and `start > 0` below; a
-                // state's outputs are never longer than the bytes consumed to reach it, so
-                // `start >= 0`.
-                let wordAfter = end < count && Self.isWordByte(text[end])
+                // `isWord` reads only inside the text; a state's outputs are never longer than
+                // the bytes consumed to reach it, so `start >= 0`.
+                let wordAfter = Self.isWord(at: end, in: text)
                 var slot = Int(starts[match])
                 let last = Int(starts[match &+ 1])
                 while slot < last {
                     let entry = entries[slot]
                     slot &+= 1
                     let start = end &- Int(truncatingIfNeeded: entry >> 32 & 0xFF_FFFF)
-                    let wordBefore = start > 0 && Self.isWordByte(text[start &- 1])
+                    let wordBefore = Self.isWord(before: start, in: text)
                     // The flags this occurrence would violate: one test instead of a branch per flag.
                     let unmet = (wordBefore ? Self.wordStartFlag : 0) | (wordAfter ? Self.wordEndFlag : 0)
                     if UInt8(truncatingIfNeeded: entry >> 56) & unmet == 0 {

@@ -103,14 +103,20 @@ struct HitCollector: KeywordHitSink {
     }
 
     /// Whether the hit `start..<end` meets an action's own boundary conditions (1: no word byte
-    /// before it, 2: none after it). Word bytes are the automaton's (ASCII letters, digits, `_`
-    /// and every byte >= 0x80), or with `asciiWords` RE2's `\b` ones (ASCII only).
+    /// before it, 2: none after it). Word characters are the automaton's (ASCII letters, digits,
+    /// `_` and every non-ASCII scalar but punctuation and spaces), or with `asciiWords` RE2's `\b`
+    /// ones (ASCII only).
     @inline(__always)
     func holds(_ boundaries: UInt8, start: Int, end: Int, asciiWords: Bool = false) -> Bool {
-        @inline(__always) func isWord(_ byte: UInt8) -> Bool { KeywordAutomaton.isWordByte(byte) && !(asciiWords && byte >= 0x80) }
-        // SAFETY: the hit lies inside `text`, so `start - 1` and `end` are read only when in range.
-        if boundaries & 1 != 0 && start > 0 && isWord(text[start - 1]) { return false }
-        if boundaries & 2 != 0 && end < text.count && isWord(text[end]) { return false }
+        if asciiWords {
+            @inline(__always) func isWord(_ byte: UInt8) -> Bool { byte < 0x80 && KeywordAutomaton.isWordByte(byte) }
+            // SAFETY: the hit lies inside `text`, so `start - 1` and `end` are read only when in range.
+            if boundaries & 1 != 0 && start > 0 && isWord(text[start - 1]) { return false }
+            if boundaries & 2 != 0 && end < text.count && isWord(text[end]) { return false }
+            return true
+        }
+        if boundaries & 1 != 0 && KeywordAutomaton.isWord(before: start, in: text) { return false }
+        if boundaries & 2 != 0 && KeywordAutomaton.isWord(at: end, in: text) { return false }
         return true
     }
 

@@ -51,6 +51,21 @@ import Testing
         #expect(hits(matcher, "a-cat/b\tdog\n") == [Hit(pattern: 0, start: 2, end: 5), Hit(pattern: 1, start: 8, end: 11)])
     }
 
+    /// Non-ASCII punctuation and spaces end words as ASCII punctuation does ("¿cómo", "«cat»",
+    /// "、cat。"); non-ASCII letters, digits and symbols that stand for them do not.
+    @Test func nonASCIIPunctuationIsABoundary() throws {
+        let matcher = try automaton([Keyword(bytes: bytes("cat"), wordStart: true, wordEnd: true)])
+        for text in ["¿cat?", "¡cat!", "«cat»", "“cat”", "‘cat’", "—cat—", "…cat…", "、cat。", "「cat」", "（cat）", "\u{00A0}cat\u{3000}", "・cat・"] {
+            #expect(hits(matcher, text).count == 1, "\(text)")
+        }
+        for text in ["écat", "catñ", "ªcat", "cat²", "µcat", "猫cat", "catкот", "\u{FF41}cat"] {
+            #expect(hits(matcher, text) == [], "\(text)")
+        }
+        // Malformed or cut-off UTF-8 around a hit counts as a word, as before.
+        #expect(hits(matcher, [0xE2, 0x80] + bytes("cat")) == [])
+        #expect(hits(matcher, bytes("cat") + [0xC2]) == [])
+    }
+
     /// A pattern built with a reported value reports that value instead of its id, also when its
     /// outputs are inherited through a suffix link.
     @Test func hitsReportTheValuesGivenAtBuild() throws {
@@ -202,6 +217,9 @@ import Testing
     @Test func tenThousandPatterns() throws {
         var random = SplitMix64(state: 0x5EED_0002)
         let alphabet = bytes("abcdeABCDE _-é")
+        // Whole scalars (letters and punctuation, ASCII and not) for the text, so that it is
+        // well-formed UTF-8 and the boundaries next to non-ASCII punctuation are exercised.
+        let pieces = ["a", "b", "c", "d", "e", "A", "B", "C", " ", "_", "-", "é", "¿", "«", "»", "、", "。", "猫", "ª"].map(bytes)
         let keywords = (0..<10_000).map { _ in
             Keyword(bytes: random.bytes(count: random.int(1...8), from: alphabet),
                     wordStart: random.bool(), wordEnd: random.bool())
@@ -210,7 +228,8 @@ import Testing
         #expect(matcher.patternCount == 10_000)
         var total = 0
         for _ in 0..<4 {
-            let text = random.bytes(count: 300, from: alphabet)  // the naive oracle is slow in debug builds
+            // The naive oracle is slow in debug builds.
+            let text = (0..<200).flatMap { _ in pieces[random.int(0...pieces.count - 1)] }
             total += expectMatchesOracle(matcher, keywords, text)
         }
         #expect(total > 100)  // the set really does match
@@ -256,8 +275,26 @@ extension KeywordAutomatonTests {
     /// Naive O(n·m) matcher with the documented semantics, written independently of the automaton.
     private func oracleHits(_ keywords: [Keyword], _ text: [UInt8]) -> [Hit] {
         func lower(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
-        func isWord(_ byte: UInt8) -> Bool {
-            byte >= 0x80 || (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95
+        // The scalars that separate words, as the automaton documents them.
+        let separating: [ClosedRange<UInt32>] = [0xA0...0xA9, 0xAB...0xB1, 0xB4...0xB4, 0xB6...0xB8, 0xBB...0xBB, 0xBF...0xBF,
+            0xD7...0xD7, 0xF7...0xF7, 0x2000...0x206F, 0x2E00...0x2E7F, 0x3000...0x3003, 0x3008...0x3011, 0x3014...0x301F,
+            0x30FB...0x30FB, 0xFE10...0xFE19, 0xFE30...0xFE4F, 0xFE50...0xFE6B, 0xFF01...0xFF0F, 0xFF1A...0xFF20,
+            0xFF3B...0xFF40, 0xFF5B...0xFF65]
+        // Byte index → the scalar it belongs to, for well-formed text (Swift's own decoder).
+        var scalarAt = [UInt32?](repeating: nil, count: text.count)
+        if let string = String(validating: text, as: UTF8.self) {
+            var offset = 0
+            for scalar in string.unicodeScalars {
+                let width = String(scalar).utf8.count
+                for index in offset..<offset + width { scalarAt[index] = scalar.value }
+                offset += width
+            }
+        }
+        func isWord(_ index: Int) -> Bool {
+            let byte = text[index]
+            if byte < 0x80 { return (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
+            guard let scalar = scalarAt[index] else { return true }
+            return !separating.contains { $0.contains(scalar) }
         }
         var result: [Hit] = []
         guard !text.isEmpty else { return result }
@@ -275,8 +312,8 @@ extension KeywordAutomatonTests {
                     break
                 }
                 guard equal else { continue }
-                if keyword.wordStart && start > 0 && isWord(text[start - 1]) { continue }
-                if keyword.wordEnd && end < text.count && isWord(text[end]) { continue }
+                if keyword.wordStart && start > 0 && isWord(start - 1) { continue }
+                if keyword.wordEnd && end < text.count && isWord(end) { continue }
                 result.append(Hit(pattern: UInt32(id), start: start, end: end))
             }
         }
