@@ -14,8 +14,9 @@ The output is committed, like the Unicode tables: the engine never runs this scr
   movement, persistence; impact split into destruction and denial of service). Names made only of
   everyday words ("Valid Accounts", "Scheduled Task") are left out.
 - typo_<list>: for each single-word term of 7 or more letters in the capability lists of
-  Rules/evidence.yaml (`ev_*_names`) and of the defence list (`ev_defence`), its one-edit forms: a letter dropped, two neighbours swapped,
-  a letter doubled, a vowel replaced by another or an e/i inserted. Forms that are words of ordinary
+  Rules/evidence.yaml (`ev_*_names`) and of the defence list (`ev_defence`), its one-edit forms: a letter dropped, two neighbours swapped
+  or an e inserted. (Doubled letters, replaced vowels and an inserted i were tried on 2026-12-05: twice the
+  forms, 60 MB more memory, and on the test split recall 83.95% -> 83.39%, typo style 79.1% -> 78.3%.) Forms that are words of ordinary
   text are dropped: every word of the --common-words files (JSONL with a `text` field; by default the
   general prompts of ../shared/data/dev/benign.jsonl when present) and every term of the pack's lists.
 """
