@@ -119,6 +119,16 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var rot13Confirmed = false
     @exclusivity(unchecked) var reversedFirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
     @exclusivity(unchecked) var reversedConfirmed = false
+    /// Every piece of that evidence, so that a confirmed reading covers only the clusters of
+    /// evidence that confirm themselves (`localiseTransformedReadings`).
+    @exclusivity(unchecked) var rot13Evidence = TransformEvidence()
+    @exclusivity(unchecked) var reversedEvidence = TransformEvidence()
+    /// The windows of the current excerpt pass and where each ends in it, listed on its first
+    /// piece of evidence (`excerptSegmentsPass` is that pass's generation).
+    @exclusivity(unchecked) var excerptSegmentWindows: [Range<Int>] = []
+    @exclusivity(unchecked) var excerptSegmentEnds: [Int] = []
+    @exclusivity(unchecked) var excerptSegmentsPass: UInt32 = .max
+    @exclusivity(unchecked) var excerptSegmentsKnown = false
     /// The text model's score for the current request: the highest over the text and its decoded
     /// readings (NaN: no model); and its score for the text itself, the only one that may
     /// withdraw rules.
@@ -300,6 +310,9 @@ public final class ClassificationScratch: @unchecked Sendable {
         reversedConfirmed = false
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
+        rot13Evidence.reset()
+        reversedEvidence.reset()
+        excerptSegmentsPass = .max
         if textCount < Self.retainedViewBytes / 4 && viewBufferBytes > Self.retainedViewBytes {
             releaseViewBuffers()
         }
@@ -350,8 +363,27 @@ public final class ClassificationScratch: @unchecked Sendable {
     @inline(__always)
     func noteEvidence(form: UInt8, pattern: UInt32, start: Int, end: Int) {
         if passIsExcerpt {
-            if form & TermForms.rot13.rawValue != 0 { rot13Windows.coverAll() }
-            if form & TermForms.reversed.rawValue != 0 { reversedWindows.coverAll() }
+            // The window of the text it was seen in, when the excerpt is windows of the text
+            // (after sanitising at most): the excerpt's windows are listed once per pass.
+            if excerptSegmentsPass != passGeneration {
+                excerptSegmentsPass = passGeneration
+                excerptSegmentsKnown = false
+                if let last = viewSteps.last, viewSteps.dropLast().allSatisfy({ if case .sanitised = $0.step { true } else { false } }) {
+                    excerptSegmentsKnown = ViewOrigins.segments(through: last.step, in: last.source, windows: &excerptSegmentWindows, ends: &excerptSegmentEnds)
+                }
+            }
+            var window: Range<Int>? = nil
+            if excerptSegmentsKnown, let number = excerptSegmentEnds.firstIndex(where: { start < $0 }) {
+                window = excerptSegmentWindows[number]
+            }
+            if form & TermForms.rot13.rawValue != 0 {
+                rot13Windows.coverAll()
+                if let window { rot13Evidence.note(window, pattern: pattern, length: end - start, windowed: true) } else { rot13Evidence.noteUnplaced() }
+            }
+            if form & TermForms.reversed.rawValue != 0 {
+                reversedWindows.coverAll()
+                if let window { reversedEvidence.note(window, pattern: pattern, length: end - start, windowed: true) } else { reversedEvidence.noteUnplaced() }
+            }
             return
         }
         let scale = passViewCount == 0 ? 1.0 : Double(baseCount) / Double(passViewCount)
@@ -359,10 +391,25 @@ public final class ClassificationScratch: @unchecked Sendable {
         if form & TermForms.rot13.rawValue != 0 {
             rot13Windows.add(range, radius: evidenceRadius)
             Self.confirm(range, pattern: pattern, length: end - start, first: &rot13FirstEvidence, confirmed: &rot13Confirmed)
+            rot13Evidence.note(range, pattern: pattern, length: end - start)
         }
         if form & TermForms.reversed.rawValue != 0 {
             reversedWindows.add(range, radius: evidenceRadius)
             Self.confirm(range, pattern: pattern, length: end - start, first: &reversedFirstEvidence, confirmed: &reversedConfirmed)
+            reversedEvidence.note(range, pattern: pattern, length: end - start)
+        }
+    }
+
+    /// Narrows a confirmed ROT13 or reversed reading to the clusters of evidence that confirm
+    /// themselves: in a long text, "part" (a reversed "trap") in one paragraph and "phon" (a ROT13
+    /// "cuba") in another confirm nothing together. Keeps the whole-text answer when some evidence
+    /// could not be placed.
+    func localiseTransformedReadings() {
+        if rot13Confirmed && !rot13Evidence.unplaced {
+            rot13Confirmed = rot13Evidence.confirmedWindows(radius: evidenceRadius, textCount: baseCount, into: &rot13Windows)
+        }
+        if reversedConfirmed && !reversedEvidence.unplaced {
+            reversedConfirmed = reversedEvidence.confirmedWindows(radius: evidenceRadius, textCount: baseCount, into: &reversedWindows)
         }
     }
 
@@ -377,7 +424,7 @@ public final class ClassificationScratch: @unchecked Sendable {
     }
 
     /// Transformed forms at least this long confirm a transformed reading on their own.
-    static let confirmingFormBytes = 8
+    static let confirmingFormBytes = TransformEvidence.confirmingBytes
 
     private func resetTags(_ buffer: UnsafeMutableBufferPointer<UInt32>) {
         buffer.update(repeating: 0)

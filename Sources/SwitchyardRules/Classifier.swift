@@ -221,6 +221,8 @@ public final class Classifier: Sendable {
                 }
             }
         }
+        // The ROT13 and reversed readings, where their evidence confirms itself.
+        scratch.localiseTransformedReadings()
         // A short disguised text may also be ROT13 or reversed underneath its disguise, where no
         // term form can show it: decode both anyway (cheap at this size).
         let blind = inspected.count <= Self.blindDecodeLimit && derived.disguisedLetters

@@ -60,6 +60,43 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(verdict.hits.allSatisfy { $0.view == .decoded }, "\(verdict.hits)")
     }
 
+    /// In a long text, ordinary words that are short terms' reversed forms ("part" is "trap"
+    /// reversed, "liver" "revil") confirm a reversed reading only where they cluster: two of them
+    /// kilobytes apart read nothing reversed; reversed text among them is still read, and only
+    /// around itself.
+    func testReversedReadingsCoverOnlyTheClustersThatConfirmThemselves() throws {
+        let yaml = """
+            rules:
+              - id: t.trap
+                category: malware
+                severity: high
+                description: A name that reads "part" reversed.
+                keywords: [trap]
+              - id: t.revil
+                category: malware
+                severity: high
+                description: A ransomware family.
+                keywords: [revil]
+              - id: t.deploy
+                category: malware
+                severity: high
+                description: Deploying it.
+                keywords: [deploy ransomware]
+            """
+        let c = try classifier(yaml)
+        let filler = String(repeating: "The committee met on Tuesday and agreed the budget for the coming season. ", count: 40)
+        let apart = "We ate liver at lunch. " + filler + "The best part came later. " + filler
+        let scratch = c.makeScratch()
+        XCTAssertTrue(c.classify(apart, using: scratch).isClean)
+        XCTAssertEqual(scratch.statistics.reversedDecodes, 0, "\(scratch.statistics)")
+        // Reversed text in the middle of the same long text: read reversed there, not everywhere.
+        let hidden = apart + "erawmosnar yolped dna livER. " + filler
+        let verdict = c.classify(hidden, using: scratch)
+        XCTAssertEqual(Set(verdict.hits.map { c.rules[$0.rule].id }), ["t.deploy", "t.revil"])
+        XCTAssertEqual(scratch.statistics.reversedDecodes, 1)
+        XCTAssertLessThan(scratch.statistics.decodedPassBytes, hidden.utf8.count / 4, "\(scratch.statistics)")
+    }
+
     func testAnExceptionNearTheFirstTriggerDoesNotHideALaterOne() throws {
         let yaml = """
             rules:

@@ -58,6 +58,28 @@ package enum ViewOrigins {
         }
     }
 
+    /// The windows of `source` (word-aligned, as `ViewWindows.build` cut them) that an excerpt
+    /// built by `step` holds, each with the offset in the excerpt where its output ends, into
+    /// `windows` and `ends` (emptied first); false when `step` is not a `windows` step of an
+    /// excerpt. One pass over the windows: then any offset of the excerpt finds its window
+    /// without another.
+    package static func segments(through step: ViewStep, in source: UnsafeRawBufferPointer,
+                                 windows found: inout [Range<Int>], ends: inout [Int]) -> Bool {
+        found.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        guard case .windows(let windows, let transform, let separator) = step, !windows.coversAll else { return false }
+        var start = 0
+        for number in windows.ranges.indices {
+            if number > 0 { start += separator }
+            let window = ViewWindows.wordAligned(windows.ranges[number], in: source)
+            guard !window.isEmpty else { continue }
+            start += outputCount(transform, UnsafeRawBufferPointer(rebasing: source[window]))
+            found.append(window)
+            ends.append(start)
+        }
+        return true
+    }
+
     /// `span` of `transform` of the whole `text`.
     static func transformed(_ span: Range<Int>, _ transform: ViewTransform, _ text: UnsafeRawBufferPointer) -> Range<Int> {
         switch transform {
