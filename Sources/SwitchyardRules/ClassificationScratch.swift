@@ -113,14 +113,8 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// read, outermost first (empty for the text itself). A fired rule's span is mapped back
     /// through them (`ViewOrigins`).
     @exclusivity(unchecked) var viewSteps: [(step: ViewStep, source: UnsafeRawBufferPointer)] = []
-    /// Where a term's ROT13 or reversed form was first seen, and whether a second, separate one
-    /// confirmed that the text may be ROT13 or reversed.
-    @exclusivity(unchecked) var rot13FirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
-    @exclusivity(unchecked) var rot13Confirmed = false
-    @exclusivity(unchecked) var reversedFirstEvidence: (range: Range<Int>, pattern: UInt32)? = nil
-    @exclusivity(unchecked) var reversedConfirmed = false
-    /// Every piece of that evidence, so that a confirmed reading covers only the clusters of
-    /// evidence that confirm themselves (`localiseTransformedReadings`).
+    /// Where a term's ROT13 or reversed form was seen, and whether the ROT13 or reversed
+    /// reading is confirmed (see `TransformEvidence`; narrowed by `localiseTransformedReadings`).
     @exclusivity(unchecked) var rot13Evidence = TransformEvidence()
     @exclusivity(unchecked) var reversedEvidence = TransformEvidence()
     /// The windows of the current excerpt pass and where each ends in it, listed on its first
@@ -304,10 +298,6 @@ public final class ClassificationScratch: @unchecked Sendable {
         self.textCount = textCount
         textScore = .nan
         textPlainScore = .nan
-        rot13FirstEvidence = nil
-        rot13Confirmed = false
-        reversedFirstEvidence = nil
-        reversedConfirmed = false
         rot13Windows.reset(textCount: textCount)
         reversedWindows.reset(textCount: textCount)
         rot13Evidence.reset()
@@ -390,12 +380,10 @@ public final class ClassificationScratch: @unchecked Sendable {
         let range = Int(Double(start) * scale)..<Int((Double(end) * scale).rounded(.up))
         if form & TermForms.rot13.rawValue != 0 {
             rot13Windows.add(range, radius: evidenceRadius)
-            Self.confirm(range, pattern: pattern, length: end - start, first: &rot13FirstEvidence, confirmed: &rot13Confirmed)
             rot13Evidence.note(range, pattern: pattern, length: end - start)
         }
         if form & TermForms.reversed.rawValue != 0 {
             reversedWindows.add(range, radius: evidenceRadius)
-            Self.confirm(range, pattern: pattern, length: end - start, first: &reversedFirstEvidence, confirmed: &reversedConfirmed)
             reversedEvidence.note(range, pattern: pattern, length: end - start)
         }
     }
@@ -405,26 +393,9 @@ public final class ClassificationScratch: @unchecked Sendable {
     /// "cuba") in another confirm nothing together. Keeps the whole-text answer when some evidence
     /// could not be placed.
     func localiseTransformedReadings() {
-        if rot13Confirmed && !rot13Evidence.unplaced {
-            rot13Confirmed = rot13Evidence.confirmedWindows(radius: evidenceRadius, textCount: baseCount, into: &rot13Windows)
-        }
-        if reversedConfirmed && !reversedEvidence.unplaced {
-            reversedConfirmed = reversedEvidence.confirmedWindows(radius: evidenceRadius, textCount: baseCount, into: &reversedWindows)
-        }
+        rot13Evidence.localise(radius: evidenceRadius, textCount: baseCount, into: &rot13Windows)
+        reversedEvidence.localise(radius: evidenceRadius, textCount: baseCount, into: &reversedWindows)
     }
-
-    /// A transformed reading is confirmed by a long form (`confirmingFormBytes` or more) or by
-    /// the forms of two different terms at places that do not overlap: a short term's reversed or
-    /// ROT13 form is often an ordinary word ("liver" is "revil" reversed, and "delivery" holds
-    /// it), a long one hardly ever ("xrlybttre").
-    private static func confirm(_ range: Range<Int>, pattern: UInt32, length: Int, first: inout (range: Range<Int>, pattern: UInt32)?, confirmed: inout Bool) {
-        if length >= confirmingFormBytes { confirmed = true }
-        guard let earlier = first else { first = (range, pattern); return }
-        if earlier.pattern != pattern && !earlier.range.overlaps(range) { confirmed = true }
-    }
-
-    /// Transformed forms at least this long confirm a transformed reading on their own.
-    static let confirmingFormBytes = TransformEvidence.confirmingBytes
 
     private func resetTags(_ buffer: UnsafeMutableBufferPointer<UInt32>) {
         buffer.update(repeating: 0)

@@ -241,11 +241,11 @@ public final class Classifier: Sendable {
         // The ROT13 and reversed readings cover the windows around the evidence (a term's ROT13
         // or reversed form, seen at two separate places), or the whole text. (Unrolled, not a loop over an array literal:
         // that would allocate on every request.)
-        if !scratch.rot13Windows.isEmpty && (blind || scratch.rot13Confirmed) {
+        if !scratch.rot13Windows.isEmpty && (blind || scratch.rot13Evidence.confirmed) {
             scratch.statistics.rot13Decodes &+= 1
             complete = transformedPasses(.rot13, windows: scratch.rot13Windows, base: base, inspected: inspected, using: scratch) && complete
         }
-        if !scratch.reversedWindows.isEmpty && (blind || readsBackwards || scratch.reversedConfirmed) {
+        if !scratch.reversedWindows.isEmpty && (blind || readsBackwards || scratch.reversedEvidence.confirmed) {
             scratch.statistics.reversedDecodes &+= 1
             complete = transformedPasses(.reversed, windows: scratch.reversedWindows, base: base, inspected: inspected, using: scratch) && complete
         }

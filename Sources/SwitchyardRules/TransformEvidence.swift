@@ -29,6 +29,11 @@ struct TransformEvidence {
     private(set) var unplaced = false
     /// Sort scratch (indices into the arrays above).
     private var order: [Int]
+    /// Whether the reading is confirmed: anywhere in the text by the pieces noted so far (a long
+    /// form, or two different terms' forms apart), then, after `localise`, in some cluster.
+    private(set) var confirmed = false
+    /// The first placed piece, for the whole-text confirmation.
+    private var first: (range: Range<Int>, pattern: UInt32)? = nil
 
     init() {
         starts = Array(repeating: 0, count: Self.capacity)
@@ -42,13 +47,24 @@ struct TransformEvidence {
     mutating func reset() {
         count = 0
         unplaced = false
+        confirmed = false
+        first = nil
     }
 
     /// Notes that `pattern`'s form (`length` bytes of the pass's view) was seen at `range` of the
     /// text; `windowed`: somewhere in `range`, the window of an excerpt (a skeleton or readable
     /// view of windows of the text) that it was seen in. A windowed piece confirms with any other
     /// pattern's form in its cluster: where inside the window it lies is not known.
+    /// Only a placed piece (not windowed) can confirm the reading for the whole text.
     mutating func note(_ range: Range<Int>, pattern: UInt32, length: Int, windowed: Bool = false) {
+        if !windowed {
+            if length >= Self.confirmingBytes { confirmed = true }
+            if let earlier = first {
+                if earlier.pattern != pattern && !earlier.range.overlaps(range) { confirmed = true }
+            } else {
+                first = (range, pattern)
+            }
+        }
         guard count < Self.capacity else { unplaced = true; return }
         starts[count] = range.lowerBound
         ends[count] = range.upperBound
@@ -63,10 +79,19 @@ struct TransformEvidence {
         unplaced = true
     }
 
+    /// When the reading is confirmed and every piece was placed, refills `windows` with the
+    /// clusters that confirm themselves (`confirmedWindows`) and keeps `confirmed` only if one did;
+    /// otherwise leaves both as they are (the whole-text answer).
+    mutating func localise(radius: Int, textCount: Int, into windows: inout ViewWindows) {
+        if confirmed && !unplaced {
+            confirmed = confirmedWindows(radius: radius, textCount: textCount, into: &windows)
+        }
+    }
+
     /// Refills `windows` (of a text of `textCount` bytes) with the evidence of the clusters that
     /// confirm themselves, each widened by `radius`; clusters are pieces whose widened ranges
-    /// touch. Returns whether any cluster confirmed. Call only when `unplaced` is false.
-    mutating func confirmedWindows(radius: Int, textCount: Int, into windows: inout ViewWindows) -> Bool {
+    /// touch. Returns whether any cluster confirmed.
+    private mutating func confirmedWindows(radius: Int, textCount: Int, into windows: inout ViewWindows) -> Bool {
         windows.reset(textCount: textCount)
         // Insertion sort by start: the pieces of one pass arrive in order, so this is nearly linear.
         for index in 0..<count {

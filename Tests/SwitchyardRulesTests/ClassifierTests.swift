@@ -35,9 +35,8 @@ final class ClassifierTests: XCTestCase {
         XCTAssertLessThan(scratch.viewBufferBytes, 64 << 10)
     }
 
-    func testAReversedFormIsEvidenceNotATrigger() throws {
-        let yaml = """
-            rules:
+    /// Two rules whose terms' reversed forms the reversed-reading tests use ("liver" is "revil").
+    private static let reversedTermRules = """
               - id: t.revil
                 category: malware
                 severity: high
@@ -49,7 +48,9 @@ final class ClassifierTests: XCTestCase {
                 description: Deploying it.
                 keywords: [deploy ransomware]
             """
-        let c = try classifier(yaml)
+
+    func testAReversedFormIsEvidenceNotATrigger() throws {
+        let c = try classifier("rules:\n" + Self.reversedTermRules)
         // "liver" is "revil" reversed, "reviled" holds it: ordinary words, never a hit.
         XCTAssertEqual(fired(c, "I had liver and onions"), [])
         XCTAssertEqual(fired(c, "schedule the delivery"), [])
@@ -65,25 +66,16 @@ final class ClassifierTests: XCTestCase {
     /// kilobytes apart read nothing reversed; reversed text among them is still read, and only
     /// around itself.
     func testReversedReadingsCoverOnlyTheClustersThatConfirmThemselves() throws {
-        let yaml = """
+        let trap = """
             rules:
               - id: t.trap
                 category: malware
                 severity: high
                 description: A name that reads "part" reversed.
                 keywords: [trap]
-              - id: t.revil
-                category: malware
-                severity: high
-                description: A ransomware family.
-                keywords: [revil]
-              - id: t.deploy
-                category: malware
-                severity: high
-                description: Deploying it.
-                keywords: [deploy ransomware]
+
             """
-        let c = try classifier(yaml)
+        let c = try classifier(trap + Self.reversedTermRules)
         let filler = String(repeating: "The committee met on Tuesday and agreed the budget for the coming season. ", count: 40)
         let apart = "We ate liver at lunch. " + filler + "The best part came later. " + filler
         let scratch = c.makeScratch()
