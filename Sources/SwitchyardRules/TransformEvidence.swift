@@ -26,7 +26,7 @@ struct TransformEvidence {
     private(set) var count = 0
     /// More pieces than `capacity`, or a pass over an excerpt that could not place its evidence:
     /// the log cannot say where the evidence is.
-    private(set) var unplaced = false
+    private var unplaced = false
     /// Sort scratch (indices into the arrays above).
     private var order: [Int]
     /// Whether the reading is confirmed: anywhere in the text by the pieces noted so far (a long
