@@ -68,61 +68,73 @@ public enum Ciphers {
 
         /// - Complexity: O(n), two lookups per byte in tables that fit in L1, no branches: the
         ///   counts and sums ride in 16-bit lanes of two words, added per byte and moved to full
-        ///   integers every `chunkBytes` (before a lane could overflow).
+        ///   integers every `chunkBytes` (before a lane could overflow). The text is read in two
+        ///   parts, before its first break and from it on, so that the figures after the break
+        ///   are the second part's sums rather than a masked copy of every sum.
         public init(_ text: UnsafeRawBufferPointer) {
+            let count = text.count
+            let breakIndex = Self.firstBreak(text)
+            var previous = 26
+            let before = Self.sums(text, from: 0, to: breakIndex, previous: &previous)
+            let after = Self.sums(text, from: breakIndex, to: count, previous: &previous)
+            letters = before.letters + after.letters
+            morseSymbols = before.symbols + after.symbols
+            digits = before.digits + after.digits
+            surprise = before.surprise + after.surprise
+            letterPairs = before.pairs + after.pairs
+            pairSurprise = before.pairSurprise + after.pairSurprise
+            lettersAfterBreak = after.letters
+            surpriseAfterBreak = after.surprise
+            letterPairsAfterBreak = after.pairs
+            pairSurpriseAfterBreak = after.pairSurprise
+            // Each pair's gain is stored plus `gainBias`, so that the lane stays unsigned.
+            backwardsGain = before.gains + after.gains - Ciphers.gainBias * letterPairs
+            backwardsGainAfterBreak = after.gains - Ciphers.gainBias * after.pairs
+        }
+
+        /// The survey's sums over `text[from..<to]`; `previous` is the letter index of the byte
+        /// before `from` (26: not a letter) and is left at that of the last byte read.
+        private static func sums(_ text: UnsafeRawBufferPointer, from: Int, to: Int, previous: inout Int)
+            -> (letters: Int, symbols: Int, digits: Int, surprise: Int, pairSurprise: Int, pairs: Int, gains: Int) {
+            var letters = 0, symbols = 0, digits = 0, surprise = 0, pairSurprise = 0, pairs = 0, gains = 0
             let lanes = Ciphers.surveyLanes
-            var letters = 0, symbols = 0, digits = 0, lettersAfterBreak = 0
-            var surprise = 0, pairSurprise = 0, pairs = 0, gains = 0
-            var surpriseAfterBreak = 0, pairSurpriseAfterBreak = 0, letterPairsAfterBreak = 0, gainsAfterBreak = 0
+            var last = previous
             Ciphers.pairLanes.withUnsafeBufferPointer { pairLanes in
-                // Row 26 and column 26 (a byte that is not a letter) are zero, so a pair across a
-                // word's edge adds nothing and needs no branch.
-                var previous = 26
-                var afterBreak: UInt64 = 0  // 0 before the first `:` or line break, then all bits set
-                var offset = 0
-                while offset < text.count {
-                    let end = Swift.min(text.count, offset + Ciphers.chunkBytes)
-                    var counts: UInt64 = 0, countsAfterBreak: UInt64 = 0, sums: UInt64 = 0, sumsAfterBreak: UInt64 = 0
+                var offset = from
+                while offset < to {
+                    let end = Swift.min(to, offset + Ciphers.chunkBytes)
+                    var counts: UInt64 = 0, sums: UInt64 = 0
                     for position in offset..<end {
                         let entry = lanes[Int(text[position])]
                         let index = Int(entry & 0x1F)
-                        afterBreak |= 0 &- (entry >> 8 & 1)
                         counts &+= entry & Ciphers.countLanes
-                        countsAfterBreak &+= entry & Ciphers.countLanes & afterBreak
-                        // SAFETY: `previous` and `index` are both at most 26, so the slot is < 27 * 27.
-                        let pair = pairLanes[previous &* 27 &+ index]
-                        sums &+= pair
-                        sumsAfterBreak &+= pair & afterBreak
-                        previous = index
+                        // SAFETY: `last` and `index` are both at most 26, so the slot is < 27 * 27.
+                        // Row 26 and column 26 (a byte that is not a letter) are zero, so a pair
+                        // across a word's edge adds nothing and needs no branch.
+                        sums &+= pairLanes[last &* 27 &+ index]
+                        last = index
                     }
                     letters &+= Int(counts >> 16 & 0xFFFF)
                     symbols &+= Int(counts >> 32 & 0xFFFF)
                     digits &+= Int(counts >> 48)
-                    lettersAfterBreak &+= Int(countsAfterBreak >> 16 & 0xFFFF)
                     pairSurprise &+= Int(sums & 0xFFFF)
                     surprise &+= Int(sums >> 16 & 0xFFFF)
                     gains &+= Int(sums >> 32 & 0xFFFF)
                     pairs &+= Int(sums >> 48)
-                    pairSurpriseAfterBreak &+= Int(sumsAfterBreak & 0xFFFF)
-                    surpriseAfterBreak &+= Int(sumsAfterBreak >> 16 & 0xFFFF)
-                    gainsAfterBreak &+= Int(sumsAfterBreak >> 32 & 0xFFFF)
-                    letterPairsAfterBreak &+= Int(sumsAfterBreak >> 48)
                     offset = end
                 }
             }
-            self.letters = letters
-            self.surprise = surprise
-            self.morseSymbols = symbols
-            self.digits = digits
-            self.letterPairs = pairs
-            self.pairSurprise = pairSurprise
-            self.lettersAfterBreak = lettersAfterBreak
-            self.surpriseAfterBreak = surpriseAfterBreak
-            // Each pair's gain is stored plus `gainBias`, so that the lane stays unsigned.
-            self.backwardsGain = gains - Ciphers.gainBias * pairs
-            self.letterPairsAfterBreak = letterPairsAfterBreak
-            self.pairSurpriseAfterBreak = pairSurpriseAfterBreak
-            self.backwardsGainAfterBreak = gainsAfterBreak - Ciphers.gainBias * letterPairsAfterBreak
+            previous = last
+            return (letters, symbols, digits, surprise, pairSurprise, pairs, gains)
+        }
+
+        /// The index of the text's first `:` or line break, or its length.
+        private static func firstBreak(_ text: UnsafeRawBufferPointer) -> Int {
+            guard let base = text.baseAddress, text.count > 0 else { return 0 }
+            // SAFETY: both searches stay inside `text` (memchr reads at most `text.count` bytes).
+            let colon = memchr(base, 0x3A, text.count).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? text.count
+            let newline = memchr(base, 0x0A, colon).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? colon
+            return newline
         }
 
         /// Whether the text (or the part after its first break) reads better backwards: its
@@ -161,14 +173,13 @@ public enum Ciphers {
     }
 
     /// Per byte: bits 0-4 the letter's index (a = 0, case folded; 26 for every byte that is not an
-    /// ASCII letter), bit 8 a `:` or line break; then one 16-bit lane each (`countLanes`): 1 for
-    /// an ASCII letter, 1 for `.` or `-` (Morse), 1 for an ASCII digit.
+    /// ASCII letter); then one 16-bit lane each (`countLanes`): 1 for an ASCII letter, 1 for `.`
+    /// or `-` (Morse), 1 for an ASCII digit.
     static let surveyLanes: [UInt64] = (0..<256).map { value in
         let byte = UInt8(value)
         let folded = byte | 0x20
         let isLetter = byte < 0x80 && folded >= 0x61 && folded <= 0x7A
         var entry: UInt64 = isLetter ? UInt64(folded - 0x61) | 1 << 16 : 26
-        if byte == 0x3A || byte == 0x0A { entry |= 1 << 8 }
         if byte == 0x2E || byte == 0x2D { entry |= 1 << 32 }
         if byte >= 0x30 && byte <= 0x39 { entry |= 1 << 48 }
         return entry
