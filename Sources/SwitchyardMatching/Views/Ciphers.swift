@@ -73,7 +73,7 @@ public enum Ciphers {
         ///   are the second part's sums rather than a masked copy of every sum.
         public init(_ text: UnsafeRawBufferPointer) {
             let count = text.count
-            let breakIndex = Self.firstBreak(text)
+            let breakIndex = Ciphers.firstBreak(text)
             var previous = 26
             let before = Self.sums(text, from: 0, to: breakIndex, previous: &previous)
             let after = Self.sums(text, from: breakIndex, to: count, previous: &previous)
@@ -128,15 +128,6 @@ public enum Ciphers {
             return (letters, symbols, digits, surprise, pairSurprise, pairs, gains)
         }
 
-        /// The index of the text's first `:` or line break, or its length.
-        private static func firstBreak(_ text: UnsafeRawBufferPointer) -> Int {
-            guard let base = text.baseAddress, text.count > 0 else { return 0 }
-            // SAFETY: both searches stay inside `text` (memchr reads at most `text.count` bytes).
-            let colon = memchr(base, 0x3A, text.count).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? text.count
-            let newline = memchr(base, 0x0A, colon).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? colon
-            return newline
-        }
-
         /// Whether the text (or the part after its first break) reads better backwards: its
         /// letter pairs as written are unlike prose and read backwards are clearly likelier, with
         /// the thresholds of `swappedPairs`. Prose as written never is.
@@ -166,10 +157,17 @@ public enum Ciphers {
     /// says: Zulwh udqvrpzduh…"): just past the first `:` or line break (see
     /// `Survey.lettersAfterBreak`), or nil.
     public static func instructionEnd(_ text: UnsafeRawBufferPointer) -> Int? {
-        for index in 0..<text.count where text[index] == 0x3A || text[index] == 0x0A {
-            return index + 1
-        }
-        return nil
+        let index = firstBreak(text)
+        return index < text.count ? index + 1 : nil
+    }
+
+    /// The index of the text's first `:` or line break, or its length (where the survey's
+    /// after-break figures and `instructionEnd` begin).
+    static func firstBreak(_ text: UnsafeRawBufferPointer) -> Int {
+        guard let base = text.baseAddress, text.count > 0 else { return 0 }
+        // SAFETY: both searches stay inside `text` (memchr reads at most `text.count` bytes).
+        let colon = memchr(base, 0x3A, text.count).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? text.count
+        return memchr(base, 0x0A, colon).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? colon
     }
 
     /// Per byte: bits 0-4 the letter's index (a = 0, case folded; 26 for every byte that is not an
