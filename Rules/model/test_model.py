@@ -53,6 +53,29 @@ class TrainTests(unittest.TestCase):
         self.assertIn(-float("inf"), train.WITHDRAW_CANDIDATES)
         self.assertTrue(all(bound <= -3 for bound in train.WITHDRAW_CANDIDATES))
 
+    def test_classify_counts_the_rules_the_current_models_withdrew(self):
+        # The pack's models withdraw some enforce rules; the fit must still see them fire, or a
+        # rule that hits many benign requests would look clean and be kept from withdrawal.
+        records = [{"id": 0, "risky": False, "rules": [], "hits": [{"rule": "any.counter.defence", "mode": "evidence", "view": "raw"}],
+                    "withdrawn": [{"rule": "malware.keylogger.build", "by": "counter-evidence"}]},
+                   {"id": 1, "risky": True, "rules": ["malware.keylogger.build", "score.malware"],
+                    "hits": [{"rule": "malware.keylogger.build", "view": "decoded"}], "signals": ["base64"]}]
+        original = train.run_engine
+        train.run_engine = lambda binary, arguments, examples: records
+        try:
+            results = train.classify("switchyard", [{}, {}])
+        finally:
+            train.run_engine = original
+        evidence, enforce, plain, signalled = results[0]
+        self.assertEqual(enforce, ["malware.keylogger.build"])
+        self.assertIn("malware.keylogger.build", evidence)
+        self.assertEqual(plain, {"malware.keylogger.build"})
+        self.assertFalse(signalled)
+        _, enforce, plain, signalled = results[1]
+        self.assertEqual(enforce, ["malware.keylogger.build"])
+        self.assertEqual(plain, set())
+        self.assertTrue(signalled)
+
     def test_request_text_reads_every_turn(self):
         request = {"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": [{"type": "text", "text": "b"}]}]}
         self.assertEqual(train.request_text(request), "a\nb")

@@ -186,9 +186,16 @@ def classify(binary, examples):
     enforce rule ids, enforce rules that fired on the plain text, whether an evasion signal was raised)."""
     results = []
     for record in run_engine(binary, ["classify", "--rules", RULES, "--explain"], examples):
+        # Every enforce rule that fired, withdrawn or not: the pack's current models withdraw some,
+        # and a fit that saw only the survivors would learn from the model it replaces.
         enforce = [rule for rule in record["rules"] if not rule.startswith("score.")]
+        enforce += [entry["rule"] for entry in record.get("withdrawn", []) if entry["rule"] not in enforce]
         evidence = {hit["rule"] for hit in record.get("hits", []) if hit.get("mode") == "evidence"} | set(enforce)
         plain = {hit["rule"] for hit in record.get("hits", []) if hit["rule"] in enforce and hit.get("view") in ("raw", "sanitised")}
+        # A withdrawn rule's hit is not listed; one the text model withdrew fired on the plain text,
+        # and one withdrawn by counter-evidence is taken as plain unless an evasion signal was raised.
+        plain |= {entry["rule"] for entry in record.get("withdrawn", [])
+                  if entry.get("by") == "text-model" or not record.get("signals")}
         results.append((evidence, enforce, plain, bool(record.get("signals"))))
     return results
 
@@ -395,7 +402,11 @@ def main():
             if not within_budget(flagged, stands):
                 break
             candidate = (flagged[y == 1].mean(), -flagged[benign].mean(), withdraw_below, float(threshold))
-            if best is None or candidate[:2] > best[:2]:
+            # Ties go to the stronger withdrawal (candidates come weakest first): out of fold the
+            # enforce rules look cleaner than they are, because their exceptions were written
+            # against these very training requests; on unseen requests a withdrawal bound is what
+            # stops a detection engineer's question from being sent to the fallback model.
+            if best is None or candidate[:2] >= best[:2]:
                 best = candidate
     _, _, text_withdraw, text_threshold = best
     unconditional = rules_stand(text_withdraw) | (text_scores >= text_threshold)
@@ -464,7 +475,8 @@ def main():
     for withdraw_below in args.withdraw_below or WITHDRAW_CANDIDATES:
         candidate = joint(withdraw_below)
         print(f"jointly, withdrawal below {withdraw_below}: out-of-fold recall {candidate[0]:.4f}, false positives {-candidate[1]:.4f}")
-        if candidate[:2] > (flagged[y == 1].mean(), -flagged[benign].mean()):
+        if candidate[:2] > (flagged[y == 1].mean(), -flagged[benign].mean()) or (
+                candidate[:2] == (flagged[y == 1].mean(), -flagged[benign].mean()) and withdraw_below > text_withdraw):
             _, _, text_withdraw, bounds, flagged = candidate
             text_threshold, thresholds = float(bounds[0]), bounds[1:].copy()
     if args.oof_errors:
