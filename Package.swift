@@ -37,7 +37,9 @@ let package = Package(
         ),
         // Debian's zlib: the decoded view inflates gzip and zlib streams found in base64 or hex.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "SwitchyardMatching", dependencies: ["CRE2", "CZlib"], exclude: ["Views/Generator"]),
+        // SIMD byte classes (SSSE3/AVX2 nibble lookups, a byte loop elsewhere) for the per-byte passes.
+        .target(name: "CByteMasks"),
+        .target(name: "SwitchyardMatching", dependencies: ["CRE2", "CZlib", "CByteMasks"], exclude: ["Views/Generator"]),
         .target(name: "SwitchyardEnvelope"),
         .target(
             name: "SwitchyardRules",

@@ -329,7 +329,7 @@ private func selectors(_ bytes: [UInt8]) -> String {
             text.withUnsafeBytes { buffer in
                 guard let input = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
                 var reference = CandidateScanner(input, count: buffer.count, budget: budget)
-                let scanner = CandidateScanner(input, count: buffer.count, budget: budget)
+                var scanner = CandidateScanner(input, count: buffer.count, budget: budget)
                 // The stop the word-at-a-time reading finds is the byte loop's, from anywhere.
                 for from in [0, Int.random(in: 0..<buffer.count, using: &generator)] {
                     let fast = scanner.prefilterEvent(from: from)

@@ -79,6 +79,11 @@ struct CandidateScanner {
     var floor = 0
     /// End of the last token `bareAscii85` looked at.
     var bareAscii85CheckedUntil = 0
+    /// The prefilter's masks of bytes `maskedFrom ..< maskedFrom + maskedCount`, kept for its next
+    /// call: a text dense with stops (code full of `=`) is classified once, not once per stop.
+    var masked = ByteClassMasks.Block()
+    var maskedFrom = 0
+    var maskedCount = 0
 
     init(_ input: UnsafePointer<UInt8>, count: Int, budget: DecodeBudget) {
         self.input = input
@@ -116,35 +121,49 @@ struct CandidateScanner {
     /// Where the prefilter, reading from `from` with empty runs, first stops: the byte's index and
     /// the lengths of the base64 and hex runs that end there (counted from `from`), or nil.
     ///
-    /// Eight bytes at a time: each byte's prefilter bits go into one lane of a `UInt64`, the
-    /// lanes' bits are gathered into one mask per kind, and a run is tracked across words by its
-    /// length at the end of each word. A word that holds the stop is read again byte by byte, so
-    /// the answer is the byte loop's.
-    func prefilterEvent(from: Int) -> (index: Int, base64Run: Int, hexRun: Int, ascii85Run: Int)? {
-        let filter = DecodeClass.prefilter
-        let longestRun = Self.longestRun
+    /// Sixty-four bytes at a time: `DecodeClass.prefilterMasks` gives one mask per kind, and the
+    /// first stop in a block and the runs that end there are found with shifts and bit counts
+    /// (`firstReach`, `runEnding`), carrying each run's length across blocks. The answer is the
+    /// byte loop's (`prefilterEventByteByByte`, checked by tests).
+    mutating func prefilterEvent(from: Int) -> (index: Int, base64Run: Int, hexRun: Int, ascii85Run: Int)? {
         let shortest = Swift.min(minBase64, minHex)
-        let lanes: UInt64 = 0x0101_0101_0101_0101
         var base64Run = 0, hexRun = 0, ascii85Run = 0
         var offset = from
-        // SAFETY: eight-byte loads at `offset + 8 <= count`, single bytes below `count`.
-        while offset + 8 <= count {
-            let word = UnsafeRawPointer(input + offset).loadUnaligned(as: UInt64.self)
-            var kinds: UInt64 = 0
-            for lane in 0..<8 {
-                kinds |= UInt64(filter[UInt8(truncatingIfNeeded: word >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
+        while offset < count {
+            if offset < maskedFrom || offset >= maskedFrom + maskedCount {
+                maskedFrom = offset
+                maskedCount = Swift.min(64, count - offset)
+                // SAFETY: `offset + maskedCount <= count`.
+                masked = DecodeClass.prefilterMasks.block(input + offset, count: maskedCount)
             }
-            let base64Mask = Self.gather(kinds & lanes), hexMask = Self.gather(kinds >> 1 & lanes)
-            let ascii85Mask = Self.gather(kinds >> 3 & lanes)
-            if kinds & lanes << 2 != 0 || Self.runReaches(base64Run, base64Mask, shortest, longestRun)
-                || Self.runReaches(hexRun, hexMask, minHex, longestRun) || Self.runReaches(ascii85Run, ascii85Mask, Self.minBareAscii85, longestRun) {
-                break
+            // This call's block: the kept masks from `offset` on.
+            let skip = UInt64(offset - maskedFrom)
+            let length = maskedFrom + maskedCount - offset
+            let base64 = masked[0] >> skip, hex = masked[1] >> skip, special = masked[2] >> skip, ascii85 = masked[3] >> skip
+            var stop = special == 0 ? 64 : special.trailingZeroBitCount
+            stop = Swift.min(stop, Self.firstReach(base64Run, base64, shortest))
+            stop = Swift.min(stop, Self.firstReach(hexRun, hex, minHex))
+            stop = Swift.min(stop, Self.firstReach(ascii85Run, ascii85, Self.minBareAscii85))
+            if stop < length {
+                return (offset + stop, Self.runEnding(at: stop, base64Run, base64), Self.runEnding(at: stop, hexRun, hex),
+                        Self.runEnding(at: stop, ascii85Run, ascii85))
             }
-            base64Run = Self.runAtEnd(base64Run, base64Mask)
-            hexRun = Self.runAtEnd(hexRun, hexMask)
-            ascii85Run = Self.runAtEnd(ascii85Run, ascii85Mask)
-            offset += 8
+            base64Run = Self.runEnding(at: length - 1, base64Run, base64)
+            hexRun = Self.runEnding(at: length - 1, hexRun, hex)
+            ascii85Run = Self.runEnding(at: length - 1, ascii85Run, ascii85)
+            offset += length
         }
+        return nil
+    }
+
+    /// The prefilter's definition, one byte at a time from `from` with the given runs before it.
+    func prefilterEventByteByByte(from: Int, base64Run: Int = 0, hexRun: Int = 0, ascii85Run: Int = 0)
+        -> (index: Int, base64Run: Int, hexRun: Int, ascii85Run: Int)? {
+        let filter = DecodeClass.prefilter
+        let shortest = Swift.min(minBase64, minHex)
+        var base64Run = base64Run, hexRun = hexRun, ascii85Run = ascii85Run
+        var offset = from
+        // SAFETY: `offset < count`.
         while offset < count {
             let bits = filter[input[offset]]
             base64Run = bits & 1 != 0 ? base64Run + 1 : 0
@@ -158,34 +177,37 @@ struct CandidateScanner {
         return nil
     }
 
-    /// The low bit of each byte lane of `lanes`, as one bit per lane (lane 0 → bit 0).
+    /// The first bit at which a run that had `run` (< `length`) characters before the block,
+    /// continued by the block's `mask` (bit i: byte i belongs to the run's kind), is `length`
+    /// long; 64 if it never is in the block.
     @inline(__always)
-    static func gather(_ lanes: UInt64) -> UInt8 {
-        UInt8(truncatingIfNeeded: (lanes &* 0x0102_0408_1020_4080) >> 56)
+    static func firstReach(_ run: Int, _ mask: UInt64, _ length: Int) -> Int {
+        if run + (~mask).trailingZeroBitCount >= length { return length - run - 1 }
+        let found = windows(mask, length)
+        return found == 0 ? 64 : found.trailingZeroBitCount + length - 1
     }
 
-    /// Whether a run that had `run` characters before this word reaches `length` inside it, given
-    /// the word's `mask` (bit i: byte i belongs to the run's kind).
+    /// Bit i set where bits i ..< i + `length` of `mask` are all set (none when `length` > 64):
+    /// windows of doubling width ANDed with themselves shifted, then one last overlapping step.
     @inline(__always)
-    static func runReaches(_ run: Int, _ mask: UInt8, _ length: Int, _ longestRun: ByteTable) -> Bool {
-        if mask == 0xFF { return run + 8 >= length }
-        return run + (~mask).trailingZeroBitCount >= length || Int(longestRun[mask]) >= length
-    }
-
-    /// The length of the run at the end of the word, given its length before it and the word's `mask`.
-    @inline(__always)
-    static func runAtEnd(_ run: Int, _ mask: UInt8) -> Int {
-        mask == 0xFF ? run + 8 : (~mask).leadingZeroBitCount
-    }
-
-    /// Per byte: the longest run of set bits in it.
-    static let longestRun = ByteTable { value in
-        var longest = 0, current = 0
-        for bit in 0..<8 {
-            current = value >> bit & 1 != 0 ? current + 1 : 0
-            longest = Swift.max(longest, current)
+    static func windows(_ mask: UInt64, _ length: Int) -> UInt64 {
+        guard length <= 64 else { return 0 }
+        var found = mask
+        var width = 1
+        while width * 2 <= length {
+            found &= found >> UInt64(width)
+            width *= 2
         }
-        return UInt8(longest)
+        if width < length { found &= found >> UInt64(length - width) }
+        return found
+    }
+
+    /// The length of the run that ends at bit `index` (0-63) of `mask`, given `run` characters
+    /// before bit 0: the set bits down from `index`, plus `run` when they reach bit 0.
+    @inline(__always)
+    static func runEnding(at index: Int, _ run: Int, _ mask: UInt64) -> Int {
+        let ones = (~(mask << UInt64(63 - index))).leadingZeroBitCount
+        return ones == index + 1 ? run + ones : ones
     }
 
     /// The exact scanner: the next candidate starting at or before `limit` (a run that starts

@@ -211,6 +211,9 @@ enum DecodeClass {
         return result
     }
 
+    /// `prefilter`'s four kinds as 64-byte masks (classes 0-3: its bits 1, 2, 4, 8).
+    static let prefilterMasks = ByteClassMasks { value in prefilter[UInt8(value)] }
+
     /// Hex digit value, or 0xFF.
     static let hexValue = ByteTable { value in
         switch UInt8(value) {

@@ -2,10 +2,10 @@
 // text (leet between letters, "maIware" casing, look-alike letters; split letters and in-word
 // markup), so that those views are built only around such places.
 //
-// The pass reads eight bytes at a time. Each byte's kind comes from one 256-entry table (bits
-// below); the eight kinds sit in one UInt64, one byte lane each, so "a leet byte right after a
-// letter" is a shift and an AND across all eight lanes at once. Ordinary prose rarely sets any
-// candidate lane, and only candidate lanes go through the exact byte-level checks.
+// The pass reads 64 bytes at a time. Each byte's kinds come from one 256-entry table (bits
+// below), read as one 64-bit mask per kind (`ByteClassMasks`, SIMD nibble lookups), so "a leet
+// byte right after a letter" is `leet & letter << 1` for the whole block. Ordinary prose rarely
+// sets any candidate bit, and only candidate bytes go through the exact byte-level checks.
 
 /// Finds the windows of the skeleton and squeezed views of a text (see `ViewWindows`).
 public enum DisguiseGates {
@@ -21,7 +21,7 @@ public enum DisguiseGates {
     /// identifiers ("md5", "x86", "$var", "snake_case"), "a C function", "e.g." and Markdown code
     /// spans in long technical texts open no window.
     /// - Returns: whether each view got a window, and why.
-    /// - Complexity: O(n), eight bytes per step.
+    /// - Complexity: O(n), 64 bytes per step.
     @discardableResult
     public static func find(_ text: UnsafeRawBufferPointer, radius: Int, skeleton: inout ViewWindows, squeezed: inout ViewWindows,
                             caseSwaps: inout ViewWindows) -> Findings {
@@ -29,35 +29,38 @@ public enum DisguiseGates {
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else { return findings }
         let count = text.count
         var singles = SingleRun()
-        let table = kindTable
-        var seen: UInt64 = 0
-        var previous: UInt64 = 0
-        var current = kinds(input, 0, count, table)
+        let masks = kindMasks
+        var seenHigh: UInt64 = 0
+        // The last byte of the block before: whether it was a letter, a lowercase letter, a token.
+        var letterCarry: UInt64 = 0, lowerCarry: UInt64 = 0, tokenCarry: UInt64 = 0
+        // SAFETY: `block` reads `min(64, count - offset)` bytes at `offset < count`.
+        var current = masks.block(input, count: Swift.min(64, count))
         var offset = 0
         while offset < count {
-            let next = kinds(input, offset + 8, count, table)
-            seen |= current
-            let before = current << 8 | previous >> 56  // lane i: the kind of the byte before byte i
-            let after = current >> 8 | next << 56       // lane i: the kind of the byte after byte i
-            let leetAfterLetter = current >> 2 & before
-            let upperAfterLower = current >> 1 & before >> 6
-            let alone = current >> 3 & ~(before >> 3) & ~(after >> 3)
-            let nonASCIIStart = current >> 5 & ~(before >> 3)
-            let markupAfterToken = current >> 4 & before >> 3
-            var skeletonLanes = (leetAfterLetter | upperAfterLower) & lanes
-            var singleLanes = (alone | nonASCIIStart) & lanes
-            var markupLanes = markupAfterToken & lanes
+            let nextOffset = offset + 64
+            let next = nextOffset < count ? masks.block(input + nextOffset, count: Swift.min(64, count - nextOffset)) : ByteClassMasks.Block()
+            // Bit i: byte i is of the kind (`kindTable`'s bit `kind`); "before" and "after" are the
+            // bytes either side, across block edges.
+            let letter = current[0], upper = current[1], leetByte = current[2], tokenByte = current[3]
+            let markupByte = current[4], highByte = current[5], lowerByte = current[6], separatorByte = current[7]
+            let letterBefore = letter << 1 | letterCarry
+            let tokenBefore = tokenByte << 1 | tokenCarry
+            let tokenAfter = tokenByte >> 1 | next[3] << 63
+            seenHigh |= highByte
+            var skeletonBits = leetByte & letterBefore | upper & (lowerByte << 1 | lowerCarry)
+            var singleBits = tokenByte & ~tokenBefore & ~tokenAfter | highByte & ~tokenBefore
+            var markupBits = markupByte & tokenBefore
             // The first byte that can start a separator inside a word: an ASCII separator or a
             // non-ASCII byte right after an ASCII letter (`InWordSeparators` starts there).
             if findings.separatorsFrom == nil {
-                let separatorLanes = (current >> 7 | current >> 5) & before & lanes
-                if separatorLanes != 0 { findings.separatorsFrom = offset + separatorLanes.trailingZeroBitCount / 8 }
+                let separatorBits = (separatorByte | highByte) & letterBefore
+                if separatorBits != 0 { findings.separatorsFrom = offset + separatorBits.trailingZeroBitCount }
             }
-            // SAFETY (all three loops): a lane is set only for a byte inside the text (`kinds`
-            // leaves lanes past the end zero), so `index < count`.
-            while skeletonLanes != 0 {
-                let index = offset + skeletonLanes.trailingZeroBitCount / 8
-                skeletonLanes &= skeletonLanes - 1
+            // SAFETY (all three loops): a bit is set only for a byte inside the text (the masks
+            // are zero past its end), so `index < count`.
+            while skeletonBits != 0 {
+                let index = offset + skeletonBits.trailingZeroBitCount
+                skeletonBits &= skeletonBits - 1
                 switch checkSkeleton(input, index, count, radius: radius, into: &skeleton, caseSwaps: &caseSwaps) {
                 case .leet:
                     findings.skeleton = true
@@ -67,21 +70,23 @@ public enum DisguiseGates {
                     break
                 }
             }
-            while singleLanes != 0 {
-                let index = offset + singleLanes.trailingZeroBitCount / 8
-                singleLanes &= singleLanes - 1
+            while singleBits != 0 {
+                let index = offset + singleBits.trailingZeroBitCount
+                singleBits &= singleBits - 1
                 if singles.token(at: index, input, count, radius: radius, into: &squeezed) { findings.squeezed = true }
             }
-            while markupLanes != 0 {
-                let index = offset + markupLanes.trailingZeroBitCount / 8
-                markupLanes &= markupLanes - 1
+            while markupBits != 0 {
+                let index = offset + markupBits.trailingZeroBitCount
+                markupBits &= markupBits - 1
                 if checkMarkup(input, index, count, radius: radius, into: &squeezed) { findings.squeezed = true }
             }
-            previous = current
+            letterCarry = letter >> 63
+            lowerCarry = lowerByte >> 63
+            tokenCarry = tokenByte >> 63
             current = next
-            offset += 8
+            offset = nextOffset
         }
-        if seen & lanes << 5 != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
+        if seenHigh != 0 && TextViews.addLatinLookalikes(text, radius: radius, into: &skeleton) {
             findings.skeleton = true
         }
         return findings
@@ -116,8 +121,6 @@ public enum DisguiseGates {
     static let high: UInt8 = 0x20     // >= 0x80
     static let lower: UInt8 = 0x40    // ASCII lowercase letter
     static let separator: UInt8 = 0x80 // may start a separator inside a word: - _ / \ + * ~ ` | ^ < LF CR
-    /// The lowest bit of every byte lane.
-    static let lanes: UInt64 = 0x0101_0101_0101_0101
 
     static let kindTable = ByteTable { value in
         let byte = UInt8(value)
@@ -132,25 +135,8 @@ public enum DisguiseGates {
         return bits
     }
 
-    /// The kinds of bytes `offset ..< offset + 8`, one per lane (lane 0 = byte `offset`); lanes
-    /// past `count` are 0, as if the text ended in non-token bytes.
-    @inline(__always)
-    static func kinds(_ input: UnsafePointer<UInt8>, _ offset: Int, _ count: Int, _ table: ByteTable) -> UInt64 {
-        var word: UInt64 = 0
-        if offset + 8 <= count {
-            // SAFETY: `offset + 8 <= count`.
-            let bytes = UnsafeRawPointer(input + offset).loadUnaligned(as: UInt64.self)
-            for lane in 0..<8 {
-                word |= UInt64(table[UInt8(truncatingIfNeeded: bytes >> (8 * UInt64(lane)))]) << (8 * UInt64(lane))
-            }
-        } else if offset < count {
-            // SAFETY: `offset + lane < count`.
-            for lane in 0..<(count - offset) {
-                word |= UInt64(table[input[offset + lane]]) << (8 * UInt64(lane))
-            }
-        }
-        return word
-    }
+    /// `kindTable` as 64-byte masks: class k is its bit 1 << k.
+    static let kindMasks = ByteClassMasks { value in kindTable[UInt8(value)] }
 
     // MARK: Exact checks at candidate bytes
 

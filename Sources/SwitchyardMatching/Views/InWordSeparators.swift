@@ -21,44 +21,69 @@ public enum InWordSeparators {
     /// where `mark` may join weak separators.
     /// - Returns: whether `strong` got a place.
     /// Nothing starts before `from` (`DisguiseGates.Findings.separatorsFrom` says where to start).
-    /// - Complexity: O(n) plus the checks; bytes that cannot start a separator are passed at one
-    ///   table lookup each, and each compound is read once.
+    /// - Complexity: O(n) plus the checks: 64 bytes at a time (`candidateMasks`), and only a
+    ///   separator byte after a letter or a non-ASCII byte is looked at; each compound is read once.
     @discardableResult
     public static func find(_ text: UnsafeRawBufferPointer, from: Int = 1, radius: Int, strong: inout ViewWindows, joinable: inout ViewWindows,
                             weakSplitsTerm: (Range<Int>) -> Bool) -> Bool {
         var found = false
         guard let input = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 2 else { return found }
         let count = text.count
-        let kinds = byteKinds
+        let masks = candidateMasks
+        // Compounds start at or after `index`; the bytes before it have been read.
         var index = Swift.max(from, 1)
-        // SAFETY: reads stay below `count`: `index < count` in the loops, and `run` and
-        // `startsWord` check their own bounds.
-        while index < count {
-            guard kinds[input[index]] & separatorStart != 0, var separator = separatorInWord(input, index, count) else {
-                index += 1
-                continue
+        var blockStart = index
+        // SAFETY: `0 < index`; while `blockStart < count` the block's bytes are inside the text;
+        // `compound` checks its own bounds.
+        var previousMayJoin: UInt64 = index < count && (input[index - 1] >= 0x80 || byteKinds[input[index - 1]] & letter != 0) ? 1 : 0
+        while blockStart < count {
+            let length = Swift.min(64, count - blockStart)
+            let block = masks.block(input + blockStart, count: length)
+            // A separator run can start only after an ASCII letter or a non-ASCII byte (a look-alike
+            // letter): `separatorInWord`'s first condition, for the whole block.
+            let mayJoin = block[0] | block[2]
+            var candidates = block[1] & (mayJoin << 1 | previousMayJoin)
+            previousMayJoin = mayJoin >> 63
+            while candidates != 0 {
+                let position = blockStart + candidates.trailingZeroBitCount
+                candidates &= candidates - 1
+                guard position >= index, let compound = compound(input, position, count) else { continue }
+                if compound.strong || weakSplitsTerm(compound.range) {
+                    strong.add(compound.range, radius: radius)
+                    joinable.add(compound.range, radius: 0)
+                    found = true
+                }
+                index = compound.range.upperBound
             }
-            // The compound: back to the start of the first word, on through every further
-            // separator run that a word follows.
-            var start = index - 1
-            while start > 0 && index - start < maxRunBytes && isWordByte(input[start - 1]) { start -= 1 }
-            var strongRun = separator.strong
-            var end = separator.end
-            while true {
-                while end < count && isWordByte(input[end]) { end += 1 }
-                guard end < count, end - start < 4 * maxRunBytes, let next = separatorInWord(input, end, count) else { break }
-                separator = next
-                strongRun = strongRun || next.strong
-                end = next.end
-            }
-            if strongRun || weakSplitsTerm(start..<end) {
-                strong.add(start..<end, radius: radius)
-                joinable.add(start..<end, radius: 0)
-                found = true
-            }
-            index = end
+            blockStart += length
         }
         return found
+    }
+
+    /// `candidateMasks`' classes: bit 0 an ASCII letter, bit 1 `separatorStart`, bit 2 non-ASCII.
+    static let candidateMasks = ByteClassMasks { value in
+        (byteKinds[UInt8(value)] & letter != 0 ? 1 : 0) | (byteKinds[UInt8(value)] & separatorStart != 0 ? 2 : 0) | (value >= 0x80 ? 4 : 0)
+    }
+
+    /// The compound whose first in-word separator run starts at `index` (> 0): back to the start
+    /// of its first word, on through every further separator run that a word follows; whether
+    /// any of its runs is strong. Nil when no separator run inside a word starts there.
+    @inline(__always)
+    static func compound(_ input: UnsafePointer<UInt8>, _ index: Int, _ count: Int) -> (range: Range<Int>, strong: Bool)? {
+        guard byteKinds[input[index]] & separatorStart != 0, var separator = separatorInWord(input, index, count) else { return nil }
+        // SAFETY: `start > 0` before each read of `input[start - 1]`, `end < count` before `input[end]`.
+        var start = index - 1
+        while start > 0 && index - start < maxRunBytes && isWordByte(input[start - 1]) { start -= 1 }
+        var strongRun = separator.strong
+        var end = separator.end
+        while true {
+            while end < count && isWordByte(input[end]) { end += 1 }
+            guard end < count, end - start < 4 * maxRunBytes, let next = separatorInWord(input, end, count) else { break }
+            separator = next
+            strongRun = strongRun || next.strong
+            end = next.end
+        }
+        return (start..<end, strongRun)
     }
 
     @inline(__always)
