@@ -35,16 +35,19 @@ void sy_byte_masks_scalar(const sy_byte_classifier *classifier, const uint8_t *t
 
 #ifdef SY_HAVE_X86
 
+// 64 readable bytes for the SIMD loads: the text itself, or a short block copied into the zeroed
+// `padded`, so that no load reads past `len`.
+static inline const uint8_t *whole_block(const uint8_t *text, size_t len, uint8_t padded[64]) {
+    if (len >= 64) return text;
+    memset(padded, 0, 64);
+    memcpy(padded, text, len);
+    return padded;
+}
+
 __attribute__((target("avx2")))
 static void masks_avx2(const sy_byte_classifier *classifier, const uint8_t *text, size_t len, uint64_t out[8]) {
-    // A short block is copied into a zeroed one: the SIMD loads never read past `len`.
     uint8_t padded[64];
-    const uint8_t *bytes = text;
-    if (len < 64) {
-        memset(padded, 0, sizeof padded);
-        memcpy(padded, text, len);
-        bytes = padded;
-    }
+    const uint8_t *bytes = whole_block(text, len, padded);
     const __m256i nibble = _mm256_set1_epi8(0x0F);
     const __m256i zero = _mm256_setzero_si256();
     __m256i v0 = _mm256_loadu_si256((const __m256i *)bytes);
@@ -79,12 +82,7 @@ static void masks_avx2(const sy_byte_classifier *classifier, const uint8_t *text
 __attribute__((target("ssse3")))
 static void masks_ssse3(const sy_byte_classifier *classifier, const uint8_t *text, size_t len, uint64_t out[8]) {
     uint8_t padded[64];
-    const uint8_t *bytes = text;
-    if (len < 64) {
-        memset(padded, 0, sizeof padded);
-        memcpy(padded, text, len);
-        bytes = padded;
-    }
+    const uint8_t *bytes = whole_block(text, len, padded);
     const __m128i nibble = _mm_set1_epi8(0x0F);
     const __m128i zero = _mm_setzero_si128();
     __m128i rect[4][4];

@@ -6,18 +6,6 @@ import Testing
 // prefilter (`CandidateScanner.prefilterEvent`), the disguise gates (`DisguiseGates.find`) and the
 // in-word separators (`InWordSeparators.find`).
 
-/// A small deterministic generator (SplitMix64), so a failure can be replayed from its seed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private func referenceMasks(_ table: ByteTable, _ bytes: ArraySlice<UInt8>) -> [UInt64] {
     var masks = [UInt64](repeating: 0, count: 8)
     for (position, byte) in bytes.enumerated() {
@@ -34,7 +22,7 @@ private func masks(of block: ByteClassMasks.Block) -> [UInt64] { (0..<8).map { b
     ]
     // Every byte value at every position of a block, and every block length.
     let all = (0..<256).map(UInt8.init)
-    var generator = SplitMix(state: 1)
+    var generator = ViewsRandom(state: 1)
     for (table, compiled) in cases {
         for shift in 0..<4 {
             let bytes = Array(all[(shift * 64)..<(shift * 64 + 64)])
@@ -57,7 +45,7 @@ private func masks(of block: ByteClassMasks.Block) -> [UInt64] { (0..<8).map { b
 }
 
 @Test func prefilterMatchesItsByteLoop() {
-    var generator = SplitMix(state: 2)
+    var generator = ViewsRandom(state: 2)
     // Base64 and hex characters in runs long and short, the stop bytes rarely, spaces and
     // punctuation that end runs, and non-ASCII bytes.
     let runChars = Array("abcdefABCDEF0123456789xyzXYZ+/-_".utf8)
@@ -103,7 +91,7 @@ private func masks(of block: ByteClassMasks.Block) -> [UInt64] { (0..<8).map { b
 }
 
 @Test func runWindowsMatchTheirDefinition() {
-    var generator = SplitMix(state: 3)
+    var generator = ViewsRandom(state: 3)
     for _ in 0..<2_000 {
         // Dense masks, so long runs occur.
         let mask = UInt64.random(in: 0...UInt64.max, using: &generator) | UInt64.random(in: 0...UInt64.max, using: &generator)
@@ -158,7 +146,7 @@ private func referenceGates(_ bytes: [UInt8], radius: Int) -> (DisguiseGates.Fin
 }
 
 @Test func disguiseGatesMatchTheirDefinition() {
-    var generator = SplitMix(state: 4)
+    var generator = ViewsRandom(state: 4)
     // Letters of both cases, leet digits and symbols, markup, separators, spaces and look-alikes.
     let alphabet: [[UInt8]] = Array("abcdefghijklmnopqrstuvwxyzIlABC".utf8).map { [$0] } + Array("0134$@!|+*_~`^-/<\\".utf8).map { [$0] }
         + Array("     ..\n\r".utf8).map { [$0] } + [Array("а".utf8), Array("é".utf8), Array("ο".utf8), Array("—".utf8)]
@@ -209,7 +197,7 @@ private func referenceSeparators(_ bytes: [UInt8], from: Int, radius: Int, weak:
 }
 
 @Test func inWordSeparatorsMatchTheirDefinition() {
-    var generator = SplitMix(state: 5)
+    var generator = ViewsRandom(state: 5)
     let letters: [[UInt8]] = Array("abcdefghijklmnopqrstuvwxyzKLM0123".utf8).map { [$0] }
     let separators: [[UInt8]] = Array("-_/\\+\n\r*~`|^<>".utf8).map { [$0] } + [Array("<b>".utf8), Array("😀".utf8), Array("е".utf8), Array("—".utf8), Array("鼻".utf8)]
     let spaces: [[UInt8]] = [[0x20], [0x20], Array(". ".utf8), Array(", ".utf8)]

@@ -89,23 +89,23 @@ struct ByteClassMasks: @unchecked Sendable {
     /// The class masks of `count` bytes (at most 64) at `start`; bits at and above `count` are zero.
     @inline(__always)
     func block(_ start: UnsafePointer<UInt8>, count: Int) -> Block {
+        masks(start, count: count, by: sy_byte_masks)
+    }
+
+    /// The same masks by the portable byte loop, for tests.
+    func scalarBlock(_ start: UnsafePointer<UInt8>, count: Int) -> Block {
+        masks(start, count: count, by: sy_byte_masks_scalar)
+    }
+
+    @inline(__always)
+    private func masks(_ start: UnsafePointer<UInt8>, count: Int,
+                       by classify: (UnsafePointer<sy_byte_classifier>?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt64>?) -> Void) -> Block {
         var block = Block()
         withUnsafeMutablePointer(to: &block.masks) { masks in
             // SAFETY: the tuple is eight contiguous UInt64s, the `out[8]` the C function writes;
             // it reads only `count` (clamped to 64) bytes at `start`.
             masks.withMemoryRebound(to: UInt64.self, capacity: 8) { out in
-                sy_byte_masks(compiled, start, count, out)
-            }
-        }
-        return block
-    }
-
-    /// The same masks by the portable byte loop, for tests.
-    func scalarBlock(_ start: UnsafePointer<UInt8>, count: Int) -> Block {
-        var block = Block()
-        withUnsafeMutablePointer(to: &block.masks) { masks in
-            masks.withMemoryRebound(to: UInt64.self, capacity: 8) { out in
-                sy_byte_masks_scalar(compiled, start, count, out)
+                classify(compiled, start, count, out)
             }
         }
         return block
