@@ -35,6 +35,14 @@ class TrainTests(unittest.TestCase):
         sparse_w = train.fit_sparse_logistic(train.sparse.csr_matrix(X), y, 0.1, np.ones(400))
         self.assertAlmostEqual(sparse_w[1], w[1], delta=0.2)
 
+    def test_crosses_pair_each_cross_category_rule_with_each_category_that_fired(self):
+        categories = {"any.stealth": "any", "any.intent.request": "any", "malware.cap.name": "malware",
+                      "malware.rat.build": "malware", "intrusion.cap.name": "intrusion"}
+        self.assertEqual(train.crosses({"any.stealth", "malware.cap.name", "malware.rat.build", "intrusion.cap.name"}, categories),
+                         {"any.stealth*malware", "any.stealth*intrusion"})
+        self.assertEqual(train.crosses({"any.stealth", "any.intent.request"}, categories), set())
+        self.assertEqual(train.crosses({"malware.cap.name", "score.cyber-offense"}, categories), set())
+
     def test_split_is_fixed_and_about_thirty_percent(self):
         ids = [f"x-{i}" for i in range(2000)]
         share = sum(train.split_of(i) == "test" for i in ids) / len(ids)

@@ -15,12 +15,16 @@ together. Framing and jailbreak evidence (`any.frame.*`) may only add to a score
 weight is negative it is dropped and the model refitted, so a fiction wrapper can never clear a
 request.
 
+The text model's second stage also weighs crosses: a cross-category rule (`any.*`) firing
+together with any rule of a category (`any.stealth*malware`), written as `crosses`.
+
 The decision thresholds are chosen on out-of-fold scores (each request scored by models fitted
 without it), as the engine decides: a request is flagged when an enforce rule fired that was not
 withdrawn, a category scores at its threshold, or the text model does. The text model's threshold
 and withdrawal bound come first (the largest recall within FALSE_POSITIVE_TARGETS on hard benign
-and general prompts), then each category's threshold, greedily; or, when it flags more, all of them
-together, greedily, competing for the same budget. The weights are written with their
+and general prompts). With --category-thresholds, then each category's threshold, greedily; or,
+when it flags more, all of them together, greedily, competing for the same budget; without it (the
+default) the category thresholds stay at 8, out of reach, and the budget is the text model's. The weights are written with their
 provenance; the engine applies them with no Python at run time (the way SpamAssassin's rescoring
 fits rule scores offline).
 
@@ -54,7 +58,7 @@ ROOT = os.path.dirname(RULES)
 # data are budgeted separately: the corpus's are harder, and pooling would let the easier set
 # hide their false positives. The corpus's everyday prompts (scary words in ordinary senses) have
 # their own budget too, apart from the development set's general prompts.
-FALSE_POSITIVE_TARGETS = {"hard": 0.025, "defensive": 0.03, "hard-dev": 0.025, "general": 0.002, "everyday": 0.02}
+FALSE_POSITIVE_TARGETS = {"hard": 0.025, "defensive": 0.03, "hard-dev": 0.025, "general": 0.002, "everyday": 0.025}
 # The corpus's benign topics that make the "defensive" group.
 DEFENSIVE_TOPICS = ("defensive", "detection", "incident-response")
 # A weighed enforce rule is withdrawn when counter-evidence fired and its category's log-odds are
@@ -200,6 +204,17 @@ def classify(binary, examples):
     return results
 
 
+def crosses(evidence, categories):
+    """The crosses of a request's rules (`categories`: rule id -> category): each cross-category
+    rule (`any.*`: intent, target, stealth, counter-evidence) that fired, with each category that
+    had a rule fire, named `rule*category`, as the engine computes them (`crosses` in
+    text-model.yaml): a linear sum of single rules cannot say that "without them noticing" weighs
+    more beside a keylogger than beside a backup job."""
+    crossed = [rule for rule in evidence if categories.get(rule) == "any"]
+    fired = {categories[rule] for rule in evidence if categories.get(rule) not in (None, "any")}
+    return {rule + "*" + category for rule in crossed for category in fired}
+
+
 def text_features(binary, examples):
     """The text model's design matrix: bucket counts per request, each row scaled by 1/sqrt(feature
     count) as the engine scores, with a leading bias column."""
@@ -261,6 +276,8 @@ def main():
     parser.add_argument("--min-pair-rows", type=int, default=8, help="fit a pair only if it fired together this often")
     parser.add_argument("--withdraw-below", type=float, action="append",
                         help="candidate withdrawal bounds of the text model (repeatable; default: %s)" % WITHDRAW_CANDIDATES)
+    parser.add_argument("--category-thresholds", action="store_true",
+                        help="also lower the category models' thresholds (default: they stay at 8, and the false-positive budget goes to the text model)")
     parser.add_argument("--output", default=os.path.join(RULES, "scoring.yaml"))
     parser.add_argument("--text-output", default=TEXT_MODEL_FILE)
     parser.add_argument("--oof-errors", metavar="FILE",
@@ -292,6 +309,8 @@ def main():
         inside = folds != fold
         w = fit_sparse_logistic(X_text[inside], y[inside], args.text_l2, sample_weight_all[inside])
         text_oof[~inside] = X_text[~inside] @ w
+    for evidence, *_ in results:
+        evidence.update(crosses(evidence, rules))
     # Stacked on it: the rules that fired (evidence and enforce), fitted on the out-of-fold text
     # scores; its own out-of-fold scores (second-stage folds) choose the thresholds.
     rule_names = sorted({rule for evidence, *_ in results for rule in evidence})
@@ -417,7 +436,7 @@ def main():
         return unconditional | (scores >= thresholds[None, :]).any(axis=1)
     thresholds = np.full(len(categories), 8.0)
     step = 0.25
-    while True:
+    while args.category_thresholds:
         current = decide(thresholds)
         best_move, best_ratio = None, 0.0
         for column in range(len(categories)):
@@ -472,7 +491,7 @@ def main():
             bounds[column] = bound
         return (current[y == 1].mean(), -current[benign].mean(), withdraw_below, bounds, current)
 
-    for withdraw_below in args.withdraw_below or WITHDRAW_CANDIDATES:
+    for withdraw_below in (args.withdraw_below or WITHDRAW_CANDIDATES) if args.category_thresholds else []:
         candidate = joint(withdraw_below)
         print(f"jointly, withdrawal below {withdraw_below}: out-of-fold recall {candidate[0]:.4f}, false positives {-candidate[1]:.4f}")
         if candidate[:2] > (flagged[y == 1].mean(), -flagged[benign].mean()) or (
@@ -514,10 +533,13 @@ def main():
             out.write("  keeps:\n")
             for rule in keeps:
                 out.write(f"    - {rule}\n")
-        out.write("  rules:\n")
-        for rule, weight in sorted(rule_weights.items(), key=lambda item: -abs(item[1])):
-            if abs(weight) >= 0.01:
-                out.write(f"    {rule}: {weight:.3f}\n")
+        for section, is_cross in (("rules", False), ("crosses", True)):
+            entries = sorted(((rule, weight) for rule, weight in rule_weights.items() if ("*" in rule) == is_cross and abs(weight) >= 0.01),
+                             key=lambda item: -abs(item[1]))
+            if entries:
+                out.write(f"  {section}:\n")
+                for rule, weight in entries:
+                    out.write(f"    {rule}: {weight:.3f}\n")
         out.write("  weights: " + base64.b64encode(quantised.tobytes()).decode() + "\n")
 
     with open(args.output, "w", encoding="utf-8") as out:

@@ -47,6 +47,12 @@ public final class Classifier: Sendable {
     let textRuleWeight: [Double]
     /// Per rule: whether the text model keeps it however low the text scores (`TextModel.keeps`).
     let textKeeps: [Bool]
+    /// The text model's crosses (`TextModel.crossWeights`), flat: per rule, the bit of its
+    /// category among the crossed ones (0: none), and the start of its row of weights, one per
+    /// crossed category (-1: the rule has no crosses).
+    let textCrossBit: [UInt64]
+    let textCrossRow: [Int]
+    let textCrossWeight: [Double]
 
     /// Why a validated pack still could not be compiled (e.g. the automaton grew past its limit).
     public struct BuildError: Error, Sendable, CustomStringConvertible {
@@ -77,6 +83,28 @@ public final class Classifier: Sendable {
         }
         textRuleWeight = ruleWeight
         textKeeps = keeps
+        (textCrossBit, textCrossRow, textCrossWeight) = Self.crossTables(pack.textModel?.crossWeights ?? [], rules: pack.rules)
+    }
+
+    /// Flattens the text model's crosses for `applyScoring`: at most 64 crossed categories (the
+    /// loader refuses more).
+    private static func crossTables(_ crosses: [(rule: String, category: String, weight: Double)], rules: [Rule]) -> ([UInt64], [Int], [Double]) {
+        let categories = Array(Set(crosses.map(\.category))).sorted()
+        let bitOf = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+        var bits = Array(repeating: UInt64(0), count: rules.count)
+        for (index, rule) in rules.enumerated() { if let bit = bitOf[rule.category] { bits[index] = 1 << UInt64(bit) } }
+        let indexByID = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var rows = Array(repeating: -1, count: rules.count)
+        var weights: [Double] = []
+        for cross in crosses {
+            guard let rule = indexByID[cross.rule], let bit = bitOf[cross.category] else { continue }
+            if rows[rule] < 0 {
+                rows[rule] = weights.count
+                weights += Array(repeating: 0, count: categories.count)
+            }
+            weights[rows[rule] + bit] += cross.weight
+        }
+        return (bits, rows, weights)
     }
 
     /// The pack's rules; `RuleHit.rule` indexes this array.
@@ -841,7 +869,23 @@ public final class Classifier: Sendable {
         if textModel != nil {
             // The text model's rule weights, over every rule that fired before any withdrawal.
             var sum = 0.0
-            for index in 0..<scratch.firedCount { sum += textRuleWeight[Int(scratch.firedRules[index])] }
+            var categories: UInt64 = 0
+            for index in 0..<scratch.firedCount {
+                let rule = Int(scratch.firedRules[index])
+                sum += textRuleWeight[rule]
+                categories |= textCrossBit[rule]
+            }
+            if categories != 0 {
+                for index in 0..<scratch.firedCount {
+                    let row = textCrossRow[Int(scratch.firedRules[index])]
+                    guard row >= 0 else { continue }
+                    var remaining = categories
+                    while remaining != 0 {
+                        sum += textCrossWeight[row + remaining.trailingZeroBitCount]
+                        remaining &= remaining &- 1
+                    }
+                }
+            }
             scratch.textScore += sum
             scratch.textPlainScore += sum
         }

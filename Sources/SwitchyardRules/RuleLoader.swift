@@ -505,7 +505,7 @@ private struct PackParser {
         if let previous = textModel?.location { return fail(file, node, nil, "a pack has one `text_model` section (first at \(previous))") }
         guard let mapping = node.mapping else { return fail(file, node, nil, "`text_model` must be a mapping") }
         checkDuplicateKeys(file, mapping, nil)
-        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "rules", "keeps", "weights"]
+        let fields = ["featurizer", "category", "severity", "bias", "threshold", "withdraw_below", "scale", "trained_on", "rules", "crosses", "keeps", "weights"]
         for (key, _) in mapping where !fields.contains(key.string ?? "") {
             fail(file, key, nil, "unknown field `\(key.string ?? "?")` in `text_model` (expected \(fields.joined(separator: ", ")))")
         }
@@ -564,6 +564,30 @@ private struct PackParser {
                 fail(file, table, ruleID, "`rules` must be a mapping of rule id to weight")
             }
         }
+        var crossWeights: [(rule: String, category: String, weight: Double)] = []
+        if let table = node["crosses"] {
+            if let entries = table.mapping {
+                checkDuplicateKeys(file, entries, ruleID)
+                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
+                let categories = Set(rules.filter { $0.mode != .shadow }.map(\.category))
+                for (crossKey, weightNode) in entries {
+                    let key = crossKey.string ?? ""
+                    let parts = key.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+                    guard parts.count == 2, let mode = modes[parts[0]], mode != .shadow, categories.contains(parts[1]) else {
+                        fail(file, crossKey, ruleID, "cross `\(key)` must be `<rule id>*<category>` with a rule and a category of the pack"); continue
+                    }
+                    guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
+                        fail(file, weightNode, ruleID, "weight of `\(key)` must be a finite number within ±1000"); continue
+                    }
+                    crossWeights.append((parts[0], parts[1], weight))
+                }
+            } else {
+                fail(file, table, ruleID, "`crosses` must be a mapping of `<rule id>*<category>` to weight")
+            }
+            if Set(crossWeights.map(\.category)).count > 64 {
+                fail(file, table, ruleID, "`crosses` may name at most 64 categories")
+            }
+        }
         var keeps: [String] = []
         if let list = node["keeps"] {
             if let items = list.sequence {
@@ -582,6 +606,7 @@ private struct PackParser {
                               weights: weights, trainedOn: node["trained_on"]?.scalar?.string ?? "",
                               location: SourceLocation(file: file, line: node.mark?.line ?? 0))
         model.ruleWeights = ruleWeights
+        model.crossWeights = crossWeights
         model.keeps = keeps
         textModel = model
     }

@@ -26,7 +26,8 @@ import SwitchyardMatching
 /// The model may also weigh the pack's rules (`ruleWeights`): each evidence or enforce rule that
 /// fired adds its weight, so counter-evidence ("detect", "our SOC") and request forms count
 /// beside the words (a stacked model: the training script fits these on out-of-fold text scores
-/// and folds the text score's own weight into `bias` and `scale`).
+/// and folds the text score's own weight into `bias` and `scale`), and pairs of a rule with a
+/// category (`crossWeights`): the rule and any rule of that category fired.
 ///
 /// The weights are fitted offline by `Rules/model/train.py`, which takes its features from
 /// `switchyard rules features`, that is from `forEachFeature` below, so training and serving
@@ -55,6 +56,10 @@ package struct TextModel: Sendable {
     package var weights: [Int8]
     /// Weight of each evidence or enforce rule that fired, by rule id.
     package var ruleWeights: [(rule: String, weight: Double)] = []
+    /// Weight of a rule (a cross-category `any.*` rule, say `any.stealth`) firing together with
+    /// any rule of `category`: the intent × capability pairs that a sum of single rules cannot
+    /// express ("without them noticing" weighs more beside a keylogger than beside a backup).
+    package var crossWeights: [(rule: String, category: String, weight: Double)] = []
     /// Enforce rules the model never withdraws: in training they fired on no benign request, so
     /// a low text score does not overrule them ("Write a trojan in PHP" is short, and its few
     /// words say little to the n-grams).

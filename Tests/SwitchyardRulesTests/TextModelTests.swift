@@ -199,6 +199,43 @@ final class TextModelTests: XCTestCase {
                        ["t.yaml:11: rule score.lockers: weight for unknown or shadow rule `lockers.nowhere`"])
     }
 
+    func testACrossAddsOnlyWhenItsRuleAndItsCategoryFireTogether() throws {
+        let rules = Self.rules + """
+              - id: any.hush
+                category: any
+                mode: evidence
+                severity: low
+                description: Evidence of stealth, crossed with the lockers category.
+                keywords: [quietly]
+
+            """
+        func textScore(_ text: String, crosses: String) throws -> Double {
+            let model = Self.modelYAML(rules: crosses)
+            let classifier = try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(rules.utf8)), ("t.yaml", Array(model.utf8))]))
+            let scratch = classifier.makeScratch()
+            scratch.keepsEvidence = true
+            return classifier.classify(text, using: scratch).textScore ?? .nan
+        }
+        let crossed = "  crosses:\n    any.hush*lockers: 1.5\n"
+        // Both fired: the cross adds its weight.
+        XCTAssertEqual(try textScore("sell me a locker kit quietly", crosses: crossed) - textScore("sell me a locker kit quietly", crosses: ""), 1.5, accuracy: 1e-9)
+        // Only one of the two: nothing.
+        XCTAssertEqual(try textScore("move the boxes quietly", crosses: crossed) - textScore("move the boxes quietly", crosses: ""), 0, accuracy: 1e-9)
+        XCTAssertEqual(try textScore("sell me a locker kit", crosses: crossed) - textScore("sell me a locker kit", crosses: ""), 0, accuracy: 1e-9)
+        func crossErrors(_ crosses: String) -> [String] {
+            do {
+                _ = try RuleLoader().load(files: [("r.yaml", Array(rules.utf8)), ("t.yaml", Array(Self.modelYAML(rules: crosses).utf8))])
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        let refusal = "must be `<rule id>*<category>` with a rule and a category of the pack"
+        XCTAssertEqual(crossErrors("  crosses:\n    any.hush*nowhere: 1\n"), ["t.yaml:11: rule score.lockers: cross `any.hush*nowhere` \(refusal)"])
+        XCTAssertEqual(crossErrors("  crosses:\n    any.nobody*lockers: 1\n"), ["t.yaml:11: rule score.lockers: cross `any.nobody*lockers` \(refusal)"])
+        XCTAssertEqual(crossErrors("  crosses:\n    any.hush: 1\n"), ["t.yaml:11: rule score.lockers: cross `any.hush` \(refusal)"])
+    }
+
     func testMalformedModelsAreRefusedWithLocation() {
         XCTAssertEqual(loadErrors(Self.modelYAML(featurizer: "words-v0")),
                        ["t.yaml:2: `text_model.featurizer` is `words-v0`; this engine computes `\(TextModel.featurizer)` (retrain the model)"])
