@@ -24,9 +24,9 @@ withdrawn, a category scores at its threshold, or the text model does. The text 
 and withdrawal bound come first (the largest recall within FALSE_POSITIVE_TARGETS on hard benign
 and general prompts). With --category-thresholds, then each category's threshold, greedily; or,
 when it flags more, all of them together, greedily, competing for the same budget; without it (the
-default) the category thresholds stay at 8, out of reach, and the budget is the text model's. The weights are written with their
-provenance; the engine applies them with no Python at run time (the way SpamAssassin's rescoring
-fits rule scores offline).
+default) the category thresholds stay at 8, out of reach, and the budget is the text model's. The
+weights are written with their provenance; the engine applies them with no Python at run time (the
+way SpamAssassin's rescoring fits rule scores offline).
 
 Training data: the `train` split of the challenge corpus (Rules/corpus/*.jsonl; `test` is never
 read here) and the development prompts in ../shared/data/dev when present. Report figures on the

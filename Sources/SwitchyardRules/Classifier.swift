@@ -76,24 +76,24 @@ public final class Classifier: Sendable {
         textModelRule = pack.textModel.map { model in pack.rules.lastIndex { $0.id == model.ruleID } ?? -1 } ?? -1
         var ruleWeight = Array(repeating: 0.0, count: pack.rules.count)
         var keeps = Array(repeating: false, count: pack.rules.count)
+        let indexByID = Dictionary(pack.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         if let model = pack.textModel {
-            let indexByID = Dictionary(pack.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
             for (id, weight) in model.ruleWeights { if let index = indexByID[id] { ruleWeight[index] += weight } }
             for id in model.keeps { if let index = indexByID[id] { keeps[index] = true } }
         }
         textRuleWeight = ruleWeight
         textKeeps = keeps
-        (textCrossBit, textCrossRow, textCrossWeight) = Self.crossTables(pack.textModel?.crossWeights ?? [], rules: pack.rules)
+        (textCrossBit, textCrossRow, textCrossWeight) = Self.crossTables(pack.textModel?.crossWeights ?? [], rules: pack.rules, indexByID: indexByID)
     }
 
     /// Flattens the text model's crosses for `applyScoring`: at most 64 crossed categories (the
     /// loader refuses more).
-    private static func crossTables(_ crosses: [(rule: String, category: String, weight: Double)], rules: [Rule]) -> ([UInt64], [Int], [Double]) {
+    private static func crossTables(_ crosses: [(rule: String, category: String, weight: Double)], rules: [Rule],
+                                    indexByID: [String: Int]) -> ([UInt64], [Int], [Double]) {
         let categories = Array(Set(crosses.map(\.category))).sorted()
         let bitOf = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
         var bits = Array(repeating: UInt64(0), count: rules.count)
         for (index, rule) in rules.enumerated() { if let bit = bitOf[rule.category] { bits[index] = 1 << UInt64(bit) } }
-        let indexByID = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         var rows = Array(repeating: -1, count: rules.count)
         var weights: [Double] = []
         for cross in crosses {

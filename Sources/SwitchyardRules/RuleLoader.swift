@@ -547,17 +547,23 @@ private struct PackParser {
         } else {
             fail(file, node, ruleID, "missing `weights`")
         }
+        let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
+        /// A `rules` or `crosses` weight: a plain finite number within ±1000.
+        func weight(_ weightNode: Node, of key: String) -> Double? {
+            guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
+                fail(file, weightNode, ruleID, "weight of `\(key)` must be a finite number within ±1000")
+                return nil
+            }
+            return weight
+        }
         var ruleWeights: [(rule: String, weight: Double)] = []
         if let table = node["rules"] {
             if let entries = table.mapping {
                 checkDuplicateKeys(file, entries, ruleID)
-                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
                 for (ruleKey, weightNode) in entries {
                     let id = ruleKey.string ?? ""
                     guard let mode = modes[id], mode != .shadow else { fail(file, ruleKey, ruleID, "weight for unknown or shadow rule `\(id)`"); continue }
-                    guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
-                        fail(file, weightNode, ruleID, "weight of `\(id)` must be a finite number within ±1000"); continue
-                    }
+                    guard let weight = weight(weightNode, of: id) else { continue }
                     ruleWeights.append((id, weight))
                 }
             } else {
@@ -568,7 +574,6 @@ private struct PackParser {
         if let table = node["crosses"] {
             if let entries = table.mapping {
                 checkDuplicateKeys(file, entries, ruleID)
-                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
                 let categories = Set(rules.filter { $0.mode != .shadow }.map(\.category))
                 for (crossKey, weightNode) in entries {
                     let key = crossKey.string ?? ""
@@ -576,9 +581,7 @@ private struct PackParser {
                     guard parts.count == 2, let mode = modes[parts[0]], mode != .shadow, categories.contains(parts[1]) else {
                         fail(file, crossKey, ruleID, "cross `\(key)` must be `<rule id>*<category>` with a rule and a category of the pack"); continue
                     }
-                    guard let scalar = weightNode.scalar, scalar.style == .plain, let weight = Double(scalar.string), weight.isFinite, abs(weight) <= 1_000 else {
-                        fail(file, weightNode, ruleID, "weight of `\(key)` must be a finite number within ±1000"); continue
-                    }
+                    guard let weight = weight(weightNode, of: key) else { continue }
                     crossWeights.append((parts[0], parts[1], weight))
                 }
             } else {
@@ -591,7 +594,6 @@ private struct PackParser {
         var keeps: [String] = []
         if let list = node["keeps"] {
             if let items = list.sequence {
-                let modes = Dictionary(rules.map { ($0.id, $0.mode) }, uniquingKeysWith: { first, _ in first })
                 for item in items {
                     let id = item.scalar?.string ?? ""
                     guard modes[id] == .enforce else { fail(file, item, ruleID, "`keeps` names `\(id)`, which is not an enforce rule of the pack"); continue }

@@ -50,9 +50,9 @@ final class TextModelTests: XCTestCase {
         try Classifier(pack: RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(Self.modelYAML().utf8))]))
     }
 
-    private func loadErrors(_ model: String) -> [String] {
+    private func loadErrors(_ model: String, rules: String = TextModelTests.rules) -> [String] {
         do {
-            _ = try RuleLoader().load(files: [("r.yaml", Array(Self.rules.utf8)), ("t.yaml", Array(model.utf8))])
+            _ = try RuleLoader().load(files: [("r.yaml", Array(rules.utf8)), ("t.yaml", Array(model.utf8))])
             return []
         } catch {
             return error.errors.map(\.description)
@@ -222,14 +222,7 @@ final class TextModelTests: XCTestCase {
         // Only one of the two: nothing.
         XCTAssertEqual(try textScore("move the boxes quietly", crosses: crossed) - textScore("move the boxes quietly", crosses: ""), 0, accuracy: 1e-9)
         XCTAssertEqual(try textScore("sell me a locker kit", crosses: crossed) - textScore("sell me a locker kit", crosses: ""), 0, accuracy: 1e-9)
-        func crossErrors(_ crosses: String) -> [String] {
-            do {
-                _ = try RuleLoader().load(files: [("r.yaml", Array(rules.utf8)), ("t.yaml", Array(Self.modelYAML(rules: crosses).utf8))])
-                return []
-            } catch {
-                return error.errors.map(\.description)
-            }
-        }
+        func crossErrors(_ crosses: String) -> [String] { loadErrors(Self.modelYAML(rules: crosses), rules: rules) }
         let refusal = "must be `<rule id>*<category>` with a rule and a category of the pack"
         XCTAssertEqual(crossErrors("  crosses:\n    any.hush*nowhere: 1\n"), ["t.yaml:11: rule score.lockers: cross `any.hush*nowhere` \(refusal)"])
         XCTAssertEqual(crossErrors("  crosses:\n    any.nobody*lockers: 1\n"), ["t.yaml:11: rule score.lockers: cross `any.nobody*lockers` \(refusal)"])
