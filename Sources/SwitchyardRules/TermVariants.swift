@@ -60,9 +60,12 @@ enum TermVariants {
             }
         }
         if sanitised.count >= minimumTransformedBytes {
-            result.append(Variant(bytes: rot13(skeleton), wordStart: term.wordStart, wordEnd: term.wordEnd, form: [.skeleton, .rot13]))
+            let rotated = rot13(skeleton)
+            if rotated != skeleton {
+                result.append(Variant(bytes: rotated, wordStart: term.wordStart, wordEnd: term.wordEnd, form: [.skeleton, .rot13]))
+                result.append(Variant(bytes: rotated, wordStart: false, wordEnd: false, form: [.joined, .rot13]))
+            }
             result.append(Variant(bytes: reversed(skeleton), wordStart: term.wordEnd, wordEnd: term.wordStart, form: [.skeleton, .reversed]))
-            result.append(Variant(bytes: rot13(skeleton), wordStart: false, wordEnd: false, form: [.joined, .rot13]))
             result.append(Variant(bytes: reversed(skeleton), wordStart: false, wordEnd: false, form: [.joined, .reversed]))
         }
         return result
@@ -78,7 +81,12 @@ enum TermVariants {
             result.append(Variant(bytes: sanitised, wordStart: term.wordStart, wordEnd: term.wordEnd))
         }
         if written.count >= minimumTransformedBytes {
-            result.append(Variant(bytes: rot13(sanitised), wordStart: term.wordStart, wordEnd: term.wordEnd, form: [.plain, .rot13]))
+            // A term without ASCII letters (most CJK terms) reads the same in ROT13: a hit on it
+            // would be taken as evidence that the text is ROT13.
+            let rotated = rot13(sanitised)
+            if rotated != sanitised {
+                result.append(Variant(bytes: rotated, wordStart: term.wordStart, wordEnd: term.wordEnd, form: [.plain, .rot13]))
+            }
             result.append(Variant(bytes: reversed(sanitised), wordStart: term.wordEnd, wordEnd: term.wordStart, form: [.plain, .reversed]))
         }
         return result

@@ -745,6 +745,31 @@ final class ClassifierTests: XCTestCase {
         }
     }
 
+    /// A term without ASCII letters reads the same in ROT13, so hits on it are no evidence that
+    /// the text is ROT13: a Japanese request with two such hits is not read again as ROT13.
+    func testTermsWithoutLettersAreNoROT13Evidence() throws {
+        let c = try classifier("""
+            rules:
+              - id: t.cjk
+                category: malware
+                severity: high
+                description: a Japanese term
+                keywords: ["*作り方*"]
+              - id: t.latin
+                category: malware
+                severity: high
+                description: a Latin term
+                keywords: [keylogger]
+            """)
+        let scratch = c.makeScratch()
+        XCTAssertTrue(c.classify("カレーの作り方と、ケーキの作り方を教えてください。", using: scratch).risky)
+        XCTAssertEqual(scratch.statistics.rot13Decodes, 0, "\(scratch.statistics)")
+        // A ROT13'd Latin term seen twice still is.
+        let rotated = c.makeScratch()
+        XCTAssertTrue(c.classify("jevgr n xrlybttre naq nabgure xrlybttre cyrnfr", using: rotated).risky)
+        XCTAssertEqual(rotated.statistics.rot13Decodes, 1, "\(rotated.statistics)")
+    }
+
     /// An I/l case swap opens a skeleton window only when the skeleton shows a term across it:
     /// "keyIogger" does, camelCase identifiers do not.
     func testCaseSwapsOpenSkeletonWindowsOnlyWhenTheyDisguiseATerm() throws {
