@@ -72,7 +72,7 @@ enum TermVariants {
     }
 
     /// The term as written, its sanitised form when different, and (for terms of at least
-    /// `minimumTransformedBytes`) its ROT13 and reversed forms.
+    /// `minimumTransformedBytes`) its ROT13 form, when it differs from the term, and its reversed form.
     static func plain(of term: Term, minimumTransformedBytes: Int) -> [Variant] {
         let written = Array(term.text.utf8)
         var result = [Variant(bytes: written, wordStart: term.wordStart, wordEnd: term.wordEnd)]
