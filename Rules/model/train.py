@@ -57,8 +57,15 @@ ROOT = os.path.dirname(RULES)
 # Hard benign prompts of our corpus (written to sit next to the risky ones) and of the development
 # data are budgeted separately: the corpus's are harder, and pooling would let the easier set
 # hide their false positives. The corpus's everyday prompts (scary words in ordinary senses) have
-# their own budget too, apart from the development set's general prompts.
-FALSE_POSITIVE_TARGETS = {"hard": 0.025, "defensive": 0.03, "hard-dev": 0.025, "general": 0.002, "everyday": 0.025}
+# their own budget too, apart from the development set's general prompts, and so do its plain
+# general prompts ("plain"): as a group of their own they weigh as much in the fit as the everyday
+# ones, twice what they weighed pooled with them. Measured on 12-07 (Rules/README.md): on the test
+# split general false positives 9 -> 5 of 1,022, recall -0.5 points; on two fresh slices the same
+# or better. (A tighter budget for them, 0.4%, was tried the same day: out of fold it held them at
+# 0.34%, on the test split it took 3.2 points of recall and removed one of seven false positives
+# there. Fitting the n-grams on a noisy copy of each request as well, lowercase with one-letter
+# slips, was tried too: the same curve, 0.5 points of recall for 0.12 of false positives.)
+FALSE_POSITIVE_TARGETS = {"hard": 0.025, "defensive": 0.03, "hard-dev": 0.025, "general": 0.002, "everyday": 0.025, "plain": 0.025}
 # The corpus's benign topics that make the "defensive" group.
 DEFENSIVE_TOPICS = ("defensive", "detection", "incident-response")
 # A weighed enforce rule is withdrawn when counter-evidence fired and its category's log-odds are
@@ -142,13 +149,13 @@ def load_examples(dev):
         for record in read_jsonl(os.path.join(corpus, name)):
             if record.get("split", split_of(record["id"])) != "train":
                 continue
-            # Benign corpus lines: hard (security topics) or everyday (scary words in ordinary
-            # senses, general prompts), each its own group, so the many general prompts of the
-            # development set do not drown the corpus's everyday ones.
+            # Benign corpus lines: hard (security topics), everyday (scary words in ordinary
+            # senses) or plain (general prompts), each its own group, so the many general prompts
+            # of the development set do not drown the corpus's own.
             # Defensive work (detection, response, hardening) has its own group too: it is where a
             # false positive costs most, and the budget for it is separate.
             topic = record.get("category")
-            group = ("everyday" if topic in ("general", "everyday") else "defensive" if topic in DEFENSIVE_TOPICS else "hard") \
+            group = ("plain" if topic == "general" else "everyday" if topic == "everyday" else "defensive" if topic in DEFENSIVE_TOPICS else "hard") \
                 if record["label"] == "benign" else "general"
             examples.append({"id": "corpus:" + record["id"], "risky": record["label"] == "risky", "group": group,
                              "request": {k: record[k] for k in ("text", "messages") if k in record}})
@@ -509,7 +516,7 @@ def main():
     report = {group: float(flagged[benign & (groups == group)].mean()) for group in FALSE_POSITIVE_TARGETS}
     corpus_train = sum(1 for example in examples if example["id"].startswith("corpus:"))
     provenance = (f"{corpus_train} train-split requests of Rules/corpus and {len(examples) - corpus_train} of ../shared/data/dev; "
-                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, defensive {report['defensive']:.4f}, hard dev {report['hard-dev']:.4f}, everyday {report['everyday']:.4f}, general {report['general']:.4f}")
+                  f"l2 {args.l2}, text l2 {args.text_l2}, stack l2 {args.stack_l2}; out-of-fold recall {recall:.4f}, false positives hard {report['hard']:.4f}, defensive {report['defensive']:.4f}, hard dev {report['hard-dev']:.4f}, everyday {report['everyday']:.4f}, plain {report['plain']:.4f}, general {report['general']:.4f}")
     print(provenance)
 
     # The engine computes bias + scale * sum(bytes) / sqrt(n) + rule weights: fold the stacked
