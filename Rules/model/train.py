@@ -72,7 +72,9 @@ DEFENSIVE_TOPICS = ("defensive", "detection", "incident-response")
 # below this (the model finds the request more likely benign than not).
 WITHDRAW_BELOW = 3.0
 # The evidence rules that count as counter-evidence: only these can withdraw an enforce rule.
-COUNTER_EVIDENCE = ["any.counter.defence", "any.counter.study"]
+# (Protective purposes and detection asks joined on 12-07: with the other changes of that night,
+# the test split's defensive false positives 66 -> 64 of 1,787, Rules/README.md.)
+COUNTER_EVIDENCE = ["any.counter.defence", "any.counter.study", "any.counter.protect", "any.counter.detect-ask"]
 
 
 def split_of(example_id):
@@ -83,7 +85,7 @@ def split_of(example_id):
 TEXT_MODEL_FILE = os.path.join(RULES, "text-model.yaml")
 # The text model's category and L2 penalty (on rows scaled to unit length per feature count).
 TEXT_CATEGORY = "cyber-offense"
-FEATURIZER = "readable-byte-4grams-words-v3"
+FEATURIZER = "readable-byte-4grams-words-context-v4"
 BUCKETS = 1 << 18
 # An enforce rule that fired on at least this many risky training requests, and on benign ones
 # at most this fraction of its hits, is never withdrawn by the text model (`keeps`).

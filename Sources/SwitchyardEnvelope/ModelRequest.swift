@@ -105,6 +105,20 @@ public struct ModelRequest: Sendable, Equatable {
         self.parts = parts
     }
 
+    /// Where the request's own ask begins in `text`: the start of the last run of parts a user
+    /// wrote (`user` turns, `input`, `prompt` or `text`; a turn's content parts and consecutive
+    /// user turns go together) when other parts came before it; otherwise 0, the whole text. What
+    /// precedes it (system and developer messages, earlier turns, assistant and tool turns) is the
+    /// ask's context.
+    public var focusStart: Int {
+        guard parts.count > 1, var first = parts.lastIndex(where: { Self.askRoles.contains($0.role) }) else { return 0 }
+        while first > 0 && parts[first - 1].role == parts[first].role { first -= 1 }
+        return parts[first].range.lowerBound
+    }
+
+    /// The roles whose text a user wrote as the request.
+    static let askRoles: Set<String> = ["user", "input", "prompt", "text"]
+
     /// The role of the part holding byte `offset` of `text`, or nil.
     public func role(at offset: Int) -> String? {
         parts.first { $0.range.contains(offset) || ($0.range.isEmpty && $0.range.lowerBound == offset) }?.role

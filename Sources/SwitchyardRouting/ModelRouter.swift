@@ -33,7 +33,7 @@ public final class ModelRouter: Sendable {
 
     /// Routes one request with the caller's scratch.
     public func route(_ request: ModelRequest, using scratch: ClassificationScratch) -> RoutingDecision {
-        let verdict = classifier.classify(request.text, using: scratch)
+        let verdict = classifier.classify(request.text, focusStart: request.focusStart, using: scratch)
         let decision = PolicyEngine.decide(policy: policy, rules: classifier.rules, identity: request.user, requestedModel: request.model, verdict: verdict)
         guard let escalator else { return decision }
         return escalator.apply(to: decision, identity: request.user, rules: classifier.rules, routing: policy)

@@ -130,6 +130,11 @@ public final class ClassificationScratch: @unchecked Sendable {
     @exclusivity(unchecked) var textPlainScore = Double.nan
     /// The readable view of the whole text (or of decoded text), which the text model reads.
     @exclusivity(unchecked) var textModelView: [UInt8] = []
+    /// A conversation's context and ask, read apart for the text model (`TextModel`), and the
+    /// sanitised part they are read from.
+    @exclusivity(unchecked) var textContextView: [UInt8] = []
+    @exclusivity(unchecked) var textFocusView: [UInt8] = []
+    @exclusivity(unchecked) var textPartSanitised: [UInt8] = []
     @exclusivity(unchecked) var passViewCount = 0
     @exclusivity(unchecked) var passIsExcerpt = false
     /// Bytes around a ROT13 or reversed term form that the decoded reading covers.
@@ -280,13 +285,17 @@ public final class ClassificationScratch: @unchecked Sendable {
         windowScratchMask = []
         caseSwapText = []
         textModelView = []
+        textContextView = []
+        textFocusView = []
+        textPartSanitised = []
     }
 
     /// The bytes the view buffers hold on to.
     var viewBufferBytes: Int {
         sanitised.capacity + skeleton.capacity + squeezed.capacity + readable.capacity + joinedMask.capacity + decoded.capacity
             + decodedDerived.capacity + transformed.capacity + windowScratch.capacity + windowScratchMask.capacity
-            + caseSwapText.capacity + textModelView.capacity
+            + caseSwapText.capacity + textModelView.capacity + textContextView.capacity + textFocusView.capacity
+            + textPartSanitised.capacity
     }
 
     /// Starts a request: forgets every rule fired by the previous one.

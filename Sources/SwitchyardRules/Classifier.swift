@@ -157,10 +157,12 @@ public final class Classifier: Sendable {
         withScratch { classify(text, using: $0) }
     }
 
-    /// Classifies `text` with the caller's scratch.
-    public func classify(_ text: String, using scratch: ClassificationScratch) -> Verdict {
+    /// Classifies `text` with the caller's scratch. `focusStart` is the UTF-8 offset where the
+    /// request's own ask begins (`ModelRequest.focusStart`); the text model reads what comes
+    /// before it as context. 0: the whole text is the ask.
+    public func classify(_ text: String, focusStart: Int = 0, using scratch: ClassificationScratch) -> Verdict {
         var text = text
-        return text.withUTF8 { classify(UnsafeRawBufferPointer($0), using: scratch) }
+        return text.withUTF8 { classify(UnsafeRawBufferPointer($0), focusStart: focusStart, using: scratch) }
     }
 
     /// Classifies the UTF-8 bytes of one request's text.
@@ -169,9 +171,10 @@ public final class Classifier: Sendable {
     /// ASCII or sanitising changed nothing. The skeleton, squeezed and decoded passes run only
     /// when a cheap scan says they can show something the raw text does not (look-alike or leet
     /// characters, letters split by spaces or markup, encoded blobs, hidden characters, or a hit on
-    /// a term's ROT13 or reversed form). Clean ASCII prose is read once.
+    /// a term's ROT13 or reversed form). Clean ASCII prose is read once. `focusStart`: as in
+    /// `classify(_:focusStart:using:)`.
     /// - Complexity: O(n) in the text length per pass, plus regex confirmation in bounded windows.
-    public func classify(_ text: UnsafeRawBufferPointer, using scratch: ClassificationScratch) -> Verdict {
+    public func classify(_ text: UnsafeRawBufferPointer, focusStart: Int = 0, using scratch: ClassificationScratch) -> Verdict {
         precondition(scratch.owner == identity, "scratch was made by a different classifier: use this classifier's makeScratch()")
         var indeterminate: Indeterminate? = nil
         var inspected = text
@@ -207,7 +210,19 @@ public final class Classifier: Sendable {
         // The text model reads the readable view of the sanitised text.
         if let textModel {
             if let base { base.withUnsafeBytes { TextViews.readable($0, into: &scratch.textModelView) } } else { TextViews.readable(inspected, into: &scratch.textModelView) }
-            scratch.textPlainScore = scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) }
+            if focusStart > 0 && focusStart < inspected.count {
+                // A conversation: its context and its ask are read apart (each part sanitised
+                // alone, as `TextModel.features(of:focusStart:)` reads them for training).
+                TextModel.readable(UnsafeRawBufferPointer(rebasing: inspected[0..<focusStart]), sanitised: &scratch.textPartSanitised, into: &scratch.textContextView)
+                TextModel.readable(UnsafeRawBufferPointer(rebasing: inspected[focusStart...]), sanitised: &scratch.textPartSanitised, into: &scratch.textFocusView)
+                scratch.textPlainScore = scratch.textContextView.withUnsafeBytes { context in
+                    scratch.textFocusView.withUnsafeBytes { focus in
+                        textModel.score(context: context, focus: focus, seen: scratch.textSeen, stamp: scratch.nextTextStamp())
+                    }
+                }
+            } else {
+                scratch.textPlainScore = scratch.textModelView.withUnsafeBytes { textModel.score($0, seen: scratch.textSeen, stamp: scratch.nextTextStamp()) }
+            }
             scratch.textScore = scratch.textPlainScore
         }
 

@@ -15,7 +15,14 @@ import SwitchyardMatching
 /// dropped, leet digits read as letters, ASCII lowercased), so "r4nsömwаre" with a Cyrillic а reads
 /// as "ransomware". Words are runs of letters, digits and non-ASCII scalars other than
 /// punctuation. Decoded text (base64 blobs, ROT13, reversed) is scored too, and the highest
-/// score counts. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
+/// score counts.
+///
+/// A conversation is read in two parts: the request's own ask (from the last user-written turn
+/// on, `ModelRequest.focusStart`) and its context (the system prompt, earlier turns, assistant
+/// and tool turns before it). Context features hash into buckets of their own kinds, so a
+/// defender's question after an assistant's explanation of an attack weighs the explanation's
+/// words as context, not as the ask, and the fit learns how much each kind of context counts.
+/// A single-part request is all ask. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
 /// the request seeks offensive capability. At `threshold` it fires the synthetic enforce rule
 /// `score.<category>`. Below `withdrawBelow` (on the text itself, not a decoded reading) the model is confident the text is benign, and
 /// enforce rules (critical excepted) that fired on the plain text are withdrawn: a detection
@@ -34,7 +41,7 @@ import SwitchyardMatching
 /// cannot disagree.
 package struct TextModel: Sendable {
     /// The feature extractor this model was trained with; a pack naming another is refused.
-    package static let featurizer = "readable-byte-4grams-words-v3"
+    package static let featurizer = "readable-byte-4grams-words-context-v4"
     /// log2 of the number of weight buckets.
     package static let bucketBits = 18
     /// Number of weight buckets.
@@ -93,17 +100,27 @@ package struct TextModel: Sendable {
     /// must differ from every stamp in the table. No allocation.
     /// - Complexity: O(n), two table reads per byte.
     func score(_ text: UnsafeRawBufferPointer, seen: UnsafeMutableBufferPointer<UInt8>, stamp: UInt8) -> Double {
+        score(context: UnsafeRawBufferPointer(start: nil, count: 0), focus: text, seen: seen, stamp: stamp)
+    }
+
+    /// The model's log-odds for a conversation read in two parts: `context` (readable view of the
+    /// text before the ask) and `focus` (of the ask). As `score(_:seen:stamp:)`, which reads all
+    /// of its text as the ask. No allocation.
+    /// - Complexity: O(n), two table reads per byte.
+    func score(context: UnsafeRawBufferPointer, focus: UnsafeRawBufferPointer, seen: UnsafeMutableBufferPointer<UInt8>, stamp: UInt8) -> Double {
         var sum = 0
         var count = 0
         weights.withUnsafeBufferPointer { table in
             // SAFETY: every bucket is below `bucketCount == table.count == seen.count`
             // (`forEachFeature` masks it).
-            Self.forEachFeature(text) { bucket in
+            let add = { (bucket: Int) in
                 guard seen[bucket] != stamp else { return }
                 seen[bucket] = stamp
                 sum += Int(table[bucket])
                 count += 1
             }
+            Self.forEachFeature(context, context: true, add)
+            Self.forEachFeature(focus, add)
         }
         guard count > 0 else { return bias }
         return bias + scale * Double(sum) / Double(count).squareRoot()
@@ -118,11 +135,13 @@ package struct TextModel: Sendable {
     }
 
     /// Calls `body` with the bucket of every feature of `text`, in text order (a feature that occurs
-    /// twice is reported twice; the score counts it once). This is the model's whole definition of
-    /// its input.
+    /// twice is reported twice; the score counts it once). With `context`, the features are the
+    /// context kinds (the same n-grams, words and pairs, hashed apart from the ask's). This is the
+    /// model's whole definition of its input.
     @inline(__always)
-    package static func forEachFeature(_ text: UnsafeRawBufferPointer, _ body: (Int) -> Void) {
+    package static func forEachFeature(_ text: UnsafeRawBufferPointer, context: Bool = false, _ body: (Int) -> Void) {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let kinds: UInt64 = context ? contextKinds : 0
         let count = text.count
         var index = 0
         // The current padded word's last bytes (newest lowest), how many there are, and the
@@ -137,15 +156,15 @@ package struct TextModel: Sendable {
         @inline(__always) func push(_ byte: UInt8) {
             window = (window << 8) | UInt64(byte)
             length += 1
-            if length >= 4 { body(bucket(window & 0xFFFF_FFFF, tag: 4)) }
+            if length >= 4 { body(bucket(window & 0xFFFF_FFFF, tag: 4 | kinds)) }
         }
         @inline(__always) func endWord() {
             guard length > 0 else { return }
             push(UInt8(ascii: " "))
-            body(bucket(wordHash, tag: 6))
-            if wordsBefore >= 1 { body(bucket(previousWord &* 0x9E37_79B9_7F4A_7C15 ^ wordHash, tag: 7)) }
+            body(bucket(wordHash, tag: 6 | kinds))
+            if wordsBefore >= 1 { body(bucket(previousWord &* 0x9E37_79B9_7F4A_7C15 ^ wordHash, tag: 7 | kinds)) }
             // A skip-pair joins a word to the one two back ("steal ... passwords" across one word).
-            if wordsBefore >= 2 { body(bucket(wordBeforePrevious &* 0xC2B2_AE3D_27D4_EB4F ^ wordHash, tag: 8)) }
+            if wordsBefore >= 2 { body(bucket(wordBeforePrevious &* 0xC2B2_AE3D_27D4_EB4F ^ wordHash, tag: 8 | kinds)) }
             wordBeforePrevious = previousWord
             previousWord = wordHash
             wordsBefore += 1
@@ -186,25 +205,35 @@ package struct TextModel: Sendable {
     }
 
     /// The distinct buckets of a request text's features, in order of first occurrence, read as
-    /// the classifier reads it (the readable view of the sanitised text), for training tools.
-    /// Allocates.
-    package static func features(of text: String) -> [Int] {
+    /// the classifier reads it (the readable view of the sanitised text; the bytes before
+    /// `focusStart` as context), for training tools. Allocates.
+    package static func features(of text: String, focusStart: Int = 0) -> [Int] {
         var text = text
         var sanitised: [UInt8] = []
-        var readable: [UInt8] = []
+        var context: [UInt8] = []
+        var focus: [UInt8] = []
         text.withUTF8 { raw in
             let bytes = UnsafeRawBufferPointer(raw)
-            if Sanitiser.isPlainASCII(bytes) {
-                TextViews.readable(bytes, into: &readable)
-            } else {
-                _ = Sanitiser.sanitise(bytes, into: &sanitised)
-                sanitised.withUnsafeBytes { TextViews.readable($0, into: &readable) }
-            }
+            let split = focusStart > 0 && focusStart < bytes.count ? focusStart : 0
+            readable(UnsafeRawBufferPointer(rebasing: bytes[0..<split]), sanitised: &sanitised, into: &context)
+            readable(UnsafeRawBufferPointer(rebasing: bytes[split...]), sanitised: &sanitised, into: &focus)
         }
         var result: [Int] = []
         var seen = Set<Int>()
-        readable.withUnsafeBytes { view in forEachFeature(view) { if seen.insert($0).inserted { result.append($0) } } }
+        context.withUnsafeBytes { view in forEachFeature(view, context: true) { if seen.insert($0).inserted { result.append($0) } } }
+        focus.withUnsafeBytes { view in forEachFeature(view) { if seen.insert($0).inserted { result.append($0) } } }
         return result
+    }
+
+    /// Writes the readable view of the sanitised `text` into `output` (`sanitised` is a work
+    /// buffer), as the model reads one part of a conversation. Allocates only to grow the buffers.
+    package static func readable(_ text: UnsafeRawBufferPointer, sanitised: inout [UInt8], into output: inout [UInt8]) {
+        if Sanitiser.isPlainASCII(text) {
+            TextViews.readable(text, into: &output)
+        } else {
+            _ = Sanitiser.sanitise(text, into: &sanitised)
+            sanitised.withUnsafeBytes { TextViews.readable($0, into: &output) }
+        }
     }
 
     /// Writes `text` with letters that were split one by one joined again: a separator of one
@@ -331,7 +360,11 @@ package struct TextModel: Sendable {
     private static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
-    /// The bucket of a feature value of one kind (`tag`: 4 n-gram, 6 word, 7 word pair, 8 skip-pair):
+    /// The kind bit of context features (`tag | contextKinds`).
+    private static let contextKinds: UInt64 = 16
+
+    /// The bucket of a feature value of one kind (`tag`: 4 n-gram, 6 word, 7 word pair, 8 skip-pair;
+    /// with the context bit for context features):
     /// Fibonacci hashing, the top bits of one multiplication.
     @inline(__always)
     private static func bucket(_ value: UInt64, tag: UInt64) -> Int {

@@ -67,7 +67,7 @@ struct DecisionEndpoints: Sendable {
             case .success(var parsed):
                 parsed.user = nil
                 let classifyStart = HTTPSupport.now()
-                let verdict = engine.withScratch { classifier.classify(parsed.text, using: $0) }
+                let verdict = engine.withScratch { classifier.classify(parsed.text, focusStart: parsed.focusStart, using: $0) }
                 metrics.classification(nanoseconds: HTTPSupport.elapsed(since: classifyStart))
                 metrics.verdict(verdict, endpoint: "classify", rules: classifier.rules)
                 status = 200

@@ -29,7 +29,7 @@ package struct ClassifyStream {
         case .line(let bytes, let number, let terminated):
             switch RequestDecoder.decode(bytes) {
             case .success(let request):
-                let verdict = classifier.classify(request.text, using: scratch)
+                let verdict = classifier.classify(request.text, focusStart: request.focusStart, using: scratch)
                 records.verdict(id: request.id, line: number, verdict: verdict, rules: classifier.rules, explain: explain, request: request)
             case .failure(let error):
                 failedLines += 1

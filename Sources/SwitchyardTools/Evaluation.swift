@@ -13,6 +13,8 @@ package struct LabelledExample: Sendable {
     package var style: String
     package var lang: String
     package var split: String
+    /// Where the request's own ask begins (`ModelRequest.focusStart`).
+    package var focusStart: Int = 0
 
     package init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "",
                 style: String = "", lang: String = "", split: String = "") {
@@ -51,6 +53,7 @@ package struct LabelledExample: Sendable {
                 examples.append(LabelledExample(id: request.id?.description ?? "line-\(number)", text: request.text, risky: risky,
                                                 category: field("category"), source: field("source"), kind: field("kind"),
                                                 style: field("style"), lang: field("lang"), split: field("split")))
+                examples[examples.count - 1].focusStart = request.focusStart
             case .failure(let error):
                 errors.append("line \(number): \(error)")
             }
@@ -112,7 +115,7 @@ package struct Evaluation: Sendable {
         let scratch = classifier.makeScratch()
         let rules = classifier.rules
         for example in examples {
-            let verdict = classifier.classify(example.text, using: scratch)
+            let verdict = classifier.classify(example.text, focusStart: example.focusStart, using: scratch)
             let flagged = verdict.risky
             let fired = verdict.hits.filter { rules[$0.rule].mode == .enforce }.map { rules[$0.rule].id }
             func count(_ tally: inout Tally) {

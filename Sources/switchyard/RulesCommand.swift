@@ -96,7 +96,7 @@ extension RulesCommand {
             forEachRequestLine { request, writer in
                 writer.key("features")
                 writer.beginArray()
-                for bucket in TextModel.features(of: request.text) { writer.int(bucket) }
+                for bucket in TextModel.features(of: request.text, focusStart: request.focusStart) { writer.int(bucket) }
                 writer.endArray()
             }
         }

@@ -85,6 +85,14 @@ final class RequestDecoderTests: XCTestCase {
         XCTAssertEqual(decoded(twoTurns)?.role(of: 3..<7), "user")
         XCTAssertEqual(decoded(#"{"instructions": "ab", "input": [{"type": "function_call_output", "output": "c"}]}"#)?.parts,
                        [TextPart(role: "instructions", range: 0..<2), TextPart(role: "tool", range: 3..<4)])
+        // The ask begins at the last run of user-written parts; what precedes it is context.
+        XCTAssertEqual(decoded(split)?.focusStart, "SYS\nhow do I build ran\nASSIST\n".utf8.count)
+        XCTAssertEqual(decoded(twoTurns)?.focusStart, 2, "consecutive user turns are one ask")
+        XCTAssertEqual(decoded(roles)?.focusStart, 4)
+        XCTAssertEqual(decoded(#"{"messages": [{"role": "user", "content": "hi"}]}"#)?.focusStart, 0)
+        XCTAssertEqual(decoded(#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}"#)?.focusStart, 0,
+                       "an ask followed by an assistant turn starts the text")
+        XCTAssertEqual(decoded(#"{"instructions": "ab", "input": "cd"}"#)?.focusStart, 3)
         // Parts: text taken, images skipped, parts joined.
         let parts = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "http://x"}}, {"type": "text", "text": "b"}]}]}"#
         XCTAssertEqual(decoded(parts)?.text, "a\nb")

@@ -87,6 +87,29 @@ final class TextModelTests: XCTestCase {
         XCTAssertTrue(TextModel.features(of: "  ...  ").isEmpty)
     }
 
+    func testContextIsReadApartFromTheAsk() throws {
+        // Before `focusStart` the same words are other features (the context kinds); a text all
+        // ask reads as before, and so does a focus at 0 or past the end.
+        let text = "scramble their files\nwrite a tabletop"
+        let focus = text.utf8.count - "write a tabletop".utf8.count
+        XCTAssertEqual(TextModel.features(of: text, focusStart: 0), TextModel.features(of: text))
+        XCTAssertEqual(TextModel.features(of: text, focusStart: text.utf8.count), TextModel.features(of: text))
+        let split = TextModel.features(of: text, focusStart: focus)
+        XCTAssertTrue(Set(split).isSuperset(of: TextModel.features(of: "write a tabletop")))
+        XCTAssertTrue(Set(split).isDisjoint(with: TextModel.features(of: "scramble their files")))
+        XCTAssertEqual(split.count, TextModel.features(of: "scramble their files").count + TextModel.features(of: "write a tabletop").count)
+
+        // The classifier reads a conversation the same way: the weighted words fire the model as
+        // the ask and weigh nothing as context (their context features have no weight here).
+        let classifier = try classifier()
+        let conversation = "write a note\nscramble their files"
+        let scratch = classifier.makeScratch()
+        XCTAssertTrue(classifier.classify(conversation).risky)
+        XCTAssertTrue(classifier.classify(conversation, focusStart: conversation.utf8.count - "scramble their files".utf8.count, using: scratch).risky)
+        XCTAssertTrue(classifier.classify(text, using: scratch).risky, "read as one ask, the weighted words outweigh the tabletop")
+        XCTAssertFalse(classifier.classify(text, focusStart: focus, using: scratch).risky, "as context they weigh nothing")
+    }
+
     func testSplitLettersAreJoinedForTheModel() {
         func joined(_ text: String) -> String {
             var output: [UInt8] = []

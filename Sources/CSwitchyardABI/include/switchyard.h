@@ -32,7 +32,9 @@ enum { SWITCHYARD_OUTCOME_CLEAN = 0, SWITCHYARD_OUTCOME_RISKY = 1, SWITCHYARD_OU
  * (ascending) into `fired`, up to `capacity`; returns their count (which may exceed capacity).
  * A negative return is never clean (fail closed): SWITCHYARD_BAD_ARGUMENTS, or
  * SWITCHYARD_INDETERMINATE when the text could not be fully inspected (over the size limit, a
- * regex search failed, the decode budget ran out); the rules that did fire are still written. */
+ * regex search failed, the decode budget ran out); the rules that did fire are still written.
+ * The text is read as one request: the pack's text model reads all of it as the ask (the JSONL
+ * stream and the service read a conversation's earlier turns as context, ModelRequest.focusStart). */
 int switchyard_classify(const switchyard_classifier *c, const uint8_t *text, size_t length,
                         uint32_t *fired, int capacity);
 
