@@ -57,18 +57,24 @@ public func switchyard_router_open(_ rulesDirectory: UnsafePointer<CChar>?, _ po
 @_cdecl("switchyard_route")
 public func switchyard_route(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int,
                              _ who: UnsafePointer<switchyard_identity>?, _ decision: UnsafeMutablePointer<switchyard_decision>?) -> Int32 {
-    guard let pointer, let decision, length >= 0, text != nil || length == 0 else { return -1 }
+    switchyard_route_conversation(pointer, text, length, 0, who, decision)
+}
+
+@_cdecl("switchyard_route_conversation")
+public func switchyard_route_conversation(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int, _ askStart: Int,
+                                          _ who: UnsafePointer<switchyard_identity>?, _ decision: UnsafeMutablePointer<switchyard_decision>?) -> Int32 {
+    guard let pointer, let decision, length >= 0, text != nil || length == 0, askStart >= 0, askStart <= length else { return -1 }
     let handle = Unmanaged<RouterHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-    let (result, _, _) = decide(handle, text, length, who)
+    let (result, _, _) = decide(handle, text, length, who, askStart: askStart)
     fill(decision, with: result, handle: handle)
     return 0
 }
 
 /// Classifies and routes `length` bytes at `text` for `who`.
 private func decide(_ handle: RouterHandle, _ text: UnsafePointer<UInt8>?, _ length: Int,
-                    _ who: UnsafePointer<switchyard_identity>?) -> (RoutingDecision, CallerIdentity?, String?) {
+                    _ who: UnsafePointer<switchyard_identity>?, askStart: Int = 0) -> (RoutingDecision, CallerIdentity?, String?) {
     // SAFETY: the caller promises `length` readable bytes at `text`.
-    let verdict = handle.router.classifier.classify(UnsafeRawBufferPointer(start: text, count: length), using: handle.scratch.current())
+    let verdict = handle.router.classifier.classify(UnsafeRawBufferPointer(start: text, count: length), focusStart: askStart, using: handle.scratch.current())
     var identity: CallerIdentity?
     var requestedModel: String?
     if let who = who?.pointee {

@@ -81,10 +81,11 @@ func classifierHandle(_ pointer: OpaquePointer?) -> ClassifierHandle? {
 }
 
 /// Classifies and copies the fired enforce rules into `fired`; the shared body of both entry points.
-func classify(_ handle: ClassifierHandle, _ text: UnsafePointer<UInt8>?, _ length: Int, _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32) -> (Verdict, Int32) {
+func classify(_ handle: ClassifierHandle, _ text: UnsafePointer<UInt8>?, _ length: Int, _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32,
+              askStart: Int = 0) -> (Verdict, Int32) {
     // SAFETY: the caller promises `length` readable bytes at `text` (checked non-NULL when length > 0).
     let buffer = UnsafeRawBufferPointer(start: text, count: length)
-    let verdict = handle.classifier.classify(buffer, using: handle.scratch.current())
+    let verdict = handle.classifier.classify(buffer, focusStart: askStart, using: handle.scratch.current())
     var count: Int32 = 0
     for hit in verdict.hits where handle.enforced[hit.rule] {
         if let fired, count < capacity { fired[Int(count)] = UInt32(hit.rule) }
@@ -104,8 +105,15 @@ public func switchyard_classify(_ pointer: OpaquePointer?, _ text: UnsafePointer
 @_cdecl("switchyard_classify_verdict")
 public func switchyard_classify_verdict(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int,
                                         _ verdict: UnsafeMutablePointer<switchyard_verdict>?, _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32) -> Int32 {
-    guard let handle = classifierHandle(pointer), length >= 0, text != nil || length == 0, capacity >= 0, fired != nil || capacity == 0, let verdict else { return -1 }
-    let (result, count) = classify(handle, text, length, fired, capacity)
+    switchyard_classify_conversation(pointer, text, length, 0, verdict, fired, capacity)
+}
+
+@_cdecl("switchyard_classify_conversation")
+public func switchyard_classify_conversation(_ pointer: OpaquePointer?, _ text: UnsafePointer<UInt8>?, _ length: Int, _ askStart: Int,
+                                             _ verdict: UnsafeMutablePointer<switchyard_verdict>?, _ fired: UnsafeMutablePointer<UInt32>?, _ capacity: Int32) -> Int32 {
+    guard let handle = classifierHandle(pointer), length >= 0, text != nil || length == 0, capacity >= 0, fired != nil || capacity == 0, let verdict,
+          askStart >= 0, askStart <= length else { return -1 }
+    let (result, count) = classify(handle, text, length, fired, capacity, askStart: askStart)
     let outcome: Int32 = switch result.outcome {
     case .clean: 0
     case .risky: 1

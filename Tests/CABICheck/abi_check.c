@@ -92,6 +92,22 @@ int switchyard_abi_check(const char *rules_dir, const char *policy_path, const c
     CHECK(47, verdict.outcome == SWITCHYARD_OUTCOME_INDETERMINATE && verdict.indeterminate == 1, "oversize outcome %d", verdict.outcome);
     free(big);
 
+    /* A conversation: the turns before ask_start are context. 0 reads the whole text as the ask,
+     * as switchyard_classify_verdict does; an offset past the end is refused. */
+    char conversation[1024];
+    snprintf(conversation, sizeof conversation, "%s\n%s", clean_text, risky_text);
+    size_t conversation_length = strlen(conversation), ask_start = strlen(clean_text) + 1;
+    switchyard_verdict whole, split;
+    int whole_count = switchyard_classify_verdict(classifier, (const uint8_t *)conversation, conversation_length, &whole, fired, 64);
+    CHECK(52, switchyard_classify_conversation(classifier, (const uint8_t *)conversation, conversation_length, 0, &split, fired, 64) == whole_count
+              && split.risky == whole.risky && split.score == whole.score && split.outcome == whole.outcome,
+          "ask_start 0 differs from the whole text");
+    CHECK(53, switchyard_classify_conversation(classifier, (const uint8_t *)conversation, conversation_length, ask_start, &split, fired, 64) > 0
+              && split.risky == 1 && split.outcome == SWITCHYARD_OUTCOME_RISKY,
+          "a risky ask after a clean turn is not risky");
+    CHECK(54, switchyard_classify_conversation(classifier, (const uint8_t *)conversation, conversation_length, conversation_length + 1, &split, fired, 64)
+              == SWITCHYARD_BAD_ARGUMENTS, "ask_start past the end accepted");
+
     struct worker workers[4];
     pthread_t threads[4];
     for (int i = 0; i < 4; i++) {
@@ -122,6 +138,11 @@ int switchyard_abi_check(const char *rules_dir, const char *policy_path, const c
     CHECK(65, decision.route == SWITCHYARD_RESTRICTED && strcmp(decision.model, "mythos-5") == 0,
           "partner on mythos-5: route %d reasons '%s'", decision.route, decision.reasons);
     CHECK(66, switchyard_route(router, NULL, 3, NULL, &decision) < 0, "NULL text with a length accepted");
+    CHECK(68, switchyard_route_conversation(router, (const uint8_t *)conversation, conversation_length, ask_start, &outsider, &decision) == 0
+              && (decision.route == SWITCHYARD_FALLBACK || decision.route == SWITCHYARD_BLOCK) && decision.risky == 1,
+          "risky ask in a conversation: route %d reasons '%s'", decision.route, decision.reasons);
+    CHECK(69, switchyard_route_conversation(router, (const uint8_t *)conversation, conversation_length, conversation_length + 1, NULL, &decision) < 0,
+          "ask_start past the end accepted by the router");
     CHECK(67, switchyard_router_open(rules_dir, "/nonexistent/policy.yaml", error, sizeof error) == NULL
               && strstr(error, "/nonexistent/policy.yaml") != NULL, "missing policy not reported: %s", error);
     switchyard_router_close(router);

@@ -33,8 +33,8 @@ enum { SWITCHYARD_OUTCOME_CLEAN = 0, SWITCHYARD_OUTCOME_RISKY = 1, SWITCHYARD_OU
  * A negative return is never clean (fail closed): SWITCHYARD_BAD_ARGUMENTS, or
  * SWITCHYARD_INDETERMINATE when the text could not be fully inspected (over the size limit, a
  * regex search failed, the decode budget ran out); the rules that did fire are still written.
- * The text is read as one request: the pack's text model reads all of it as the ask (the JSONL
- * stream and the service read a conversation's earlier turns as context, ModelRequest.focusStart). */
+ * The text is read as one request: the pack's text model reads all of it as the ask (see
+ * switchyard_classify_conversation for a conversation). */
 int switchyard_classify(const switchyard_classifier *c, const uint8_t *text, size_t length,
                         uint32_t *fired, int capacity);
 
@@ -53,6 +53,14 @@ typedef struct {
  * SWITCHYARD_BAD_ARGUMENTS; the outcome is in `verdict->outcome`. */
 int switchyard_classify_verdict(const switchyard_classifier *c, const uint8_t *text, size_t length,
                                 switchyard_verdict *verdict, uint32_t *fired, int capacity);
+
+/* Like switchyard_classify_verdict for a conversation joined into `text` (every turn the model
+ * will read, in order, e.g. joined with "\n"): `ask_start` is the byte offset where the last run
+ * of user-written turns begins. The pack's text model reads the turns before it (system prompt,
+ * history, assistant and tool turns) as context, as the JSONL stream and the service do; rules
+ * read everything. 0: the whole text is the ask. ask_start > length: SWITCHYARD_BAD_ARGUMENTS. */
+int switchyard_classify_conversation(const switchyard_classifier *c, const uint8_t *text, size_t length,
+                                     size_t ask_start, switchyard_verdict *verdict, uint32_t *fired, int capacity);
 
 int switchyard_rule_count(const switchyard_classifier *c);
 /* Rule id, category and severity (0 low, 1 medium, 2 high, 3 critical) by index as in `fired`;
@@ -95,6 +103,10 @@ typedef struct {
 /* Classifies and routes one request. Returns 0, or < 0 on error (-1: bad arguments). */
 int switchyard_route(const switchyard_router *r, const uint8_t *text, size_t length,
                      const switchyard_identity *who, switchyard_decision *decision);
+
+/* Like switchyard_route for a conversation; `ask_start` as in switchyard_classify_conversation. */
+int switchyard_route_conversation(const switchyard_router *r, const uint8_t *text, size_t length, size_t ask_start,
+                                  const switchyard_identity *who, switchyard_decision *decision);
 
 /* MARK: audit */
 
