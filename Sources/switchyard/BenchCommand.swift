@@ -123,7 +123,7 @@ struct BenchCommand: ParsableCommand {
                 let range = texts.ranges[index]
                 let text = UnsafeRawBufferPointer(rebasing: all[range])
                 let before = now
-                let verdict = classifier.classify(text, using: scratch)
+                let verdict = classifier.classify(text, focusStart: texts.focusStarts[index], using: scratch)
                 now = BenchClock.now()
                 latency.add(now - before)
                 if verdict.risky { risky += 1 }
@@ -238,17 +238,20 @@ final class ProgressBar {
     }
 }
 
-/// Request texts back to back in one buffer.
+/// Request texts back to back in one buffer, each with the offset where its ask begins
+/// (`ModelRequest.focusStart`: a conversation's earlier turns are read as context).
 struct BenchTexts {
     var storage: [UInt8] = []
     var ranges: [Range<Int>] = []
+    var focusStarts: [Int] = []
     var count: Int { ranges.count }
     var totalBytes: Int { storage.count }
 
-    mutating func append(_ text: some Collection<UInt8>) {
+    mutating func append(_ text: some Collection<UInt8>, focusStart: Int = 0) {
         let start = storage.count
         storage.append(contentsOf: text)
         ranges.append(start..<storage.count)
+        focusStarts.append(focusStart)
     }
 
     /// The requests of the JSONL file at `path` (nil: the generated mix) and how many lines were
@@ -280,7 +283,7 @@ struct BenchTexts {
                 let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                     switch RequestDecoder.decode(line) {
-                    case .success(let request): append(request.text.utf8)
+                    case .success(let request): append(request.text.utf8, focusStart: request.focusStart)
                     case .failure: skipped += 1
                     }
                 }

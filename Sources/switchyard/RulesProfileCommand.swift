@@ -46,7 +46,9 @@ extension RulesCommand {
             let clock = ContinuousClock()
             let elapsed = clock.measure {
                 texts.storage.withUnsafeBytes { all in
-                    for range in texts.ranges { _ = classifier.classify(UnsafeRawBufferPointer(rebasing: all[range]), using: scratch) }
+                    for (range, focusStart) in zip(texts.ranges, texts.focusStarts) {
+                        _ = classifier.classify(UnsafeRawBufferPointer(rebasing: all[range]), focusStart: focusStart, using: scratch)
+                    }
                 }
             }
             let totalMilliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
