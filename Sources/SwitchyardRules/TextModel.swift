@@ -22,8 +22,10 @@ import SwitchyardMatching
 /// and tool turns before it). Context features hash into buckets of their own kinds, so a
 /// defender's question after an assistant's explanation of an attack weighs the explanation's
 /// words as context, not as the ask, and the fit learns how much each kind of context counts.
-/// A single-part request is all ask. The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that
-/// the request seeks offensive capability. At `threshold` it fires the synthetic enforce rule
+/// A single-part request is all ask.
+///
+/// The score is `bias + scale · Σ weight[bucket] / √(feature count)`, log-odds that the request
+/// seeks offensive capability. At `threshold` it fires the synthetic enforce rule
 /// `score.<category>`. Below `withdrawBelow` (on the text itself, not a decoded reading) the model is confident the text is benign, and
 /// enforce rules (critical excepted) that fired on the plain text are withdrawn: a detection
 /// engineer's question about credential dumping keeps the primary model. Rules that fired on a

@@ -14,12 +14,13 @@ package struct LabelledExample: Sendable {
     package var lang: String
     package var split: String
     /// Where the request's own ask begins (`ModelRequest.focusStart`).
-    package var focusStart: Int = 0
+    package var focusStart: Int
 
-    package init(id: String, text: String, risky: Bool, category: String = "", source: String = "", kind: String = "",
+    package init(id: String, text: String, focusStart: Int = 0, risky: Bool, category: String = "", source: String = "", kind: String = "",
                 style: String = "", lang: String = "", split: String = "") {
         self.id = id
         self.text = text
+        self.focusStart = focusStart
         self.risky = risky
         self.category = category
         self.source = source
@@ -50,10 +51,9 @@ package struct LabelledExample: Sendable {
             case .success(let request):
                 let object = root.objectValue
                 func field(_ name: String) -> String { object?[name]?.stringValue ?? "" }
-                examples.append(LabelledExample(id: request.id?.description ?? "line-\(number)", text: request.text, risky: risky,
+                examples.append(LabelledExample(id: request.id?.description ?? "line-\(number)", text: request.text, focusStart: request.focusStart, risky: risky,
                                                 category: field("category"), source: field("source"), kind: field("kind"),
                                                 style: field("style"), lang: field("lang"), split: field("split")))
-                examples[examples.count - 1].focusStart = request.focusStart
             case .failure(let error):
                 errors.append("line \(number): \(error)")
             }
