@@ -74,7 +74,7 @@ WITHDRAW_BELOW = 3.0
 # The evidence rules that count as counter-evidence: only these can withdraw an enforce rule.
 # (Protective purposes and detection asks joined on 12-07: with the other changes of that night,
 # the test split's defensive false positives 66 -> 64 of 1,787, Rules/README.md.)
-COUNTER_EVIDENCE = ["any.counter.defence", "any.counter.study", "any.counter.protect", "any.counter.detect-ask"]
+COUNTER_EVIDENCE = ["any.counter.defence", "any.counter.study", "any.counter.protect", "any.counter.detect-ask", "any.counter.victim"]
 
 
 def split_of(example_id):
