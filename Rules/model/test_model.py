@@ -56,6 +56,16 @@ class TrainTests(unittest.TestCase):
         self.assertEqual(list(quantised[[0, 1, 4]]), [0, 127, -127])
         self.assertTrue(np.all(np.abs(quantised * scale - weights) <= scale / 2 + 1e-12))
 
+    def test_a_weaker_withdrawal_must_buy_real_recall(self):
+        inf = -float("inf")
+        never, weak, strong = (0.8975, -0.013, inf, 0.2), (0.8975, -0.012, -4.0, 0.25), (0.8974, -0.011, -3.0, 0.25)
+        # One request in ten thousand is not worth the weaker bound's false positives.
+        self.assertEqual(train.choose_withdrawal([never, weak, strong])[2], -3.0)
+        # Half a point is.
+        self.assertEqual(train.choose_withdrawal([never, (0.9030, -0.012, -4.0, 0.25), strong])[2], -4.0)
+        self.assertEqual(train.choose_withdrawal([(0.9100, -0.02, inf, 0.2), (0.9030, -0.012, -4.0, 0.25), strong])[2], inf)
+        self.assertEqual(train.choose_withdrawal([strong])[2], -3.0)
+
     def test_withdrawal_candidates_never_withdraw_on_a_coin_toss(self):
         # The text model may overrule a written rule only when it is confident (log-odds at most -3).
         self.assertIn(-float("inf"), train.WITHDRAW_CANDIDATES)

@@ -93,6 +93,23 @@ KEEP_MIN_RISKY = 5
 KEEP_MAX_BENIGN_SHARE = 0.05
 # Candidate withdrawal bounds for the text model (-inf: never withdraw a rule).
 WITHDRAW_CANDIDATES = [-math.inf, -4.0, -3.0]
+# A weaker withdrawal bound is chosen only if it buys more than this much out-of-fold recall.
+# (12-07: -4 beat -3 by one request in 21,000, 89.75% against 89.74%; on the test split it cost
+# 0.10 points of false positives for 0.03 of recall, and defensive 2.93% -> 3.25%.)
+WITHDRAW_RECALL_TOLERANCE = 0.001
+
+
+def choose_withdrawal(per_bound, tolerance=WITHDRAW_RECALL_TOLERANCE):
+    """The best (recall, -false positives, withdraw_below, threshold) of each withdrawal bound, weakest
+    bound first, to the one to use: the strongest, unless a weaker one's recall is more than
+    `tolerance` higher. Out of fold the enforce rules look cleaner than they are, because their
+    exceptions were written against these very training requests; on unseen requests a withdrawal
+    bound is what stops a detection engineer's question from being sent to the fallback model."""
+    best = per_bound[-1]
+    for candidate in reversed(per_bound[:-1]):
+        if candidate[0] > best[0] + tolerance:
+            best = candidate
+    return best
 
 
 def request_text(request):
@@ -421,22 +438,23 @@ def main():
                    if count >= KEEP_MIN_RISKY and fired_benign[rule] <= KEEP_MAX_BENIGN_SHARE * (count + fired_benign[rule])
                    and features_of.get(rule, ("", "", ""))[1] == "enforce")
 
-    # The text model's threshold and withdrawal bound: the most recall within budget.
-    best = None
-    for withdraw_below in args.withdraw_below or WITHDRAW_CANDIDATES:
+    # The text model's threshold for each withdrawal bound: the most recall within budget; then
+    # the bound (choose_withdrawal: the strongest unless a weaker one buys real recall).
+    per_bound = []
+    for withdraw_below in sorted(args.withdraw_below or WITHDRAW_CANDIDATES):
         stands = rules_stand(withdraw_below)
+        best = None
         for threshold in np.arange(6.0, -2.0, -0.05):
             flagged = stands | (text_scores >= threshold)
             if not within_budget(flagged, stands):
                 break
             candidate = (flagged[y == 1].mean(), -flagged[benign].mean(), withdraw_below, float(threshold))
-            # Ties go to the stronger withdrawal (candidates come weakest first): out of fold the
-            # enforce rules look cleaner than they are, because their exceptions were written
-            # against these very training requests; on unseen requests a withdrawal bound is what
-            # stops a detection engineer's question from being sent to the fallback model.
             if best is None or candidate[:2] >= best[:2]:
                 best = candidate
-    _, _, text_withdraw, text_threshold = best
+        if best is not None:
+            print(f"withdrawal below {withdraw_below}: out-of-fold recall {best[0]:.4f}, false positives {-best[1]:.4f}, threshold {best[3]:.2f}")
+            per_bound.append(best)
+    _, _, text_withdraw, text_threshold = choose_withdrawal(per_bound)
     unconditional = rules_stand(text_withdraw) | (text_scores >= text_threshold)
 
     # Then the category thresholds, greedily: from the top, repeatedly lower the threshold whose
