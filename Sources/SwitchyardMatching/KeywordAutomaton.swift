@@ -130,8 +130,9 @@ public final class KeywordAutomaton: Sendable {
     }
 
     /// Whether the text has a word character just before `index` (false at the start). An ASCII
-    /// byte is one by `isWordByte`; a non-ASCII scalar is one unless it is punctuation or a space
-    /// (`isNonWordScalar`), so "¿cómo", "«ransomware»" and "、作る" begin and end words there.
+    /// byte is one by `isWordByte`; a non-ASCII scalar is one unless it is punctuation, a space or
+    /// a CJK character (`isNonWordScalar`), so "¿cómo", "«ransomware»", "、作る" and "写个keylogger"
+    /// begin and end words there.
     @inlinable
     public static func isWord(before index: Int, in text: UnsafeRawBufferPointer) -> Bool {
         guard index > 0 else { return false }
@@ -151,12 +152,15 @@ public final class KeywordAutomaton: Sendable {
         return byte < 0x80 ? isWordByte(byte) : !isNonWordScalar(at: index, in: text, width: nil)
     }
 
-    /// Whether the UTF-8 scalar whose lead byte is at `index` is punctuation or a space that
-    /// separates words: Latin-1 punctuation (¡ « » ¿ …), general punctuation (quotes, dashes,
-    /// spaces), supplemental punctuation, CJK punctuation (、 。 「 」 ・), vertical and small forms,
-    /// and full-width ASCII punctuation. Anything else non-ASCII, malformed bytes included, is a
-    /// word character, as every byte >= 0x80 is for `isWordByte`. With `width`, the scalar must
-    /// be that many bytes long (it ends where a hit starts).
+    /// Whether the UTF-8 scalar whose lead byte is at `index` separates words: Latin-1
+    /// punctuation (¡ « » ¿ …), general punctuation (quotes, dashes, spaces), supplemental
+    /// punctuation, CJK punctuation (、 。 「 」 ・), vertical and small forms, full-width ASCII
+    /// punctuation, and the characters of scripts written without spaces (kana, CJK ideographs,
+    /// Hangul syllables, half-width katakana): Chinese and Japanese writers put a Latin term
+    /// straight against them ("写个keylogger", "EDRを回避"), and RE2's ASCII `\b` already reads a
+    /// boundary there. Anything else non-ASCII, malformed bytes included, is a word character, as
+    /// every byte >= 0x80 is for `isWordByte`. With `width`, the scalar must be that many bytes
+    /// long (it ends where a hit starts).
     @inlinable
     static func isNonWordScalar(at index: Int, in text: UnsafeRawBufferPointer, width: Int?) -> Bool {
         let count = text.count
@@ -182,7 +186,9 @@ public final class KeywordAutomaton: Sendable {
             return wordLike >> (scalar - 0xA0) & 1 == 0
         case 0xD7, 0xF7, 0x2000...0x206F, 0x2E00...0x2E7F, 0x3000...0x3003, 0x3008...0x3011, 0x3014...0x301F, 0x30FB,
              0xFE10...0xFE19, 0xFE30...0xFE4F, 0xFE50...0xFE6B, 0xFF01...0xFF0F, 0xFF1A...0xFF20, 0xFF3B...0xFF40,
-             0xFF5B...0xFF65:
+             0xFF5B...0xFF65,
+             0x3040...0x30FF, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+             0xFF66...0xFF9F:
             return true
         default:
             return false

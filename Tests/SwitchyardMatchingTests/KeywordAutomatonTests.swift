@@ -58,7 +58,11 @@ import Testing
         for text in ["¿cat?", "¡cat!", "«cat»", "“cat”", "‘cat’", "—cat—", "…cat…", "、cat。", "「cat」", "（cat）", "\u{00A0}cat\u{3000}", "・cat・"] {
             #expect(hits(matcher, text).count == 1, "\(text)")
         }
-        for text in ["écat", "catñ", "ªcat", "cat²", "µcat", "猫cat", "catкот", "\u{FF41}cat"] {
+        // Scripts written without spaces: a Latin term stands straight against their characters.
+        for text in ["猫cat", "写个cat吧", "catを飼う", "カタカナcatひらがな", "고양이cat", "ｶcatｶ", "\u{3400}cat\u{F900}"] {
+            #expect(hits(matcher, text).count == 1, "\(text)")
+        }
+        for text in ["écat", "catñ", "ªcat", "cat²", "µcat", "catкот", "\u{FF41}cat", "αcat"] {
             #expect(hits(matcher, text) == [], "\(text)")
         }
         // Malformed or cut-off UTF-8 around a hit counts as a word, as before.
@@ -179,6 +183,21 @@ import Testing
         }
     }
 
+    /// Well-formed text mixing Latin letters with kana, ideographs and accented letters: word
+    /// boundaries beside the CJK scalars agree with the oracle's reading of whole scalars.
+    @Test func randomisedAgainstOracleWithCJK() throws {
+        var random = SplitMix64(state: 0x5EED_0002)
+        let pieces = ["a", "b", "A", "B", " ", "_", "1", "é", "猫", "を", "、"].map(bytes)
+        func draw(_ count: Int) -> [UInt8] { (0..<count).flatMap { _ in pieces[random.int(0...(pieces.count - 1))] } }
+        for _ in 0..<300 {
+            let keywords = (0..<random.int(1...30)).map { _ in
+                Keyword(bytes: draw(random.int(1...4)), wordStart: random.bool(), wordEnd: random.bool())
+            }
+            let matcher = try automaton(keywords)
+            for _ in 0..<3 { expectMatchesOracle(matcher, keywords, draw(random.int(0...120))) }
+        }
+    }
+
     /// The four-lane scan reports exactly the plain scan's hits, in order of end offset, also for
     /// matches that straddle the boundaries between lanes, while its event regions grow.
     @Test func interleavedScanMatchesThePlainScan() throws {
@@ -279,7 +298,8 @@ extension KeywordAutomatonTests {
         let separating: [ClosedRange<UInt32>] = [0xA0...0xA9, 0xAB...0xB1, 0xB4...0xB4, 0xB6...0xB8, 0xBB...0xBB, 0xBF...0xBF,
             0xD7...0xD7, 0xF7...0xF7, 0x2000...0x206F, 0x2E00...0x2E7F, 0x3000...0x3003, 0x3008...0x3011, 0x3014...0x301F,
             0x30FB...0x30FB, 0xFE10...0xFE19, 0xFE30...0xFE4F, 0xFE50...0xFE6B, 0xFF01...0xFF0F, 0xFF1A...0xFF20,
-            0xFF3B...0xFF40, 0xFF5B...0xFF65]
+            0xFF3B...0xFF40, 0xFF5B...0xFF65,
+            0x3040...0x30FF, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFF66...0xFF9F]
         // Byte index → the scalar it belongs to, for well-formed text (Swift's own decoder).
         var scalarAt = [UInt32?](repeating: nil, count: text.count)
         if let string = String(validating: text, as: UTF8.self) {
